@@ -1,0 +1,5 @@
+package dev.gpusched.extender.cli;
+
+public final class GpuschedCommand {
+  public static void main(String[] args) {}
+}
