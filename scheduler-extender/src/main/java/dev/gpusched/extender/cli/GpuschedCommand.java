@@ -1,5 +1,47 @@
 package dev.gpusched.extender.cli;
 
-public final class GpuschedCommand {
-  public static void main(String[] args) {}
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./gpusched}: the command-line tool. Subcommands from other modules join when they are on the class path. */
+@Command(
+    name = "gpusched",
+    mixinStandardHelpOptions = true,
+    version = "gpusched 0.1.0",
+    description = "GPU-aware scheduler extender for Kubernetes.",
+    subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+public final class GpuschedCommand implements Runnable {
+  /** Tools that live in other modules (the simulator in benchmarks/), added when present. */
+  private static final String[] OPTIONAL_SUBCOMMANDS = {
+    "dev.gpusched.extender.cli.TopoCommand", "dev.gpusched.bench.sim.SimulateCommand",
+  };
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new GpuschedCommand());
+    for (String name : OPTIONAL_SUBCOMMANDS) {
+      try {
+        Class<?> c = Class.forName(name);
+        cl.addSubcommand(c.getDeclaredConstructor().newInstance());
+      } catch (ClassNotFoundException absent) {
+        // not built into this distribution
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot load subcommand " + name, e);
+      }
+    }
+    return cl;
+  }
+
+  public static void main(String[] args) {
+    int code = commandLine().execute(args);
+    if (code != 0 || !ServeCommand.serving()) {
+      System.exit(code);
+    }
+  }
 }

@@ -1,0 +1,100 @@
+package dev.gpusched.extender;
+
+import dev.gpusched.extender.bind.Binder;
+import dev.gpusched.extender.bind.ClusterWriter;
+import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.http.ExtenderServer;
+import dev.gpusched.extender.http.ExtenderService;
+import dev.gpusched.extender.http.ServerLimits;
+import dev.gpusched.extender.metrics.ExtenderMetrics;
+import dev.gpusched.extender.state.ClusterState;
+import dev.gpusched.extender.state.KubernetesSource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The composition root: cluster state fed by informers, the decision pipeline, the binder and the HTTP server, wired in
+ * one visible place. Used by {@code gpusched serve} and by tests.
+ */
+public final class GpuschedApp implements AutoCloseable {
+  /** Where and how to listen. */
+  public record Options(String host, int port, ServerLimits limits) {
+    public static Options loopback(int port) {
+      return new Options("127.0.0.1", port, ServerLimits.DEFAULT);
+    }
+  }
+
+  private final ClusterState state;
+  private final KubernetesSource source;
+  private final ExtenderServer server;
+  private final ExtenderMetrics metrics;
+  private final CompletableFuture<Void> synced;
+
+  private GpuschedApp(ClusterState state, KubernetesSource source, ExtenderServer server, ExtenderMetrics metrics,
+      CompletableFuture<Void> synced) {
+    this.state = state;
+    this.source = source;
+    this.server = server;
+    this.metrics = metrics;
+    this.synced = synced;
+  }
+
+  /** Starts informers and the server; the server answers (not ready) at once and decides once the cache synced. */
+  public static GpuschedApp start(Options options, KubernetesClient client, ClusterWriter writer) {
+    ClusterState state = new ClusterState();
+    KubernetesSource source = new KubernetesSource(client, state);
+    DecisionPipeline pipeline = DecisionPipeline.standard();
+    Binder binder = new Binder(state, pipeline, writer, source::pod);
+    java.util.function.BooleanSupplier ready = () -> state.snapshot().synced() && source.healthy();
+    ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, ready, () -> true);
+    ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics);
+    ExtenderServer server;
+    try {
+      server = ExtenderServer.start(options.host(), options.port(), options.limits(), service, metrics, state::snapshot, ready,
+          (ns, name) -> {
+            var pod = source.pod(ns, name);
+            return pod == null ? null : dev.gpusched.extender.http.InspectView.pod(pod);
+          });
+    } catch (RuntimeException e) {
+      state.close();
+      throw e;
+    }
+    CompletableFuture<Void> synced = source.start();
+    return new GpuschedApp(state, source, server, metrics, synced);
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  public ClusterState state() {
+    return state;
+  }
+
+  public ExtenderMetrics metrics() {
+    return metrics;
+  }
+
+  /** Completes when the informers have synced and the first full snapshot is about to be published. */
+  public CompletableFuture<Void> synced() {
+    return synced;
+  }
+
+  /** Blocks until the cache is synced and published (for tests and start-up logs). */
+  public void awaitReady(long timeoutMillis) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    while (!(state.snapshot().synced() && source.healthy())) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException("gpusched did not sync with the API server within " + timeoutMillis + " ms");
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.close();
+    source.close();
+    state.close();
+  }
+}

@@ -1,0 +1,135 @@
+package dev.gpusched.extender.bind;
+
+import dev.gpusched.extender.api.BindingArgs;
+import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.GpuChooser;
+import dev.gpusched.extender.model.InvalidDemandException;
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.model.PodDemandParser;
+import dev.gpusched.extender.state.ClusterState;
+import dev.gpusched.extender.state.KubeRecords;
+import dev.gpusched.extender.state.NodeGpuState;
+import dev.gpusched.extender.state.PodRecord;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bind: choose the GPUs on the chosen node and hold them in the ledger (atomically, on the state's writer thread), write
+ * them to the pod as {@code gpusched.dev/gpu-ids}, then create the Binding. Any failure rolls the ledger back and is
+ * reported in words. Blocking: call it off the event loop.
+ */
+public final class Binder {
+  private static final Logger LOG = LoggerFactory.getLogger(Binder.class);
+
+  /** Result of one bind: null error on success; {@code gpuIds} empty for a pod without GPUs. */
+  public record Outcome(String error, String gpuIds) {
+    public boolean ok() {
+      return error == null;
+    }
+  }
+
+  private final ClusterState state;
+  private final DecisionPipeline pipeline;
+  private final ClusterWriter writer;
+  private final BiFunction<String, String, Pod> podLookup;
+
+  public Binder(ClusterState state, DecisionPipeline pipeline, ClusterWriter writer, BiFunction<String, String, Pod> podLookup) {
+    this.state = state;
+    this.pipeline = pipeline;
+    this.writer = writer;
+    this.podLookup = podLookup;
+  }
+
+  private static final class Rejected extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Rejected(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  public Outcome bind(BindingArgs args) {
+    if (!state.snapshot().synced()) {
+      return new Outcome("gpusched has not synced with the API server yet; the scheduler will retry", "");
+    }
+    Pod pod = podLookup.apply(args.podNamespace(), args.podName());
+    if (pod == null) {
+      return new Outcome("pod " + args.podKey() + " is not in gpusched's cache (deleted, or not yet seen); not bound", "");
+    }
+    if (!Objects.equals(pod.getMetadata().getUid(), args.podUid())) {
+      return new Outcome("pod " + args.podKey() + " has UID " + pod.getMetadata().getUid() + ", the bind asked for "
+          + args.podUid() + ": the pod was re-created; not bound", "");
+    }
+    String boundTo = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+    if (boundTo != null && !boundTo.isEmpty()) {
+      return boundTo.equals(args.node()) ? new Outcome(null, "")
+          : new Outcome("pod " + args.podKey() + " is already bound to " + boundTo + "; cannot bind it to " + args.node(), "");
+    }
+    PodDemand demand;
+    try {
+      demand = PodDemandParser.parse(pod);
+    } catch (InvalidDemandException e) {
+      return new Outcome("pod " + args.podKey() + ": " + e.getMessage(), "");
+    }
+    PodRecord record = KubeRecords.podRecord(pod);
+    long mask;
+    if (demand.usesNoGpu()) {
+      mask = 0;
+    } else {
+      try {
+        mask = state.apply(ledger -> {
+          NodeGpuState node = ledger.currentNode(args.node());
+          if (node == null) {
+            throw new Rejected("node " + args.node() + " is unknown to gpusched");
+          }
+          String reason = pipeline.reject(demand, node);
+          if (reason != null) {
+            throw new Rejected("node " + args.node() + " can no longer host " + args.podKey() + ": " + reason);
+          }
+          long chosen = GpuChooser.choose(demand, node);
+          if (chosen == 0) {
+            throw new Rejected("no GPU choice on " + args.node() + " for " + args.podKey());
+          }
+          ledger.assume(record.withPlacement(args.node(), KubeRecords.parseGpuIds(KubeRecords.formatGpuIds(chosen))));
+          return chosen;
+        }).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        return new Outcome(cause.getMessage(), "");
+      }
+    }
+    String ids = mask == 0 ? "" : KubeRecords.formatGpuIds(mask);
+    boolean annotated = false;
+    try {
+      if (mask != 0) {
+        writer.writeGpuIds(args.podNamespace(), args.podName(), args.podUid(), ids);
+        annotated = true;
+      }
+      writer.bind(args.podNamespace(), args.podName(), args.podUid(), args.node());
+      LOG.info("bound {} to {} (GPUs {})", args.podKey(), args.node(), ids.isEmpty() ? "none" : ids);
+      return new Outcome(null, ids);
+    } catch (RuntimeException e) {
+      String what = annotated ? "creating the Binding" : "writing " + dev.gpusched.extender.model.Annotations.GPU_IDS;
+      LOG.warn("bind of {} to {} failed while {}: {}", args.podKey(), args.node(), what, e.getMessage());
+      if (mask != 0) {
+        state.apply(ledger -> {
+          ledger.forgetAssumed(args.podUid());
+          return null;
+        }).join();
+      }
+      if (annotated) {
+        try {
+          writer.clearGpuIds(args.podNamespace(), args.podName(), args.podUid());
+        } catch (RuntimeException cleanup) {
+          LOG.warn("could not remove {} from {} after the failed bind: {}", dev.gpusched.extender.model.Annotations.GPU_IDS,
+              args.podKey(), cleanup.getMessage());
+        }
+      }
+      return new Outcome("bind of " + args.podKey() + " to " + args.node() + " failed while " + what + ": "
+          + e.getMessage() + "; GPUs released", "");
+    }
+  }
+}

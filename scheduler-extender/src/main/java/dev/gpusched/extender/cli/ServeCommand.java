@@ -1,0 +1,102 @@
+package dev.gpusched.extender.cli;
+
+import dev.gpusched.extender.GpuschedApp;
+import dev.gpusched.extender.bind.ClusterWriter;
+import dev.gpusched.extender.bind.KubernetesClusterWriter;
+import dev.gpusched.extender.http.ServerLimits;
+import dev.gpusched.extender.state.EmbeddedApiServer;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code gpusched serve}: the extender webhook, against a real cluster or an embedded one seeded from a file. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Serve kube-scheduler's extender webhook (filter, prioritize, bind, preempt) and /inspect, /metrics.",
+        "With --cluster-file, gpusched runs against an embedded API server seeded from that file (no cluster needed)."})
+public final class ServeCommand implements Callable<Integer> {
+  private static volatile boolean serving;
+
+  @Option(names = "--port", defaultValue = "8888", description = "HTTP port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--cluster-file", paramLabel = "FILE",
+      description = "Standalone mode: Kubernetes YAML of Nodes and Pods (multi-document or kind: List).")
+  Path clusterFile;
+
+  @Option(names = "--kubeconfig", paramLabel = "FILE",
+      description = "kubeconfig to use; default: in-cluster service account, else $KUBECONFIG or ~/.kube/config.")
+  Path kubeconfig;
+
+  @Option(names = "--max-body-bytes", defaultValue = "8388608",
+      description = "Largest request body accepted; larger gets HTTP 413 (default: ${DEFAULT-VALUE}).")
+  long maxBodyBytes;
+
+  @Option(names = "--max-header-bytes", defaultValue = "16384", description = "Largest header section (default: ${DEFAULT-VALUE}).")
+  int maxHeaderBytes;
+
+  @Option(names = "--idle-timeout-seconds", defaultValue = "30",
+      description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
+  int idleTimeoutSeconds;
+
+  static boolean serving() {
+    return serving;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (port < 0 || port > 65535) {
+      System.err.println("--port " + port + " is not a TCP port: use 0..65535");
+      return 2;
+    }
+    if (maxBodyBytes < 1024) {
+      System.err.println("--max-body-bytes " + maxBodyBytes + " is too small: use at least 1024");
+      return 2;
+    }
+    EmbeddedApiServer embedded = null;
+    KubernetesClient client;
+    ClusterWriter writer;
+    if (clusterFile != null) {
+      if (!Files.isRegularFile(clusterFile)) {
+        System.err.println("--cluster-file " + clusterFile + " does not exist: pass Kubernetes YAML of Nodes and Pods");
+        return 2;
+      }
+      try {
+        embedded = EmbeddedApiServer.startWith(clusterFile);
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      client = embedded.newClient();
+      writer = embedded.writer(client);
+      System.err.println("gpusched: standalone mode, embedded API server seeded from " + clusterFile);
+    } else {
+      Config config = kubeconfig == null ? Config.autoConfigure(null)
+          : Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+      client = new KubernetesClientBuilder().withConfig(config).build();
+      writer = new KubernetesClusterWriter(client);
+    }
+    GpuschedApp app = GpuschedApp.start(
+        new GpuschedApp.Options(host, port, new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds)),
+        client, writer);
+    EmbeddedApiServer toClose = embedded;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      app.close();
+      client.close();
+      if (toClose != null) {
+        toClose.close();
+      }
+    }, "gpusched-shutdown"));
+    serving = true;
+    app.synced().thenRun(() -> System.err.println("gpusched: ready on http://" + host + ":" + app.port()
+        + " (POST /scheduler/{filter,prioritize,bind,preempt}; GET /inspect, /metrics, /healthz, /readyz)"));
+    return 0;
+  }
+}

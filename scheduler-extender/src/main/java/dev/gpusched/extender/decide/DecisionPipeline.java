@@ -1,0 +1,119 @@
+package dev.gpusched.extender.decide;
+
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.NodeGpuState;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The filter and score plugins in their fixed order, as kube-scheduler's framework composes its own: every filter must
+ * pass; scores combine as a weighted mean (0..100) mapped onto the extender protocol's 0..10.
+ */
+public final class DecisionPipeline {
+  /** kube-scheduler's {@code MaxExtenderPriority}. */
+  public static final int MAX_EXTENDER_PRIORITY = 10;
+  public static final String UNKNOWN_NODE = "unknown_node";
+
+  private final FilterPlugin[] filters;
+  private final ScorePlugin[] scorers;
+  private final int[] weights;
+  private final int weightSum;
+
+  /** @param scorers with their weights, in order */
+  public DecisionPipeline(List<FilterPlugin> filters, Map<ScorePlugin, Integer> scorers) {
+    this.filters = filters.toArray(new FilterPlugin[0]);
+    this.scorers = scorers.keySet().toArray(new ScorePlugin[0]);
+    this.weights = new int[this.scorers.length];
+    int sum = 0;
+    for (int i = 0; i < this.scorers.length; i++) {
+      weights[i] = scorers.get(this.scorers[i]);
+      sum += weights[i];
+    }
+    this.weightSum = Math.max(1, sum);
+  }
+
+  /** The default composition. */
+  public static DecisionPipeline standard() {
+    Map<ScorePlugin, Integer> scores = new LinkedHashMap<>();
+    scores.put(new PackingScore(), 1);
+    return new DecisionPipeline(List.of(new GpuModelFit(), new GpuCountFit()), scores);
+  }
+
+  public List<String> filterNames() {
+    String[] out = new String[filters.length];
+    for (int i = 0; i < filters.length; i++) {
+      out[i] = filters[i].name();
+    }
+    return List.of(out);
+  }
+
+  /** Result of filtering a candidate list: which candidates passed, and why each other one failed. */
+  public record FilterOutcome(boolean[] passed, Map<String, String> failed, int[] rejectionsByFilter, int unknownNodes) {}
+
+  public FilterOutcome filter(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
+    int n = candidates.size();
+    boolean[] passed = new boolean[n];
+    Map<String, String> failed = new LinkedHashMap<>();
+    int[] rejections = new int[filters.length];
+    int unknown = 0;
+    for (int i = 0; i < n; i++) {
+      String name = candidates.get(i);
+      NodeGpuState node = snapshot.node(name);
+      if (node == null) {
+        failed.put(name, "gpusched does not know node " + name + " (not in its node cache yet)");
+        unknown++;
+        continue;
+      }
+      int f = firstFailing(demand, node);
+      if (f < 0) {
+        passed[i] = true;
+      } else {
+        rejections[f]++;
+        failed.put(name, filters[f].filter(demand, node));
+      }
+    }
+    return new FilterOutcome(passed, failed, rejections, unknown);
+  }
+
+  /** Index of the first filter that rejects the node, or -1 when all pass. */
+  private int firstFailing(PodDemand demand, NodeGpuState node) {
+    for (int f = 0; f < filters.length; f++) {
+      if (filters[f].filter(demand, node) != null) {
+        return f;
+      }
+    }
+    return -1;
+  }
+
+  /** Why the node cannot host the pod, or null when it can. */
+  public String reject(PodDemand demand, NodeGpuState node) {
+    int f = firstFailing(demand, node);
+    return f < 0 ? null : filters[f].filter(demand, node);
+  }
+
+  /** Scores 0..10 per candidate; 0 for unknown nodes and nodes that fail a filter. */
+  public int[] prioritize(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
+    int n = candidates.size();
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      NodeGpuState node = snapshot.node(candidates.get(i));
+      if (node == null || firstFailing(demand, node) >= 0) {
+        continue;
+      }
+      out[i] = score(demand, node);
+    }
+    return out;
+  }
+
+  /** Weighted score of one feasible node on the protocol's 0..10 scale. */
+  public int score(PodDemand demand, NodeGpuState node) {
+    long sum = 0;
+    for (int s = 0; s < scorers.length; s++) {
+      sum += (long) weights[s] * scorers[s].score(demand, node);
+    }
+    long hundred = sum / weightSum;
+    return (int) ((hundred * MAX_EXTENDER_PRIORITY + 50) / 100);
+  }
+}

@@ -1,0 +1,13 @@
+package dev.gpusched.extender.decide;
+
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.state.NodeGpuState;
+
+/** One reason a node may not host a pod. Pure: reads the demand and the node's immutable state, nothing else. */
+public interface FilterPlugin {
+  /** Short stable name, used as the {@code reason} label of the rejection metric. */
+  String name();
+
+  /** Null when the node passes; otherwise why not, in words a person understands ("needs 4 GPUs, 2 free"). */
+  String filter(PodDemand demand, NodeGpuState node);
+}

@@ -1,0 +1,28 @@
+package dev.gpusched.extender.decide;
+
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.state.NodeGpuState;
+
+/** Which GPUs of a node a pod gets at bind. */
+public final class GpuChooser {
+  private GpuChooser() {}
+
+  /** The chosen GPUs as a bit mask, or 0 when the node cannot host the pod. */
+  public static long choose(PodDemand demand, NodeGpuState node) {
+    if (demand.isShared()) {
+      int g = SharedGpuChoice.best(demand, node);
+      return g < 0 ? 0 : 1L << g;
+    }
+    long free = node.freeWholeMask();
+    if (Long.bitCount(free) < demand.gpus()) {
+      return 0;
+    }
+    long mask = 0;
+    for (int i = 0; i < demand.gpus(); i++) {
+      long low = Long.lowestOneBit(free);
+      mask |= low;
+      free &= ~low;
+    }
+    return mask;
+  }
+}

@@ -1,0 +1,193 @@
+package dev.gpusched.extender.http;
+
+import dev.gpusched.extender.api.BadRequestException;
+import dev.gpusched.extender.api.WireJson;
+import dev.gpusched.extender.metrics.ExtenderMetrics;
+import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.NodeGpuState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The webhook: {@code POST /scheduler/{filter,prioritize,bind,preempt}}, {@code GET /healthz}, {@code /readyz},
+ * {@code /metrics}, {@code /inspect[/{node}]}. Filter and prioritize run on the event loop (they only read a snapshot);
+ * bind runs on a worker (it calls the API server).
+ */
+public final class ExtenderServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ExtenderServer.class);
+  private static final String JSON = "application/json";
+
+  private final Vertx vertx;
+  private final HttpServer server;
+
+  private ExtenderServer(Vertx vertx, HttpServer server) {
+    this.vertx = vertx;
+    this.server = server;
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderService service,
+      ExtenderMetrics metrics, Supplier<ClusterSnapshot> snapshots, BooleanSupplier ready,
+      java.util.function.BiFunction<String, String, JsonNode> podView) {
+    Vertx vertx = Vertx.vertx();
+    Router router = Router.router(vertx);
+    router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
+    router.post("/scheduler/filter").handler(ctx -> verb(ctx, metrics, "filter", () -> service.filter(body(ctx))));
+    router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, metrics, "prioritize", () -> service.prioritize(body(ctx))));
+    router.post("/scheduler/preempt").handler(ctx -> verb(ctx, metrics, "preempt", () -> service.preempt(body(ctx))));
+    router.post("/scheduler/bind").handler(ctx -> {
+      if (!jsonContent(ctx)) {
+        return;
+      }
+      byte[] bytes = body(ctx);
+      long start = System.nanoTime();
+      Callable<JsonNode> call = () -> service.bind(bytes);
+      vertx.executeBlocking(call, false).onComplete(ar -> {
+        if (ar.succeeded()) {
+          JsonNode answer = ar.result();
+          metrics.recordRequest("bind", answer.path("Error").asString("").isEmpty(), System.nanoTime() - start);
+          respond(ctx, 200, answer);
+        } else {
+          metrics.recordRequest("bind", false, System.nanoTime() - start);
+          fail(ctx, ar.cause());
+        }
+      });
+    });
+    router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok"));
+    router.get("/readyz").handler(ctx -> {
+      boolean ok = ready.getAsBoolean();
+      ctx.response().setStatusCode(ok ? 200 : 503).putHeader("Content-Type", "text/plain")
+          .end(ok ? "ready" : "not ready: node and pod cache not synced with the API server");
+    });
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+    router.get("/inspect").handler(ctx -> respond(ctx, 200, InspectView.cluster(snapshots.get())));
+    router.get("/inspect/:node").handler(ctx -> {
+      String name = ctx.pathParam("node");
+      NodeGpuState node = snapshots.get().node(name);
+      if (node == null) {
+        respond(ctx, 404, error("node \"" + name + "\" is unknown to gpusched; GET /inspect lists the nodes it knows"));
+      } else {
+        respond(ctx, 200, InspectView.node(node));
+      }
+    });
+    router.get("/inspect/pod/:namespace/:name").handler(ctx -> {
+      JsonNode pod = podView.apply(ctx.pathParam("namespace"), ctx.pathParam("name"));
+      if (pod == null) {
+        respond(ctx, 404, error("pod " + ctx.pathParam("namespace") + "/" + ctx.pathParam("name")
+            + " is not in gpusched's cache"));
+      } else {
+        respond(ctx, 200, pod);
+      }
+    });
+    router.errorHandler(413, ctx -> respond(ctx, 413, error("request body is larger than the limit of "
+        + limits.maxBodyBytes() + " bytes (serve --max-body-bytes)")));
+    router.errorHandler(404, ctx -> respond(ctx, 404, error("no such endpoint " + ctx.request().method() + " "
+        + ctx.request().path() + ": use POST /scheduler/{filter,prioritize,bind,preempt} or GET /healthz, /readyz, /metrics, /inspect")));
+    router.errorHandler(405, ctx -> respond(ctx, 405, error(ctx.request().method() + " is not allowed on "
+        + ctx.request().path() + ": the scheduler verbs take POST, the rest GET")));
+    router.errorHandler(500, ctx -> fail(ctx, ctx.failure()));
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(host).setPort(port)
+        .setMaxHeaderSize(limits.maxHeaderBytes())
+        .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
+    Future<HttpServer> listening = vertx.createHttpServer(options).requestHandler(router).listen();
+    try {
+      HttpServer server = listening.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      LOG.info("gpusched listening on {}:{}", host, server.actualPort());
+      return new ExtenderServer(vertx, server);
+    } catch (Exception e) {
+      vertx.close();
+      throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static void verb(RoutingContext ctx, ExtenderMetrics metrics, String verb, Callable<JsonNode> handler) {
+    if (!jsonContent(ctx)) {
+      metrics.recordRequest(verb, false, 0);
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      JsonNode answer = handler.call();
+      boolean ok = !answer.isObject() || answer.path("Error").asString("").isEmpty();
+      metrics.recordRequest(verb, ok, System.nanoTime() - start);
+      respond(ctx, 200, answer);
+    } catch (Exception e) {
+      metrics.recordRequest(verb, false, System.nanoTime() - start);
+      fail(ctx, e);
+    }
+  }
+
+  private static boolean jsonContent(RoutingContext ctx) {
+    String type = ctx.request().getHeader("Content-Type");
+    if (type == null || !type.toLowerCase().startsWith(JSON)) {
+      respond(ctx, 415, error("Content-Type must be application/json (kube-scheduler sends it), got "
+          + (type == null ? "none" : "\"" + type + "\"")));
+      return false;
+    }
+    return true;
+  }
+
+  private static byte[] body(RoutingContext ctx) {
+    Buffer b = ctx.body().buffer();
+    return b == null ? new byte[0] : b.getBytes();
+  }
+
+  private static void fail(RoutingContext ctx, Throwable t) {
+    if (t instanceof BadRequestException) {
+      respond(ctx, 400, error(t.getMessage()));
+    } else if (t instanceof ExtenderService.NotReadyException) {
+      respond(ctx, 503, error(t.getMessage()));
+    } else {
+      LOG.error("internal error serving {} {}", ctx.request().method(), ctx.request().path(), t);
+      respond(ctx, 500, error("internal error in gpusched: " + rootMessage(t) + " (logged); the scheduler will retry"));
+    }
+  }
+
+  static JsonNode error(String message) {
+    return WireJson.object().put("Error", message);
+  }
+
+  private static void respond(RoutingContext ctx, int status, JsonNode body) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(WireJson.write(body)));
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("closing the HTTP server: {}", e.getMessage());
+    }
+    vertx.close();
+  }
+}

@@ -1,0 +1,111 @@
+package dev.gpusched.extender.http;
+
+import dev.gpusched.extender.api.WireJson;
+import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.Holder;
+import dev.gpusched.extender.state.NodeGpuState;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** JSON of what gpusched believes, for operators and tests: {@code /inspect} and {@code /inspect/{node}}. */
+public final class InspectView {
+  private InspectView() {}
+
+  public static ObjectNode cluster(ClusterSnapshot s) {
+    ObjectNode out = WireJson.object();
+    out.put("synced", s.synced());
+    out.put("version", s.version());
+    int total = 0;
+    int free = 0;
+    ArrayNode nodes = out.putArray("nodes");
+    for (NodeGpuState n : s.nodes()) {
+      total += n.gpuCount();
+      free += n.freeWholeCount();
+      ObjectNode o = nodes.addObject();
+      o.put("node", n.name());
+      o.put("gpuCount", n.gpuCount());
+      o.put("freeGpus", n.freeWholeCount());
+      o.put("product", n.info().product());
+      if (!n.conflicts().isEmpty()) {
+        o.put("conflicts", n.conflicts().size());
+      }
+    }
+    out.put("gpus", total);
+    out.put("freeGpus", free);
+    return out;
+  }
+
+  /** A pod as gpusched reads it: identity, binding, recorded GPUs and the demand parsed from it (or why it is invalid). */
+  public static ObjectNode pod(io.fabric8.kubernetes.api.model.Pod pod) {
+    ObjectNode out = WireJson.object();
+    var meta = pod.getMetadata();
+    out.put("pod", meta.getNamespace() + "/" + meta.getName());
+    out.put("uid", meta.getUid());
+    out.put("node", pod.getSpec() == null ? null : pod.getSpec().getNodeName());
+    String ids = meta.getAnnotations() == null ? null : meta.getAnnotations().get(dev.gpusched.extender.model.Annotations.GPU_IDS);
+    out.put("gpuIds", ids);
+    try {
+      var d = dev.gpusched.extender.model.PodDemandParser.parse(pod);
+      ObjectNode demand = out.putObject("demand");
+      demand.put("gpus", d.gpus());
+      demand.put("milli", d.milli());
+      demand.put("memoryMiB", d.memoryMiB());
+      demand.put("intraNode", d.intraNode());
+      demand.put("placement", d.placement().annotationValue());
+      ArrayNode models = demand.putArray("allowedModels");
+      d.allowedModels().forEach(models::add);
+    } catch (dev.gpusched.extender.model.InvalidDemandException e) {
+      out.put("invalid", e.getMessage());
+    }
+    return out;
+  }
+
+  public static ObjectNode node(NodeGpuState n) {
+    ObjectNode out = WireJson.object();
+    out.put("node", n.name());
+    out.put("gpuCount", n.gpuCount());
+    out.put("product", n.info().product());
+    out.put("unschedulable", n.info().unschedulable());
+    if (n.info().problem() != null) {
+      out.put("problem", n.info().problem());
+    }
+    out.put("freeGpus", n.freeWholeCount());
+    ArrayNode gpus = out.putArray("gpus");
+    for (int g = 0; g < n.gpuCount(); g++) {
+      long bit = 1L << g;
+      ObjectNode o = gpus.addObject();
+      o.put("index", g);
+      String mode = (n.unusableMask() & bit) != 0 ? "unusable"
+          : (n.wholeMask() & bit) != 0 ? "whole" : (n.sharedMask() & bit) != 0 ? "shared" : "free";
+      o.put("state", mode);
+      ArrayNode pods = o.putArray("pods");
+      for (String key : n.holdersOf(g)) {
+        pods.add(key);
+      }
+      o.put("milliUsed", (n.wholeMask() & bit) != 0 ? 1000 : n.milliUsed(g));
+      o.put("memoryRequestedMiB", n.memoryRequestedMiB(g));
+    }
+    ArrayNode holders = out.putArray("pods");
+    for (Holder h : n.holders()) {
+      ObjectNode o = holders.addObject();
+      o.put("pod", h.podKey());
+      o.put("uid", h.uid());
+      ArrayNode ids = o.putArray("gpuIds");
+      for (long m = h.mask(); m != 0; m &= m - 1) {
+        ids.add(Long.numberOfTrailingZeros(m));
+      }
+      if (h.milli() > 0) {
+        o.put("milli", h.milli());
+      }
+      if (h.memoryMiB() > 0) {
+        o.put("memoryMiB", h.memoryMiB());
+      }
+      o.put("source", h.assumed() ? "binding" : h.inferred() ? "inferred" : "recorded");
+    }
+    ArrayNode conflicts = out.putArray("conflicts");
+    for (String c : n.conflicts()) {
+      conflicts.add(c);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.gpusched.extender.metrics;
+
+import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.NodeGpuState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * gpusched's own meters (names {@code gpusched_*}), served on {@code /metrics} in Prometheus text. Per-node GPU gauges
+ * are refreshed from the current snapshot when scraped, so the hot path never touches a gauge.
+ */
+public final class ExtenderMetrics {
+  private static final int[] FRAGMENT_SIZES = {2, 4, 8};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<String, Counter> rejections = new ConcurrentHashMap<>();
+  private final Map<String, Counter> binds = new ConcurrentHashMap<>();
+  private final MultiGauge nodeGpus;
+  private final MultiGauge fragmented;
+  private final Supplier<ClusterSnapshot> snapshots;
+
+  public ExtenderMetrics(Supplier<ClusterSnapshot> snapshots, BooleanSupplier ready, BooleanSupplier leader) {
+    this.snapshots = snapshots;
+    Gauge.builder("gpusched.ready", () -> ready.getAsBoolean() ? 1 : 0)
+        .description("1 when gpusched has synced with the API server and answers decisions").register(registry);
+    Gauge.builder("gpusched.leader", () -> leader.getAsBoolean() ? 1 : 0)
+        .description("1 on the replica that holds the leader lease (the one that binds)").register(registry);
+    nodeGpus = MultiGauge.builder("gpusched.node.gpus")
+        .description("GPUs per node, model and state (allocated, free, unhealthy) as gpusched's ledger sees them")
+        .register(registry);
+    fragmented = MultiGauge.builder("gpusched.fragmented.gpus")
+        .description("free GPUs that cannot serve a request of request_size GPUs on their node").register(registry);
+    Gauge.builder("gpusched.ledger.conflicts", () -> conflicts(snapshots.get()))
+        .description("double bookings and over-commitments found in the ledger").register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Records one extender call. */
+  public void recordRequest(String verb, boolean ok, long nanos) {
+    String key = verb + (ok ? "/ok" : "/error");
+    timers.computeIfAbsent(key, k -> Timer.builder("gpusched.extender.request")
+        .description("extender verb latency, from request decoded to answer encoded")
+        .tags("verb", verb, "outcome", ok ? "ok" : "error")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(10_000))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  public void recordRejections(String reason, int count) {
+    if (count > 0) {
+      rejections.computeIfAbsent(reason, r -> Counter.builder("gpusched.filter.rejections")
+          .description("nodes rejected by filter, by the plugin that rejected them").tag("reason", r).register(registry))
+          .increment(count);
+    }
+  }
+
+  public void recordBind(String result) {
+    binds.computeIfAbsent(result, r -> Counter.builder("gpusched.bind")
+        .description("bind calls by result").tag("result", r).register(registry)).increment();
+  }
+
+  /** Prometheus text exposition, with the per-node gauges refreshed from the current snapshot. */
+  public String scrape() {
+    refreshNodeGauges(snapshots.get());
+    return registry.scrape();
+  }
+
+  private void refreshNodeGauges(ClusterSnapshot s) {
+    List<MultiGauge.Row<?>> rows = new ArrayList<>(s.nodes().length * 3);
+    long[] frag = new long[FRAGMENT_SIZES.length];
+    for (NodeGpuState n : s.nodes()) {
+      if (n.gpuCount() == 0) {
+        continue;
+      }
+      String model = n.info().product().isEmpty() ? "unknown" : n.info().product();
+      int free = n.freeWholeCount();
+      int unhealthy = Long.bitCount(n.unusableMask());
+      int allocated = n.gpuCount() - free - unhealthy;
+      rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "allocated"), allocated));
+      rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "free"), free));
+      rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "unhealthy"), unhealthy));
+      for (int i = 0; i < FRAGMENT_SIZES.length; i++) {
+        if (free < FRAGMENT_SIZES[i]) {
+          frag[i] += free;
+        }
+      }
+    }
+    nodeGpus.register(rows, true);
+    List<MultiGauge.Row<?>> fragRows = new ArrayList<>(FRAGMENT_SIZES.length);
+    for (int i = 0; i < FRAGMENT_SIZES.length; i++) {
+      fragRows.add(MultiGauge.Row.of(Tags.of("request_size", Integer.toString(FRAGMENT_SIZES[i])), frag[i]));
+    }
+    fragmented.register(fragRows, true);
+  }
+
+  private static double conflicts(ClusterSnapshot s) {
+    long c = 0;
+    for (NodeGpuState n : s.nodes()) {
+      c += n.conflicts().size();
+    }
+    return c;
+  }
+}

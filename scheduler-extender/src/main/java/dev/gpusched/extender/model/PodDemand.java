@@ -1,0 +1,45 @@
+package dev.gpusched.extender.model;
+
+import java.util.List;
+
+/**
+ * What one pod asks of GPUs, parsed and validated once per request so the per-node loop only compares numbers.
+ *
+ * @param gpus whole GPUs ({@code nvidia.com/gpu}); 0 when the pod shares a GPU or uses none
+ * @param milli share of one GPU in thousandths ({@code gpusched.dev/gpu-milli}); 0 when the pod takes whole GPUs
+ * @param memoryMiB framebuffer each of its GPUs needs ({@code gpusched.dev/gpu-memory}); 0 when unspecified
+ * @param intraNode the interconnect policy ({@code gpusched.dev/intra-node})
+ * @param allowedModels lower-case product substrings, one of which the node's GPU product must contain; empty = any
+ */
+public record PodDemand(
+    String namespace,
+    String name,
+    String uid,
+    int gpus,
+    int milli,
+    long memoryMiB,
+    String intraNode,
+    Placement placement,
+    List<String> allowedModels) {
+
+  public static final PodDemand NONE =
+      new PodDemand("", "", "", 0, 0, 0, "prefer-nvlink", Placement.BINPACK, List.of());
+
+  /** True when the pod asks for no GPU at all: gpusched lets it pass untouched. */
+  public boolean usesNoGpu() {
+    return gpus == 0 && milli == 0;
+  }
+
+  public boolean isShared() {
+    return milli > 0;
+  }
+
+  public String podKey() {
+    return namespace + "/" + name;
+  }
+
+  /** Devices one placement occupies: whole GPUs, or the single GPU a share lives on. */
+  public int deviceCount() {
+    return isShared() ? 1 : gpus;
+  }
+}

@@ -1,0 +1,131 @@
+package dev.gpusched.extender.state;
+
+import dev.gpusched.extender.model.Annotations;
+import dev.gpusched.extender.model.InvalidDemandException;
+import dev.gpusched.extender.model.PodDemandParser;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Converts Kubernetes objects into the ledger's records; tolerant: a bad field becomes a recorded problem, never a throw. */
+public final class KubeRecords {
+  /** Bit masks are 64 bits wide; no GPU server has more GPUs. */
+  public static final int MAX_GPUS_PER_NODE = 64;
+
+  private KubeRecords() {}
+
+  public static NodeInfo nodeInfo(Node node) {
+    var meta = node.getMetadata();
+    Map<String, String> labels = meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
+    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : Map.copyOf(meta.getAnnotations());
+    String product = labels.getOrDefault(Annotations.LABEL_GPU_PRODUCT, "");
+    boolean unschedulable = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+    Quantity q = null;
+    if (node.getStatus() != null) {
+      if (node.getStatus().getAllocatable() != null) {
+        q = node.getStatus().getAllocatable().get(Annotations.RESOURCE_GPU);
+      }
+      if (q == null && node.getStatus().getCapacity() != null) {
+        q = node.getStatus().getCapacity().get(Annotations.RESOURCE_GPU);
+      }
+    }
+    if (q == null) {
+      return new NodeInfo(meta.getName(), 0, product, labels, annotations, unschedulable, null);
+    }
+    try {
+      BigDecimal n = q.getNumericalAmount();
+      if (n.signum() < 0 || n.stripTrailingZeros().scale() > 0) {
+        return new NodeInfo(meta.getName(), 0, product, labels, annotations, unschedulable,
+            "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is not a whole number of GPUs");
+      }
+      if (n.compareTo(BigDecimal.valueOf(MAX_GPUS_PER_NODE)) > 0) {
+        return new NodeInfo(meta.getName(), 0, product, labels, annotations, unschedulable,
+            "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is more than gpusched handles per node ("
+                + MAX_GPUS_PER_NODE + ")");
+      }
+      return new NodeInfo(meta.getName(), n.intValueExact(), product, labels, annotations, unschedulable, null);
+    } catch (RuntimeException e) {
+      return new NodeInfo(meta.getName(), 0, product, labels, annotations, unschedulable,
+          "allocatable " + Annotations.RESOURCE_GPU + "=\"" + q + "\" is not a quantity");
+    }
+  }
+
+  public static PodRecord podRecord(Pod pod) {
+    var meta = pod.getMetadata();
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    boolean terminal = "Succeeded".equals(phase) || "Failed".equals(phase);
+    String nodeName = pod.getSpec() == null ? null : emptyToNull(pod.getSpec().getNodeName());
+    String problem = null;
+    int gpus = 0;
+    int milli = 0;
+    long memory = 0;
+    try {
+      var demand = PodDemandParser.parse(pod);
+      gpus = demand.gpus();
+      milli = demand.milli();
+      memory = demand.memoryMiB();
+    } catch (InvalidDemandException e) {
+      problem = e.getMessage();
+      // A bound pod still holds what the kubelet granted: count its whole GPUs even if its annotations are broken.
+      gpus = safeCount(pod);
+    }
+    List<Integer> ids = null;
+    String raw = meta.getAnnotations() == null ? null : meta.getAnnotations().get(Annotations.GPU_IDS);
+    if (raw != null) {
+      try {
+        ids = parseGpuIds(raw);
+      } catch (IllegalArgumentException e) {
+        problem = e.getMessage();
+      }
+    }
+    String uid = meta.getUid() == null ? meta.getNamespace() + "/" + meta.getName() : meta.getUid();
+    return new PodRecord(uid, meta.getNamespace() == null ? "default" : meta.getNamespace(), meta.getName(), nodeName,
+        gpus, milli, memory, ids, terminal, meta.getCreationTimestamp(), problem);
+  }
+
+  /** Parses {@code gpusched.dev/gpu-ids} ("2,3"). */
+  public static List<Integer> parseGpuIds(String raw) {
+    List<Integer> ids = new ArrayList<>();
+    String trimmed = raw.trim();
+    if (trimmed.isEmpty()) {
+      throw new IllegalArgumentException(Annotations.GPU_IDS + " is empty: expected comma-separated GPU indices like \"2,3\"");
+    }
+    for (String part : trimmed.split(",", -1)) {
+      String p = part.trim();
+      int id;
+      try {
+        id = Integer.parseInt(p);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(Annotations.GPU_IDS + "=\"" + PodDemandParser.abbreviate(raw)
+            + "\": \"" + PodDemandParser.abbreviate(p) + "\" is not a GPU index; expected comma-separated indices like \"2,3\"");
+      }
+      if (id < 0 || id >= MAX_GPUS_PER_NODE || ids.contains(id)) {
+        throw new IllegalArgumentException(Annotations.GPU_IDS + "=\"" + PodDemandParser.abbreviate(raw)
+            + "\": index " + id + " is out of range or repeated; expected distinct indices 0.." + (MAX_GPUS_PER_NODE - 1));
+      }
+      ids.add(id);
+    }
+    return List.copyOf(ids);
+  }
+
+  public static String formatGpuIds(long mask) {
+    return NodeStateBuilder.ids(mask);
+  }
+
+  private static int safeCount(Pod pod) {
+    try {
+      return PodDemandParser.parse(new io.fabric8.kubernetes.api.model.PodBuilder(pod)
+          .editMetadata().withAnnotations(Map.of()).endMetadata().build()).gpus();
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+}

@@ -1,0 +1,146 @@
+package dev.gpusched.extender.state;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Who holds which GPU: nodes and GPU pods as the API shows them, plus the binds gpusched has made that the API does not
+ * show yet ("assumed"). Mutated by one writer thread only ({@link ClusterState}); every change marks the nodes whose
+ * {@link NodeGpuState} must be rebuilt.
+ */
+public final class Ledger {
+  private final Map<String, NodeInfo> nodes = new HashMap<>();
+  private final Map<String, PodRecord> pods = new HashMap<>();
+  private final Map<String, Set<String>> podUidsByNode = new HashMap<>();
+  private final Map<String, PodRecord> assumed = new HashMap<>();
+  private final Set<String> dirty = new HashSet<>();
+
+  public void upsertNode(NodeInfo node) {
+    nodes.put(node.name(), node);
+    dirty.add(node.name());
+  }
+
+  public void removeNode(String name) {
+    nodes.remove(name);
+    dirty.add(name);
+  }
+
+  /** Records the API's view of a pod; a pod that no longer holds GPUs is forgotten. */
+  public void upsertPod(PodRecord pod) {
+    PodRecord old = pods.get(pod.uid());
+    if (old != null && old.nodeName() != null) {
+      unindex(old);
+    }
+    PodRecord a = assumed.get(pod.uid());
+    if (a != null && (pod.nodeName() != null || pod.terminal())) {
+      // The API now shows our bind (or the pod ended): it is the truth from here on.
+      assumed.remove(pod.uid());
+      dirty.add(a.nodeName());
+    }
+    if (pod.terminal() || (pod.gpus() == 0 && pod.milli() == 0)) {
+      pods.remove(pod.uid());
+      return;
+    }
+    pods.put(pod.uid(), pod);
+    if (pod.nodeName() != null) {
+      podUidsByNode.computeIfAbsent(pod.nodeName(), k -> new LinkedHashSet<>()).add(pod.uid());
+      dirty.add(pod.nodeName());
+    }
+  }
+
+  public void removePod(String uid) {
+    PodRecord old = pods.remove(uid);
+    if (old != null && old.nodeName() != null) {
+      unindex(old);
+    }
+    PodRecord a = assumed.remove(uid);
+    if (a != null) {
+      dirty.add(a.nodeName());
+    }
+  }
+
+  /** Holds GPUs for a pod gpusched is binding, until the API shows the bind or {@link #forgetAssumed} rolls it back. */
+  public void assume(PodRecord placed) {
+    assumed.put(placed.uid(), placed);
+    dirty.add(placed.nodeName());
+  }
+
+  public void forgetAssumed(String uid) {
+    PodRecord a = assumed.remove(uid);
+    if (a != null) {
+      dirty.add(a.nodeName());
+    }
+  }
+
+  public PodRecord pod(String uid) {
+    return pods.get(uid);
+  }
+
+  public PodRecord assumedPod(String uid) {
+    return assumed.get(uid);
+  }
+
+  public int podCount() {
+    return pods.size();
+  }
+
+  /** Rebuilds the state of every node changed since the last call; a removed node maps to null. */
+  Map<String, NodeGpuState> drainChanges() {
+    Map<String, NodeGpuState> out = new HashMap<>();
+    for (String name : dirty) {
+      NodeInfo info = nodes.get(name);
+      out.put(name, info == null ? null : buildNode(info));
+    }
+    dirty.clear();
+    return out;
+  }
+
+  /** Every node, rebuilt (used once when the initial list completes). */
+  Map<String, NodeGpuState> buildAll() {
+    dirty.clear();
+    Map<String, NodeGpuState> out = new HashMap<>();
+    for (NodeInfo info : nodes.values()) {
+      out.put(info.name(), buildNode(info));
+    }
+    return out;
+  }
+
+  /** The node's state as of every change applied so far, published or not; null for an unknown node. */
+  public NodeGpuState currentNode(String name) {
+    NodeInfo info = nodes.get(name);
+    return info == null ? null : buildNode(info);
+  }
+
+  private NodeGpuState buildNode(NodeInfo info) {
+    List<PodRecord> bound = new ArrayList<>();
+    for (String uid : podUidsByNode.getOrDefault(info.name(), Set.of())) {
+      PodRecord p = pods.get(uid);
+      if (p != null && p.holdsGpus()) {
+        bound.add(p);
+      }
+    }
+    List<PodRecord> placing = new ArrayList<>();
+    for (PodRecord a : assumed.values()) {
+      if (info.name().equals(a.nodeName())) {
+        placing.add(a);
+      }
+    }
+    return NodeStateBuilder.build(info, bound, placing);
+  }
+
+  private void unindex(PodRecord old) {
+    Set<String> uids = podUidsByNode.get(old.nodeName());
+    if (uids != null) {
+      uids.remove(old.uid());
+      if (uids.isEmpty()) {
+        podUidsByNode.remove(old.nodeName());
+      }
+    }
+    dirty.add(old.nodeName());
+  }
+}

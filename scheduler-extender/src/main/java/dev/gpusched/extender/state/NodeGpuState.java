@@ -1,0 +1,130 @@
+package dev.gpusched.extender.state;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Immutable GPU state of one node as gpusched believes it: which GPUs are held whole, which are shared and how much of
+ * each share is used. Built by {@link NodeStateBuilder}; read lock-free by filter and prioritize.
+ */
+public final class NodeGpuState {
+  private final NodeInfo info;
+  private final long allMask;
+  private final long wholeMask;
+  private final long sharedMask;
+  private final long unusableMask;
+  private final int[] milliUsed;
+  private final long[] memoryRequestedMiB;
+  private final List<Holder> holders;
+  private final List<String> conflicts;
+  private final int freeWholeCount;
+
+  NodeGpuState(NodeInfo info, long wholeMask, long sharedMask, long unusableMask, int[] milliUsed, long[] memoryRequestedMiB,
+      List<Holder> holders, List<String> conflicts) {
+    this.info = info;
+    int n = info.gpuCount();
+    this.allMask = n >= 64 ? -1L : (1L << n) - 1;
+    this.wholeMask = wholeMask;
+    this.sharedMask = sharedMask;
+    this.unusableMask = unusableMask & allMask;
+    this.milliUsed = milliUsed;
+    this.memoryRequestedMiB = memoryRequestedMiB;
+    this.holders = Collections.unmodifiableList(holders);
+    this.conflicts = Collections.unmodifiableList(conflicts);
+    this.freeWholeCount = Long.bitCount(freeWholeMask());
+  }
+
+  public String name() {
+    return info.name();
+  }
+
+  public NodeInfo info() {
+    return info;
+  }
+
+  public int gpuCount() {
+    return info.gpuCount();
+  }
+
+  /** GPUs held whole by some pod. */
+  public long wholeMask() {
+    return wholeMask;
+  }
+
+  /** GPUs with at least one share on them: only shared pods may join them. */
+  public long sharedMask() {
+    return sharedMask;
+  }
+
+  /** GPUs no pod may take (node problem, unhealthy device). */
+  public long unusableMask() {
+    return unusableMask;
+  }
+
+  /** GPUs free for a whole-GPU pod. */
+  public long freeWholeMask() {
+    return allMask & ~(wholeMask | sharedMask | unusableMask);
+  }
+
+  public int freeWholeCount() {
+    return freeWholeCount;
+  }
+
+  public int milliUsed(int gpu) {
+    return milliUsed[gpu];
+  }
+
+  public long memoryRequestedMiB(int gpu) {
+    return memoryRequestedMiB[gpu];
+  }
+
+  public List<Holder> holders() {
+    return holders;
+  }
+
+  /** Double bookings and over-commitment found while building this state; empty when consistent. */
+  public List<String> conflicts() {
+    return conflicts;
+  }
+
+  /** This node as it would be if the pods {@code uids} were gone (preemption's what-if). */
+  public NodeGpuState without(java.util.Set<String> uids) {
+    long whole = 0;
+    long shared = 0;
+    int[] milli = new int[milliUsed.length];
+    long[] memory = new long[memoryRequestedMiB.length];
+    List<Holder> kept = new ArrayList<>(holders.size());
+    for (Holder h : holders) {
+      if (uids.contains(h.uid())) {
+        continue;
+      }
+      kept.add(h);
+      for (long m = h.mask(); m != 0; m &= m - 1) {
+        int g = Long.numberOfTrailingZeros(m);
+        memory[g] += h.memoryMiB();
+        if (h.milli() > 0) {
+          milli[g] += h.milli();
+        }
+      }
+      if (h.milli() > 0) {
+        shared |= h.mask();
+      } else {
+        whole |= h.mask();
+      }
+    }
+    return new NodeGpuState(info, whole, shared, unusableMask, milli, memory, kept, conflicts);
+  }
+
+  /** Pod keys holding GPU {@code gpu}, whole or a share of it. */
+  public List<String> holdersOf(int gpu) {
+    List<String> out = new ArrayList<>(2);
+    long bit = 1L << gpu;
+    for (Holder h : holders) {
+      if ((h.mask() & bit) != 0) {
+        out.add(h.podKey());
+      }
+    }
+    return out;
+  }
+}
