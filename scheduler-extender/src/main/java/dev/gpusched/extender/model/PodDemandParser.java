@@ -120,7 +120,8 @@ public final class PodDemandParser {
     }
     if (amount.compareTo(BigDecimal.valueOf(max)) > 0) {
       throw new InvalidDemandException("container " + c.getName() + ": " + resource + "=" + amount.toPlainString()
-          + " is more than " + max + " " + unit);
+          + " is more than " + max + " " + unit + (resource.equals(Annotations.RESOURCE_GPU_MILLI)
+              ? " (ask for whole GPUs with " + Annotations.RESOURCE_GPU + " instead)" : ""));
     }
     return amount.longValueExact();
   }
