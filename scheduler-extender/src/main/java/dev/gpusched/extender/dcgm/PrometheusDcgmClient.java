@@ -97,8 +97,7 @@ public final class PrometheusDcgmClient implements DcgmSource {
       throw new DcgmQueryException(Kind.UNREACHABLE, describe() + " did not answer within "
           + requestTimeout.toMillis() + " ms (" + e.getMessage() + ")", e);
     } catch (IOException e) {
-      throw new DcgmQueryException(Kind.UNREACHABLE, describe() + " is unreachable: "
-          + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+      throw new DcgmQueryException(Kind.UNREACHABLE, describe() + " is unreachable: " + describeIo(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DcgmQueryException(Kind.INTERRUPTED, "interrupted while querying " + describe(), e);
@@ -123,5 +122,16 @@ public final class PrometheusDcgmClient implements DcgmSource {
     } catch (DcgmQueryException e) {
       throw new DcgmQueryException(e.kind(), describe() + ": " + e.getMessage(), e.getCause());
     }
+  }
+
+  /** "ConnectException: Connection refused", walking causes when the JDK leaves the outer message empty. */
+  static String describeIo(Throwable e) {
+    StringBuilder sb = new StringBuilder(e.getClass().getSimpleName());
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return sb.append(": ").append(t.getMessage()).toString();
+      }
+    }
+    return sb.toString();
   }
 }
