@@ -111,9 +111,40 @@ public final class GpuTelemetry {
     return this != EMPTY && ageMillis(now) <= stalenessBound.toMillis();
   }
 
-  /** The same metrics with a different observation time (used when a source reports its own read time). */
-  GpuTelemetry withObservedAt(Instant at) {
-    return new GpuTelemetry(at, nodes, observedPods, problems);
+  /**
+   * Telemetry from samples already in hand (tests, the simulator, other sources): each node's samples are placed by
+   * {@link GpuSample#index()}, and {@link #observedPods} is derived from their pod fields.
+   *
+   * @throws IllegalArgumentException when a node lists the same GPU index twice or a negative index
+   */
+  public static GpuTelemetry of(Instant observedAt, Map<String, List<GpuSample>> byNode) {
+    Map<String, GpuSample[]> nodes = new HashMap<>();
+    Map<String, Map<Integer, Set<String>>> pods = new HashMap<>();
+    for (Map.Entry<String, List<GpuSample>> e : byNode.entrySet()) {
+      int max = -1;
+      for (GpuSample s : e.getValue()) {
+        if (s.index() < 0) {
+          throw new IllegalArgumentException("node " + e.getKey() + ": GPU index " + s.index() + " is negative");
+        }
+        max = Math.max(max, s.index());
+      }
+      GpuSample[] samples = new GpuSample[max + 1];
+      Map<Integer, Set<String>> nodePods = new java.util.TreeMap<>();
+      for (GpuSample s : e.getValue()) {
+        if (samples[s.index()] != null) {
+          throw new IllegalArgumentException("node " + e.getKey() + ": GPU " + s.index() + " is listed twice");
+        }
+        samples[s.index()] = s;
+        if (s.podKey() != null) {
+          nodePods.put(s.index(), Set.of(s.podKey()));
+        }
+      }
+      nodes.put(e.getKey(), samples);
+      if (!nodePods.isEmpty()) {
+        pods.put(e.getKey(), Collections.unmodifiableMap(nodePods));
+      }
+    }
+    return new GpuTelemetry(observedAt, nodes, pods, List.of());
   }
 
   @Override

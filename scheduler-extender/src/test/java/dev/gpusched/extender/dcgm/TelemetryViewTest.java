@@ -50,4 +50,15 @@ class TelemetryViewTest {
   void byNodeListsSamplesWithoutGaps() {
     assertThat(telemetryAt(T0).byNode().get("n")).extracting(GpuSample::index).containsExactly(1);
   }
+
+  @Test
+  void telemetryFromSamplesInHand() {
+    GpuSample a = new GpuSample(3, "GPU-3", "m", 1, 2, 3, 0, "ml", "p");
+    GpuTelemetry t = GpuTelemetry.of(T0, Map.of("n", List.of(a)));
+    assertThat(t.node("n")).hasSize(4);
+    assertThat(t.node("n")[3]).isSameAs(a);
+    assertThat(t.observedPods("n")).isEqualTo(Map.of(3, java.util.Set.of("ml/p")));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> GpuTelemetry.of(T0, Map.of("n", List.of(a, a))))
+        .hasMessageContaining("GPU 3 is listed twice");
+  }
 }

@@ -135,6 +135,11 @@ public final class PrometheusServer implements AutoCloseable {
     return root.path("data").path("result");
   }
 
+  /** Waits until {@code promql} returns at least one series; see {@link #awaitSeries(String, int, Duration)}. */
+  public int awaitSeries(String promql, Duration timeout) {
+    return awaitSeries(promql, 1, timeout);
+  }
+
   /**
    * Waits until {@code promql} returns at least {@code minSeries} series, polling every 200 ms.
    *
