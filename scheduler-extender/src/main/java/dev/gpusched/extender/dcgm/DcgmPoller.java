@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  *       unexpected_shape, interrupted, partial (a usable answer with skipped series), listener, internal
  *   <li>{@code gpusched_dcgm_metrics_age_seconds}: age of the latest telemetry, +Inf before the first success
  *   <li>{@code gpusched_dcgm_stale}: 1 when that age exceeds the staleness bound (decisions use the ledger alone)
+ *   <li>{@code gpusched_dcgm_gpus_observed}: GPUs in the latest telemetry
  *   <li>{@code gpusched_dcgm_skipped_series}: series skipped in the latest answer
  *   <li>{@code gpusched_gpu_observed_free_memory_bytes{node,gpu}}, {@code gpusched_gpu_utilization_ratio{node,gpu}},
  *       {@code gpusched_gpu_last_xid{node,gpu}}: per GPU, from the latest telemetry
@@ -62,10 +63,11 @@ public final class DcgmPoller implements AutoCloseable {
   private volatile GpuTelemetry latest = GpuTelemetry.EMPTY;
   private volatile ScheduledExecutorService executor;
 
-  // Touched only by the polling thread (or a test calling pollOnce without start).
+  // Polls are serialized on pollLock (the scheduled thread, or a caller of pollOnce); the fields below belong to it.
+  private final Object pollLock = new Object();
   private String lastFailureMessage;
   private Instant lastFailureLoggedAt = Instant.EPOCH;
-  private long consecutiveFailures;
+  private volatile long consecutiveFailures;
 
   /**
    * @param source where to read DCGM metrics
@@ -104,6 +106,9 @@ public final class DcgmPoller implements AutoCloseable {
         .register(registry);
     Gauge.builder("gpusched.dcgm.stale", this, p -> p.isStale() ? 1.0 : 0.0)
         .description("1 when DCGM metrics are older than the staleness bound and decisions use the ledger alone")
+        .register(registry);
+    Gauge.builder("gpusched.dcgm.gpus.observed", this, p -> p.latest.gpuCount())
+        .description("GPUs in the latest DCGM telemetry (a node without any has no DCGM data: ledger alone)")
         .register(registry);
     Gauge.builder("gpusched.dcgm.skipped.series", this, p -> p.latest.problems().size())
         .description("Series skipped (missing label, non-numeric value) in the latest DCGM answer")
@@ -183,6 +188,12 @@ public final class DcgmPoller implements AutoCloseable {
    * @return true when fresh telemetry was published
    */
   public boolean pollOnce() {
+    synchronized (pollLock) {
+      return pollLocked();
+    }
+  }
+
+  private boolean pollLocked() {
     GpuTelemetry telemetry;
     try {
       telemetry = source.fetch();
