@@ -67,6 +67,8 @@ public final class DcgmPoller implements AutoCloseable {
   private final Object pollLock = new Object();
   private String lastFailureMessage;
   private Instant lastFailureLoggedAt = Instant.EPOCH;
+  private String lastPartialMessage;
+  private Instant lastPartialLoggedAt = Instant.EPOCH;
   private volatile long consecutiveFailures;
 
   /**
@@ -202,6 +204,12 @@ public final class DcgmPoller implements AutoCloseable {
       errorsByKind.get(e.kind()).increment();
       onFailure(e.getMessage());
       return false;
+    } catch (RuntimeException e) { // a bug in a source must not reach the caller either
+      pollError.increment();
+      internalErrors.increment();
+      onFailure("unexpected " + e);
+      LOG.debug("DCGM source failure", e);
+      return false;
     }
     pollOk.increment();
     latest = telemetry;
@@ -213,8 +221,15 @@ public final class DcgmPoller implements AutoCloseable {
     }
     if (!telemetry.problems().isEmpty()) {
       partialErrors.increment();
-      LOG.warn("DCGM answer from {} was partial: {} series skipped; first: {}", source.describe(),
-          telemetry.problems().size(), telemetry.problems().get(0));
+      String first = telemetry.problems().get(0);
+      Instant now = clock.instant();
+      if (!first.equals(lastPartialMessage)
+          || Duration.between(lastPartialLoggedAt, now).compareTo(REPEAT_LOG_EVERY) >= 0) {
+        LOG.warn("DCGM answer from {} was partial: {} series skipped; first: {}", source.describe(),
+            telemetry.problems().size(), first);
+        lastPartialMessage = first;
+        lastPartialLoggedAt = now;
+      }
     }
     try {
       listener.accept(telemetry);

@@ -155,4 +155,23 @@ class DcgmPollerTest {
     Thread.sleep(300); // six poll intervals: a poll still scheduled would show up as a request
     assertThat(server.requestCount(API)).isEqualTo(after);
   }
+
+  @Test
+  void aSourceThatThrowsUncheckedIsCountedNotThrown() {
+    DcgmSource broken = new DcgmSource() {
+      @Override
+      public GpuTelemetry fetch() {
+        throw new IllegalStateException("bug in a source");
+      }
+
+      @Override
+      public String describe() {
+        return "broken source";
+      }
+    };
+    DcgmPoller p = new DcgmPoller(broken, Duration.ofMillis(50), BOUND, registry, published::add, clock);
+    assertThat(p.pollOnce()).isFalse();
+    assertThat(count("gpusched.dcgm.poll.errors", "kind", "internal")).isEqualTo(1.0);
+    assertThat(p.latest()).isSameAs(GpuTelemetry.EMPTY);
+  }
 }
