@@ -10,7 +10,14 @@ import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.state.KubernetesSource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.gpusched.extender.dcgm.DcgmPoller;
+import dev.gpusched.extender.dcgm.DcgmSettings;
+import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The composition root: cluster state fed by informers, the decision pipeline, the binder and the HTTP server, wired in
@@ -18,9 +25,16 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class GpuschedApp implements AutoCloseable {
   /** Where and how to listen. */
-  public record Options(String host, int port, ServerLimits limits) {
+  /** Where and how to listen, and where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone). */
+  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm) {
+    public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
+
     public static Options loopback(int port) {
-      return new Options("127.0.0.1", port, ServerLimits.DEFAULT);
+      return new Options("127.0.0.1", port, ServerLimits.DEFAULT, NO_DCGM);
+    }
+
+    public Options withDcgm(DcgmSettings settings) {
+      return new Options(host, port, limits, settings);
     }
   }
 
@@ -29,14 +43,18 @@ public final class GpuschedApp implements AutoCloseable {
   private final ExtenderServer server;
   private final ExtenderMetrics metrics;
   private final CompletableFuture<Void> synced;
+  private final DcgmPoller dcgm;
+  private final ScheduledExecutorService watchdog;
 
   private GpuschedApp(ClusterState state, KubernetesSource source, ExtenderServer server, ExtenderMetrics metrics,
-      CompletableFuture<Void> synced) {
+      CompletableFuture<Void> synced, DcgmPoller dcgm, ScheduledExecutorService watchdog) {
     this.state = state;
     this.source = source;
     this.server = server;
     this.metrics = metrics;
     this.synced = synced;
+    this.dcgm = dcgm;
+    this.watchdog = watchdog;
   }
 
   /** Starts informers and the server; the server answers (not ready) at once and decides once the cache synced. */
@@ -47,10 +65,34 @@ public final class GpuschedApp implements AutoCloseable {
     Binder binder = new Binder(state, pipeline, writer, source::pod);
     java.util.function.BooleanSupplier ready = () -> state.snapshot().synced() && source.healthy();
     ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, ready, () -> true);
+    DcgmSettings dcgmSettings = options.dcgm();
+    DcgmPoller dcgm = dcgmSettings.poller(metrics.registry(),
+        telemetry -> state.submit(ledger -> ledger.setTelemetry(telemetry, dcgmSettings.health())), Clock.systemUTC());
+    ScheduledExecutorService watchdog = null;
+    if (dcgm != null) {
+      // Stale metrics must stop steering decisions even when no new poll arrives to say so.
+      watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gpusched-dcgm-staleness");
+        t.setDaemon(true);
+        return t;
+      });
+      long period = Math.max(100, Math.min(1000, dcgmSettings.staleness().toMillis() / 4));
+      watchdog.scheduleAtFixedRate(() -> {
+        if (dcgm.isStale()) {
+          state.submit(ledger -> {
+            if (ledger.hasTelemetry()) {
+              ledger.setTelemetry(null, dcgmSettings.health());
+            }
+          });
+        }
+      }, period, period, TimeUnit.MILLISECONDS);
+      dcgm.start();
+    }
     ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics);
     ExtenderServer server;
     try {
-      server = ExtenderServer.start(options.host(), options.port(), options.limits(), service, metrics, state::snapshot, ready,
+      server = ExtenderServer.start(options.host(), options.port(), options.limits(), service, metrics,
+          () -> dev.gpusched.extender.http.InspectView.cluster(state.snapshot(), dcgm), ready, state::snapshot,
           (ns, name) -> {
             var pod = source.pod(ns, name);
             return pod == null ? null : dev.gpusched.extender.http.InspectView.pod(pod);
@@ -60,7 +102,7 @@ public final class GpuschedApp implements AutoCloseable {
       throw e;
     }
     CompletableFuture<Void> synced = source.start();
-    return new GpuschedApp(state, source, server, metrics, synced);
+    return new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog);
   }
 
   public int port() {
@@ -91,8 +133,19 @@ public final class GpuschedApp implements AutoCloseable {
     }
   }
 
+  /** The DCGM poller, or null when gpusched runs on its ledger alone. */
+  public DcgmPoller dcgm() {
+    return dcgm;
+  }
+
   @Override
   public void close() {
+    if (watchdog != null) {
+      watchdog.shutdownNow();
+    }
+    if (dcgm != null) {
+      dcgm.close();
+    }
     server.close();
     source.close();
     state.close();

@@ -3,6 +3,7 @@ package dev.gpusched.extender.cli;
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.bind.KubernetesClusterWriter;
+import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.state.EmbeddedApiServer;
 import io.fabric8.kubernetes.client.Config;
@@ -46,6 +47,32 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
   int idleTimeoutSeconds;
 
+  @Option(names = "--prometheus-url", paramLabel = "URL",
+      description = "Prometheus that scrapes dcgm-exporter; without it (and without --dcgm-scrape-url) gpusched decides on its ledger alone.")
+  String prometheusUrl;
+
+  @Option(names = "--dcgm-scrape-url", paramLabel = "URL",
+      description = "Fallback: scrape dcgm-exporter's /metrics directly (repeatable); used only without --prometheus-url.")
+  java.util.List<String> dcgmScrapeUrls = new java.util.ArrayList<>();
+
+  @Option(names = "--dcgm-poll-interval", defaultValue = "5s", description = "How often DCGM metrics are read (default: ${DEFAULT-VALUE}).")
+  String dcgmPollInterval;
+
+  @Option(names = "--dcgm-staleness", defaultValue = "60s",
+      description = "Metrics older than this are ignored and decisions use the ledger alone (default: ${DEFAULT-VALUE}).")
+  String dcgmStaleness;
+
+  @Option(names = "--dcgm-request-timeout", defaultValue = "2s", description = "Bound on one Prometheus request (default: ${DEFAULT-VALUE}).")
+  String dcgmRequestTimeout;
+
+  @Option(names = "--dcgm-hostname-map", paramLabel = "RULES",
+      description = "Map dcgm-exporter's Hostname label to node names: strip-domain and/or host=node pairs, comma-separated.")
+  String dcgmHostnameMap;
+
+  @Option(names = "--fatal-xids", defaultValue = "48,63,64,74,79,92,94,95",
+      description = "XIDs that exclude a GPU until they clear (default: ${DEFAULT-VALUE}).")
+  String fatalXids;
+
   static boolean serving() {
     return serving;
   }
@@ -58,6 +85,14 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (maxBodyBytes < 1024) {
       System.err.println("--max-body-bytes " + maxBodyBytes + " is too small: use at least 1024");
+      return 2;
+    }
+    DcgmSettings dcgm;
+    try {
+      dcgm = DcgmSettings.fromOptions(prometheusUrl, dcgmScrapeUrls, dcgmPollInterval, dcgmStaleness, dcgmRequestTimeout,
+          dcgmHostnameMap, fatalXids);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
       return 2;
     }
     EmbeddedApiServer embedded = null;
@@ -84,7 +119,7 @@ public final class ServeCommand implements Callable<Integer> {
       writer = new KubernetesClusterWriter(client);
     }
     GpuschedApp app = GpuschedApp.start(
-        new GpuschedApp.Options(host, port, new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds)),
+        new GpuschedApp.Options(host, port, new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds), dcgm),
         client, writer);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -37,7 +37,8 @@ public final class DecisionPipeline {
   /** The default composition. */
   public static DecisionPipeline standard() {
     Map<ScorePlugin, Integer> scores = new LinkedHashMap<>();
-    scores.put(new PackingScore(), 1);
+    scores.put(new PackingScore(), 2);
+    scores.put(new MemoryPressureScore(), 1);
     return new DecisionPipeline(List.of(new GpuModelFit(), new GpuCountFit()), scores);
   }
 

@@ -13,7 +13,7 @@ public final class GpuChooser {
       int g = SharedGpuChoice.best(demand, node);
       return g < 0 ? 0 : 1L << g;
     }
-    long free = node.freeWholeMask();
+    long free = node.eligibleWholeMask(demand.memoryMiB());
     if (Long.bitCount(free) < demand.gpus()) {
       return 0;
     }

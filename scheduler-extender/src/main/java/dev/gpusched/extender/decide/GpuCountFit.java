@@ -20,12 +20,34 @@ public final class GpuCountFit implements FilterPlugin {
     }
     if (demand.isShared()) {
       return SharedGpuChoice.best(demand, node) >= 0 ? null
-          : "needs " + demand.milli() + " milli-GPU on one GPU; no shared or free GPU has that much left";
+          : "needs " + demand.milli() + " milli-GPU" + (demand.memoryMiB() > 0 ? " and " + demand.memoryMiB() + " MiB" : "")
+              + " on one GPU; no shared or free GPU has that much left";
     }
-    int free = node.freeWholeCount();
-    if (free >= demand.gpus()) {
+    long eligible = node.eligibleWholeMask(demand.memoryMiB());
+    if (Long.bitCount(eligible) >= demand.gpus()) {
       return null;
     }
-    return "needs " + demand.gpus() + " GPU" + (demand.gpus() == 1 ? "" : "s") + ", " + free + " free";
+    return wholeReason(demand, node, eligible);
+  }
+
+  /** "needs 4 GPUs, 2 free", extended with why free GPUs do not count (memory, health) when that is the cause. */
+  static String wholeReason(PodDemand demand, NodeGpuState node, long eligible) {
+    int free = node.freeWholeCount();
+    StringBuilder sb = new StringBuilder("needs ").append(demand.gpus()).append(demand.gpus() == 1 ? " GPU" : " GPUs");
+    if (demand.memoryMiB() > 0 && Long.bitCount(eligible) < free) {
+      sb.append(" with ").append(demand.memoryMiB()).append(" MiB free each, ").append(Long.bitCount(eligible))
+          .append(" of ").append(free).append(" free GPUs have that much");
+      long short_ = node.freeWholeMask() & ~eligible;
+      int g = Long.numberOfTrailingZeros(short_);
+      sb.append(" (GPU ").append(g).append(": ").append(node.freeMemoryMiB(g)).append(" MiB free)");
+    } else {
+      sb.append(", ").append(free).append(" free");
+    }
+    for (int g = 0; g < node.gpuCount(); g++) {
+      if (node.unusableReason(g) != null) {
+        sb.append("; ").append(node.unusableReason(g));
+      }
+    }
+    return sb.toString();
   }
 }

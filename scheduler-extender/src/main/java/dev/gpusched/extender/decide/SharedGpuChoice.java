@@ -19,7 +19,7 @@ public final class SharedGpuChoice {
     for (long m = shared; m != 0; m &= m - 1) {
       int g = Long.numberOfTrailingZeros(m);
       int left = 1000 - node.milliUsed(g) - demand.milli();
-      if (left >= 0 && left < bestLeft) {
+      if (left >= 0 && left < bestLeft && node.freeMemoryMiB(g) >= demand.memoryMiB()) {
         best = g;
         bestLeft = left;
       }
@@ -27,7 +27,7 @@ public final class SharedGpuChoice {
     if (best >= 0) {
       return best;
     }
-    long free = node.freeWholeMask();
+    long free = node.eligibleWholeMask(demand.memoryMiB());
     return free == 0 || n == 0 ? -1 : Long.numberOfTrailingZeros(free);
   }
 }

@@ -43,7 +43,7 @@ public final class ExtenderServer implements AutoCloseable {
   }
 
   public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderService service,
-      ExtenderMetrics metrics, Supplier<ClusterSnapshot> snapshots, BooleanSupplier ready,
+      ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView) {
     Vertx vertx = Vertx.vertx();
     Router router = Router.router(vertx);
@@ -77,7 +77,7 @@ public final class ExtenderServer implements AutoCloseable {
     });
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
-    router.get("/inspect").handler(ctx -> respond(ctx, 200, InspectView.cluster(snapshots.get())));
+    router.get("/inspect").handler(ctx -> respond(ctx, 200, clusterView.get()));
     router.get("/inspect/:node").handler(ctx -> {
       String name = ctx.pathParam("node");
       NodeGpuState node = snapshots.get().node(name);

@@ -11,10 +11,26 @@ import tools.jackson.databind.node.ObjectNode;
 public final class InspectView {
   private InspectView() {}
 
-  public static ObjectNode cluster(ClusterSnapshot s) {
+  public static ObjectNode cluster(ClusterSnapshot s, dev.gpusched.extender.dcgm.DcgmPoller dcgm) {
     ObjectNode out = WireJson.object();
     out.put("synced", s.synced());
     out.put("version", s.version());
+    ObjectNode metrics = out.putObject("dcgm");
+    metrics.put("enabled", dcgm != null);
+    if (dcgm != null) {
+      var view = dcgm.view(java.time.Instant.now());
+      metrics.put("stale", view.stale());
+      metrics.put("decisions", view.stale() ? "ledger alone (DCGM metrics stale or never read)" : "ledger and DCGM");
+      long age = view.ageMillis();
+      if (age >= 0 && age < Long.MAX_VALUE) {
+        metrics.put("ageSeconds", age / 1000.0);
+      }
+      metrics.put("consecutiveFailures", dcgm.consecutiveFailures());
+      ArrayNode problems = metrics.putArray("problems");
+      view.telemetry().problems().forEach(problems::add);
+    } else {
+      metrics.put("decisions", "ledger alone (no --prometheus-url)");
+    }
     int total = 0;
     int free = 0;
     ArrayNode nodes = out.putArray("nodes");
@@ -26,6 +42,9 @@ public final class InspectView {
       o.put("gpuCount", n.gpuCount());
       o.put("freeGpus", n.freeWholeCount());
       o.put("product", n.info().product());
+      if (!n.disagreements().isEmpty()) {
+        o.put("disagreements", n.disagreements().size());
+      }
       if (!n.conflicts().isEmpty()) {
         o.put("conflicts", n.conflicts().size());
       }
@@ -84,6 +103,22 @@ public final class InspectView {
       }
       o.put("milliUsed", (n.wholeMask() & bit) != 0 ? 1000 : n.milliUsed(g));
       o.put("memoryRequestedMiB", n.memoryRequestedMiB(g));
+      if (n.freeMemoryMiB(g) != NodeGpuState.UNKNOWN_FREE_MIB) {
+        o.put("freeMemoryMiB", n.freeMemoryMiB(g));
+      }
+      if (n.unusableReason(g) != null) {
+        o.put("excluded", n.unusableReason(g));
+      }
+      var sample = n.telemetry() == null ? null : n.telemetry().sample(g);
+      if (sample != null) {
+        ObjectNode obs = o.putObject("observed");
+        obs.put("fbUsedMiB", sample.fbUsedMiB());
+        obs.put("fbFreeMiB", sample.fbFreeMiB());
+        obs.put("utilPct", sample.utilPct());
+        obs.put("lastXid", sample.lastXid());
+        ArrayNode seen = obs.putArray("pods");
+        n.telemetry().observedPods().getOrDefault(g, java.util.Set.of()).forEach(seen::add);
+      }
     }
     ArrayNode holders = out.putArray("pods");
     for (Holder h : n.holders()) {
@@ -101,6 +136,11 @@ public final class InspectView {
         o.put("memoryMiB", h.memoryMiB());
       }
       o.put("source", h.assumed() ? "binding" : h.inferred() ? "inferred" : "recorded");
+    }
+    out.put("telemetry", n.telemetry() == null ? "ledger alone" : "dcgm");
+    ArrayNode disagreements = out.putArray("disagreements");
+    for (var d : n.disagreements()) {
+      disagreements.add(d.describe());
     }
     ArrayNode conflicts = out.putArray("conflicts");
     for (String c : n.conflicts()) {

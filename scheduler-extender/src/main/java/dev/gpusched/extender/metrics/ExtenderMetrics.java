@@ -45,6 +45,9 @@ public final class ExtenderMetrics {
         .description("free GPUs that cannot serve a request of request_size GPUs on their node").register(registry);
     Gauge.builder("gpusched.ledger.conflicts", () -> conflicts(snapshots.get()))
         .description("double bookings and over-commitments found in the ledger").register(registry);
+    Gauge.builder("gpusched.ledger.disagreements", () -> disagreements(snapshots.get()))
+        .description("GPUs where gpusched.dev/gpu-ids and dcgm-exporter's pod labels disagree (observed wins)")
+        .register(registry);
   }
 
   public PrometheusMeterRegistry registry() {
@@ -91,8 +94,8 @@ public final class ExtenderMetrics {
       }
       String model = n.info().product().isEmpty() ? "unknown" : n.info().product();
       int free = n.freeWholeCount();
-      int unhealthy = Long.bitCount(n.unusableMask());
-      int allocated = n.gpuCount() - free - unhealthy;
+      int unhealthy = Long.bitCount(n.unusableMask() & ~(n.wholeMask() | n.sharedMask()));
+      int allocated = Long.bitCount(n.wholeMask() | n.sharedMask());
       rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "allocated"), allocated));
       rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "free"), free));
       rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "unhealthy"), unhealthy));
@@ -108,6 +111,14 @@ public final class ExtenderMetrics {
       fragRows.add(MultiGauge.Row.of(Tags.of("request_size", Integer.toString(FRAGMENT_SIZES[i])), frag[i]));
     }
     fragmented.register(fragRows, true);
+  }
+
+  private static double disagreements(ClusterSnapshot s) {
+    long c = 0;
+    for (NodeGpuState n : s.nodes()) {
+      c += n.disagreements().size();
+    }
+    return c;
   }
 
   private static double conflicts(ClusterSnapshot s) {

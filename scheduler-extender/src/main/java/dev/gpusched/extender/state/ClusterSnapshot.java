@@ -22,6 +22,7 @@ public record ClusterSnapshot(long version, boolean synced, NodeGpuState[] nodes
 
   /** The next snapshot with some nodes replaced, added (value non-null) or removed (value null). */
   ClusterSnapshot with(Map<String, NodeGpuState> changed, boolean nowSynced) {
+    changed.entrySet().removeIf(e -> e.getValue() == null && !indexByName.containsKey(e.getKey()));
     boolean structural = false;
     for (Map.Entry<String, NodeGpuState> e : changed.entrySet()) {
       if ((e.getValue() == null) == indexByName.containsKey(e.getKey())) {

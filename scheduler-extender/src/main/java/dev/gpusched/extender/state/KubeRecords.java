@@ -23,6 +23,7 @@ public final class KubeRecords {
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
     Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : Map.copyOf(meta.getAnnotations());
     String product = labels.getOrDefault(Annotations.LABEL_GPU_PRODUCT, "");
+    long memory = gpuMemoryMiB(labels.get(Annotations.LABEL_GPU_MEMORY));
     boolean unschedulable = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
     Quantity q = null;
     if (node.getStatus() != null) {
@@ -34,23 +35,36 @@ public final class KubeRecords {
       }
     }
     if (q == null) {
-      return new NodeInfo(meta.getName(), 0, product, labels, annotations, unschedulable, null);
+      return new NodeInfo(meta.getName(), 0, product, memory, labels, annotations, unschedulable, null);
     }
     try {
       BigDecimal n = q.getNumericalAmount();
       if (n.signum() < 0 || n.stripTrailingZeros().scale() > 0) {
-        return new NodeInfo(meta.getName(), 0, product, labels, annotations, unschedulable,
+        return new NodeInfo(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
             "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is not a whole number of GPUs");
       }
       if (n.compareTo(BigDecimal.valueOf(MAX_GPUS_PER_NODE)) > 0) {
-        return new NodeInfo(meta.getName(), 0, product, labels, annotations, unschedulable,
+        return new NodeInfo(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
             "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is more than gpusched handles per node ("
                 + MAX_GPUS_PER_NODE + ")");
       }
-      return new NodeInfo(meta.getName(), n.intValueExact(), product, labels, annotations, unschedulable, null);
+      return new NodeInfo(meta.getName(), n.intValueExact(), product, memory, labels, annotations, unschedulable, null);
     } catch (RuntimeException e) {
-      return new NodeInfo(meta.getName(), 0, product, labels, annotations, unschedulable,
+      return new NodeInfo(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
           "allocatable " + Annotations.RESOURCE_GPU + "=\"" + q + "\" is not a quantity");
+    }
+  }
+
+  /** GPU feature discovery writes {@code nvidia.com/gpu.memory} in MiB; anything unreadable counts as unknown (0). */
+  static long gpuMemoryMiB(String label) {
+    if (label == null) {
+      return 0;
+    }
+    try {
+      long v = Long.parseLong(label.trim());
+      return v > 0 && v <= dev.gpusched.extender.model.PodDemandParser.MAX_GPU_MEMORY_MIB ? v : 0;
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 

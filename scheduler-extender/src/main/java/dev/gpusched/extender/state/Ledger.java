@@ -19,6 +19,27 @@ public final class Ledger {
   private final Map<String, Set<String>> podUidsByNode = new HashMap<>();
   private final Map<String, PodRecord> assumed = new HashMap<>();
   private final Set<String> dirty = new HashSet<>();
+  private dev.gpusched.extender.dcgm.GpuTelemetry telemetry;
+  private dev.gpusched.extender.dcgm.HealthRules health = dev.gpusched.extender.dcgm.HealthRules.DEFAULT;
+
+  /**
+   * Fresh DCGM data (or null when it went stale or was never read): nodes it covers are rebuilt with it, so filter and
+   * score read it from the snapshot without waiting or checking clocks.
+   */
+  public void setTelemetry(dev.gpusched.extender.dcgm.GpuTelemetry next, dev.gpusched.extender.dcgm.HealthRules rules) {
+    if (telemetry != null) {
+      dirty.addAll(telemetry.nodeNames());
+    }
+    if (next != null) {
+      dirty.addAll(next.nodeNames());
+    }
+    telemetry = next;
+    health = rules;
+  }
+
+  public boolean hasTelemetry() {
+    return telemetry != null;
+  }
 
   public void upsertNode(NodeInfo node) {
     nodes.put(node.name(), node);
@@ -130,7 +151,14 @@ public final class Ledger {
         placing.add(a);
       }
     }
-    return NodeStateBuilder.build(info, bound, placing);
+    NodeTelemetry observed = null;
+    if (telemetry != null) {
+      var samples = telemetry.node(info.name());
+      if (samples != null) {
+        observed = new NodeTelemetry(samples, telemetry.observedPods(info.name()), health);
+      }
+    }
+    return NodeStateBuilder.build(info, bound, placing, observed);
   }
 
   private void unindex(PodRecord old) {

@@ -19,9 +19,27 @@ public final class NodeGpuState {
   private final List<Holder> holders;
   private final List<String> conflicts;
   private final int freeWholeCount;
+  private final long[] freeMemoryMiB;
+  private final String[] unusableReasons;
+  private final NodeTelemetry telemetry;
+  private final List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements;
+
+  /** Free memory of a GPU whose size is unknown and unobserved: no memory request is refused for it. */
+  public static final long UNKNOWN_FREE_MIB = Long.MAX_VALUE;
 
   NodeGpuState(NodeInfo info, long wholeMask, long sharedMask, long unusableMask, int[] milliUsed, long[] memoryRequestedMiB,
       List<Holder> holders, List<String> conflicts) {
+    this(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
+        ledgerFreeMemory(info, memoryRequestedMiB), new String[info.gpuCount()], null, List.of());
+  }
+
+  NodeGpuState(NodeInfo info, long wholeMask, long sharedMask, long unusableMask, int[] milliUsed, long[] memoryRequestedMiB,
+      List<Holder> holders, List<String> conflicts, long[] freeMemoryMiB, String[] unusableReasons, NodeTelemetry telemetry,
+      List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements) {
+    this.freeMemoryMiB = freeMemoryMiB;
+    this.unusableReasons = unusableReasons;
+    this.telemetry = telemetry;
+    this.disagreements = List.copyOf(disagreements);
     this.info = info;
     int n = info.gpuCount();
     this.allMask = n >= 64 ? -1L : (1L << n) - 1;
@@ -33,6 +51,54 @@ public final class NodeGpuState {
     this.holders = Collections.unmodifiableList(holders);
     this.conflicts = Collections.unmodifiableList(conflicts);
     this.freeWholeCount = Long.bitCount(freeWholeMask());
+  }
+
+  static long[] ledgerFreeMemory(NodeInfo info, long[] requested) {
+    long[] free = new long[info.gpuCount()];
+    for (int g = 0; g < free.length; g++) {
+      free[g] = info.gpuMemoryMiB() > 0 ? Math.max(0, info.gpuMemoryMiB() - requested[g]) : UNKNOWN_FREE_MIB;
+    }
+    return free;
+  }
+
+  /**
+   * Free framebuffer of GPU {@code gpu} in MiB: DCGM's observed free minus what gpusched placed there that DCGM does not
+   * show yet; without fresh DCGM data, the GPU's size minus the memory requested by its holders; or
+   * {@link #UNKNOWN_FREE_MIB}.
+   */
+  public long freeMemoryMiB(int gpu) {
+    return freeMemoryMiB[gpu];
+  }
+
+  /** Free GPUs (for a whole-GPU pod) with at least {@code memoryMiB} free each. */
+  public long eligibleWholeMask(long memoryMiB) {
+    long free = freeWholeMask();
+    if (memoryMiB <= 0) {
+      return free;
+    }
+    long out = 0;
+    for (long m = free; m != 0; m &= m - 1) {
+      int g = Long.numberOfTrailingZeros(m);
+      if (freeMemoryMiB[g] >= memoryMiB) {
+        out |= 1L << g;
+      }
+    }
+    return out;
+  }
+
+  /** Why GPU {@code gpu} is excluded (e.g. a fatal XID), or null. */
+  public String unusableReason(int gpu) {
+    return unusableReasons[gpu];
+  }
+
+  /** The DCGM data this state was built with, or null when it was built from the ledger alone. */
+  public NodeTelemetry telemetry() {
+    return telemetry;
+  }
+
+  /** GPUs where gpusched's records and dcgm-exporter's pod labels disagree (observed wins for accounting). */
+  public List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements() {
+    return disagreements;
   }
 
   public String name() {
@@ -113,7 +179,14 @@ public final class NodeGpuState {
         whole |= h.mask();
       }
     }
-    return new NodeGpuState(info, whole, shared, unusableMask, milli, memory, kept, conflicts);
+    long[] freeMemory = freeMemoryMiB.clone();
+    for (int g = 0; g < freeMemory.length; g++) {
+      if (freeMemory[g] != UNKNOWN_FREE_MIB) {
+        freeMemory[g] += memoryRequestedMiB[g] - memory[g];
+      }
+    }
+    return new NodeGpuState(info, whole, shared, unusableMask, milli, memory, kept, conflicts, freeMemory, unusableReasons,
+        telemetry, disagreements);
   }
 
   /** Pod keys holding GPU {@code gpu}, whole or a share of it. */

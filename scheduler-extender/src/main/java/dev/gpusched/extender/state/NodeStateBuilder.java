@@ -3,7 +3,13 @@ package dev.gpusched.extender.state;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import dev.gpusched.extender.dcgm.GpuSample;
+import dev.gpusched.extender.dcgm.GroundTruth;
 
 /**
  * Derives a node's {@link NodeGpuState} from the node and the pods on it: a pure function, so the ledger is whatever the
@@ -24,6 +30,29 @@ public final class NodeStateBuilder {
    * @param assumed pods gpusched is binding to this node, not yet visible as bound through the API
    */
   public static NodeGpuState build(NodeInfo info, Collection<PodRecord> pods, Collection<PodRecord> assumed) {
+    return build(info, pods, assumed, null);
+  }
+
+  /**
+   * @param telemetry fresh DCGM data for the node, or null to decide on the ledger alone. With it: GPUs with a fatal XID
+   *     are excluded, free memory is the observed one, and where dcgm-exporter sees a pod on other GPUs than recorded, the
+   *     observed GPUs are accounted (and the disagreement kept for /inspect and metrics).
+   */
+  public static NodeGpuState build(NodeInfo info, Collection<PodRecord> pods, Collection<PodRecord> assumed,
+      NodeTelemetry telemetry) {
+    List<GroundTruth.Disagreement> disagreements = List.of();
+    if (telemetry != null && !telemetry.observedPods().isEmpty()) {
+      Map<Integer, Set<String>> recorded = new HashMap<>();
+      for (PodRecord p : pods) {
+        if (p.recordedIds() != null) {
+          for (int id : p.recordedIds()) {
+            recorded.computeIfAbsent(id, k -> new HashSet<>()).add(p.key());
+          }
+        }
+      }
+      disagreements = GroundTruth.compare(info.name(), recorded, telemetry.observedPods()).disagreements();
+      pods = trustObserved(pods, telemetry.observedPods());
+    }
     int n = info.gpuCount();
     long unusable = info.problem() != null ? -1L : 0L;
     int[] milli = new int[n];
@@ -115,7 +144,58 @@ public final class NodeStateBuilder {
       addMemory(memory, mask, p.memoryMiB());
       holders.add(new Holder(p.uid(), p.key(), mask, 0, p.memoryMiB(), true, false));
     }
-    return new NodeGpuState(info, whole, shared, unusable, milli, memory, holders, conflicts);
+    String[] unusableReasons = new String[n];
+    long[] freeMemory = NodeGpuState.ledgerFreeMemory(info, memory);
+    if (telemetry != null) {
+      for (int g = 0; g < n; g++) {
+        GpuSample sample = telemetry.sample(g);
+        if (sample == null) {
+          continue;
+        }
+        if (telemetry.health().excludes(sample)) {
+          unusable |= 1L << g;
+          unusableReasons[g] = telemetry.health().reason(g, sample.lastXid());
+        }
+        if (sample.hasFreeMemory()) {
+          freeMemory[g] = Math.max(0, sample.fbFreeMiB() - pendingMiB(holders, g, telemetry.observedPods().get(g)));
+        }
+      }
+    }
+    return new NodeGpuState(info, whole, shared, unusable, milli, memory, holders, conflicts, freeMemory, unusableReasons,
+        telemetry, disagreements);
+  }
+
+  /** Memory promised to holders of GPU {@code gpu} that dcgm-exporter does not show on it yet (not started). */
+  private static long pendingMiB(List<Holder> holders, int gpu, Set<String> observed) {
+    long pending = 0;
+    long bit = 1L << gpu;
+    for (Holder h : holders) {
+      if ((h.mask() & bit) != 0 && (observed == null || !observed.contains(h.podKey()))) {
+        pending += h.memoryMiB();
+      }
+    }
+    return pending;
+  }
+
+  /** Pods dcgm-exporter sees on the node are accounted on the GPUs it sees them on. */
+  private static List<PodRecord> trustObserved(Collection<PodRecord> pods, Map<Integer, Set<String>> observed) {
+    Map<String, List<Integer>> seen = new HashMap<>();
+    for (Map.Entry<Integer, Set<String>> e : observed.entrySet()) {
+      for (String key : e.getValue()) {
+        seen.computeIfAbsent(key, k -> new ArrayList<>()).add(e.getKey());
+      }
+    }
+    List<PodRecord> out = new ArrayList<>(pods.size());
+    for (PodRecord p : pods) {
+      List<Integer> ids = seen.get(p.key());
+      if (ids != null && !new HashSet<>(ids).equals(p.recordedIds() == null ? Set.of() : new HashSet<>(p.recordedIds()))) {
+        ids.sort(null);
+        out.add(p.withPlacement(p.nodeName(), List.copyOf(ids)));
+      } else {
+        out.add(p);
+      }
+    }
+    return out;
   }
 
   private static int pickShared(int n, long whole, long shared, int[] milli, int want) {
