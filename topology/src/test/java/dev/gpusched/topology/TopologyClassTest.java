@@ -156,6 +156,47 @@ class TopologyClassTest {
         }
     }
 
+    /** A 1-GPU pod never breaks an NVLink pair while some free GPU has no free NVLink partner (device plugin #546, #1193). */
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void oneGpuPodNeverBreaksAnNvlinkPairWhileALoneGpuIsFree(String name) {
+        GpuTopology t = Fixtures.topology(name);
+        TopologyClass cls = TopologyClass.of(t);
+        int checked = 0;
+        for (long free = 1; free <= t.allGpusMask(); free++) {
+            boolean loneFree = false;
+            for (long a = free; a != 0; a &= a - 1) {
+                loneFree |= nvlinkPartners(t, Long.numberOfTrailingZeros(a), free) == 0;
+            }
+            if (!loneFree) {
+                continue;
+            }
+            for (IntraNodePolicy p : IntraNodePolicy.values()) {
+                int c = Long.numberOfTrailingZeros(cls.choose(free, 1, p));
+                for (long partners = nvlinkPartners(t, c, free); partners != 0; partners &= partners - 1) {
+                    int b = Long.numberOfTrailingZeros(partners);
+                    assertThat(Long.bitCount(nvlinkPartners(t, b, free)))
+                            .as("%s %s free=%s: GPU%d was the only free NVLink partner of GPU%d", name, p,
+                                    TopologyClass.gpuList(free), c, b)
+                            .isGreaterThan(1);
+                }
+                checked++;
+            }
+        }
+        assertThat(checked).isPositive();
+    }
+
+    private static long nvlinkPartners(GpuTopology t, int gpu, long free) {
+        long partners = 0;
+        for (long a = free & ~(1L << gpu); a != 0; a &= a - 1) {
+            int b = Long.numberOfTrailingZeros(a);
+            if (t.isNvlink(gpu, b)) {
+                partners |= 1L << b;
+            }
+        }
+        return partners;
+    }
+
     /**
      * The tables agree with brute force: for every fixture (all 8-GPU ones included), every policy, every free mask and
      * every k, enumerate every k-subset, rank it with the plain-loop reference measures and compare.
