@@ -53,6 +53,16 @@ public final class GpuTopologies {
         return NvidiaSmiTopoParser.parse(value);
     }
 
+    /**
+     * Like {@link #fromAnnotation} but also says which form the annotation used, for /inspect: source
+     * {@code annotation:compact} or {@code annotation:nvidia-smi}.
+     */
+    public static Inferred readAnnotation(String value) {
+        GpuTopology topology = fromAnnotation(value);
+        boolean compact = value.strip().regionMatches(true, 0, "gpus", 0, 4);
+        return new Inferred(topology, compact ? "annotation:compact" : "annotation:nvidia-smi");
+    }
+
     /** The compact form of a topology; {@code fromAnnotation(toCompact(t)).equals(t)}. */
     public static String toCompact(GpuTopology t) {
         int n = t.gpuCount();

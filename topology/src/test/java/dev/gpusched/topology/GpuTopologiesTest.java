@@ -25,6 +25,14 @@ class GpuTopologiesTest {
     }
 
     @Test
+    void readAnnotationNamesTheFormUsed() {
+        assertThat(GpuTopologies.readAnnotation(Fixtures.text("gb200-tray.txt")).source()).isEqualTo("annotation:nvidia-smi");
+        GpuTopologies.Inferred compact = GpuTopologies.readAnnotation(" gpus=4;numa=0,0,1,1;NV18=all");
+        assertThat(compact.source()).isEqualTo("annotation:compact");
+        assertThat(compact.topology()).isEqualTo(Fixtures.topology("gb200-tray.txt"));
+    }
+
+    @Test
     void writesTheCompactFormWithRunLengthNumaAndTheCommonestClassAsDefault() {
         assertThat(GpuTopologies.toCompact(Fixtures.topology("pcie-a100-nvlink-pairs.txt")))
                 .isEqualTo("gpus=8;numa=0x4,1x4;default=SYS;NV12=0-1,2-3,4-5,6-7;NODE=0-2,0-3,1-2,1-3,4-6,4-7,5-6,5-7");

@@ -206,6 +206,7 @@ class TopologyClassTest {
     void tablesAgreeWithBruteForceForEveryMaskKAndPolicy(String name) {
         GpuTopology t = Fixtures.topology(name);
         TopologyClass cls = TopologyClass.of(t);
+        cls.precomputeAll();
         int n = t.gpuCount();
         int maxW = PlacementMetrics.maxLinkWeight(t);
         int checked = 0;
