@@ -134,6 +134,10 @@ public record GangSpec(String namespace, String name, int size, Duration timeout
 
     static int parseSize(String text, String key) {
         String t = text.trim();
+        if (t.matches("[0-9]{10,}")) {
+            throw new IllegalArgumentException(key + " " + t + " is out of range; a gang needs 1.." + MAX_SIZE
+                    + " members");
+        }
         if (!t.matches("[0-9]{1,9}")) {
             throw new IllegalArgumentException(key + " '" + text + "' is not a whole number; give the number of "
                     + "members needed, 1.." + MAX_SIZE);

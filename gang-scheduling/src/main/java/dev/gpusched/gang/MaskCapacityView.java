@@ -2,6 +2,8 @@ package dev.gpusched.gang;
 
 import dev.gpusched.topology.cluster.ClusterTopology;
 
+import java.util.Set;
+
 /**
  * A {@link CapacityView} over one free-GPU bitmask per node that gives each member the lowest-numbered free GPUs.
  * For tests, benchmarks and simple simulations; the extender's own view applies intra-node policies instead.
@@ -24,6 +26,30 @@ public final class MaskCapacityView implements CapacityView {
         this.topology = topology;
         this.freeMasks = freeMasks.clone();
         this.totalGpus = totalGpus.clone();
+    }
+
+    /**
+     * This view as one gang sees it: without GPUs reserved by other gangs and without nodes held for another gang.
+     *
+     * @param forGang   the gang planning (null for a pod of no gang)
+     * @param heldNodes nodes held against this gang, e.g. {@code guard.nodesHeldAgainst(forGang)}
+     */
+    public MaskCapacityView without(Reservations reservations, GangKey forGang, Set<String> heldNodes) {
+        long[] free = freeMasks.clone();
+        for (int node = 0; node < free.length; node++) {
+            String name = topology.nodeName(node);
+            if (heldNodes.contains(name)) {
+                free[node] = 0;
+            } else if (reservations.hasReservationOn(name)) {
+                free[node] &= ~reservations.reservedMaskOnNode(name, forGang);
+            }
+        }
+        return new MaskCapacityView(topology, free, totalGpus);
+    }
+
+    /** The free GPUs of a node as a bitmask. */
+    public long freeMask(int node) {
+        return freeMasks[node];
     }
 
     @Override
