@@ -12,7 +12,9 @@ import java.util.function.ToLongFunction;
 /**
  * Rebuilds the reservations after a restart from what the API records about gang member pods. Pure.
  *
- * <p>For each gang: its places come from the plan text (any member's {@link GangAnnotations#GANG_PLAN}); each
+ * <p>Records are grouped into plans by gang and {@code reservedAt}. A plan whose recorded members are all bound has
+ * passed its barrier (the extender binds only once every place is claimed) and is not restored, even if some of its
+ * members were deleted since. For each other plan: its places come from the plan text (any member's {@link GangAnnotations#GANG_PLAN}); each
  * member's own annotations then claim its place, BOUND when the pod is bound, else RESERVED (a bind call held before
  * the restart is gone; kube-scheduler retries the pod and it arrives again). The deadline is {@code reservedAt} plus
  * the gang's timeout, so time spent down counts.
@@ -39,21 +41,41 @@ public final class GangRecovery {
      * @param usedByPods   GPUs of a node used by bound pods that are not members of a recorded gang (from the ledger)
      */
     public static Result recover(List<RecordedMember> members, ToLongFunction<String> usedByPods) {
-        Map<GangKey, List<RecordedMember>> byGang = new LinkedHashMap<>();
+        // one plan = one gang key and one reservation time (a running gang's top-up plan is a plan of its own)
+        Map<String, List<RecordedMember>> byPlan = new LinkedHashMap<>();
         for (RecordedMember m : members) {
-            byGang.computeIfAbsent(m.spec().key(), k -> new ArrayList<>()).add(m);
+            byPlan.computeIfAbsent(m.spec().key() + "@" + m.reservedAt(), k -> new ArrayList<>()).add(m);
         }
         List<GangReservation> rebuilt = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        for (Map.Entry<GangKey, List<RecordedMember>> e : byGang.entrySet()) {
-            rebuilt.add(rebuild(e.getKey(), e.getValue(), usedByPods, notes));
+        for (List<RecordedMember> records : byPlan.values()) {
+            boolean allBound = true;
+            for (RecordedMember m : records) {
+                allBound &= m.bound();
+            }
+            if (allBound) {
+                continue; // bindings happen only once every place is claimed: this plan passed its barrier
+            }
+            rebuilt.add(rebuild(records.get(0).spec().key(), records, usedByPods, notes));
         }
+        Map<GangKey, GangReservation> latest = new LinkedHashMap<>();
+        for (GangReservation g : rebuilt) {
+            GangReservation other = latest.get(g.key());
+            if (other == null || g.reservedAt().isAfter(other.reservedAt())) {
+                if (other != null) {
+                    notes.add("gang " + g.key() + ": an older unfinished plan from " + other.reservedAt()
+                            + " is dropped for the newer one");
+                }
+                latest.put(g.key(), g);
+            } else {
+                notes.add("gang " + g.key() + ": an older unfinished plan from " + g.reservedAt()
+                        + " is dropped for the newer one");
+            }
+        }
+        rebuilt = new ArrayList<>(latest.values());
         rebuilt.sort(Comparator.comparing(GangReservation::reservedAt).thenComparing(GangReservation::key));
         Reservations r = Reservations.EMPTY;
         for (GangReservation g : rebuilt) {
-            if (g.complete()) {
-                continue; // every member bound: nothing left to hold
-            }
             String conflict = r.conflictWith(g);
             if (conflict != null && !g.expiredAt(g.reservedAt())) {
                 notes.add("gang " + g.key() + " restored as expired: " + conflict);

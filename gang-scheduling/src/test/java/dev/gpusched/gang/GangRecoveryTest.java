@@ -64,4 +64,24 @@ class GangRecoveryTest {
         assertThatThrownBy(() -> RecordedMember.fromAnnotations("u", a, ann, null))
                 .hasMessageContaining("gpusched.dev/reserved-at 'yesterday' is not an RFC 3339 time");
     }
+
+    @Test
+    void aRunningGangThatLostAMemberIsLeftRunningAndOnlyItsTopUpPlanIsRestored() {
+        GangSpec a = spec("a", 3, null);
+        String plan = "n1:0,1,2,3,4,5,6,7;n2:0,1,2,3,4,5,6,7;n3:0,1,2,3,4,5,6,7";
+        RecordedMember m0 = new RecordedMember("a0", a, 0, "n1", 0xFFL, T0, "n1", plan);
+        RecordedMember m2 = new RecordedMember("a2", a, 2, "n3", 0xFFL, T0, "n3", plan);
+        // a1 was deleted; nothing to restore, and surely nothing to delete
+        GangRecovery.Result r = GangRecovery.recover(List.of(m0, m2), node -> 0L);
+        assertThat(r.reservations().size()).isZero();
+        assertThat(r.notes()).isEmpty();
+        // its replacement claimed a top-up plan of one place
+        Instant later = T0.plusSeconds(3600);
+        RecordedMember replacement = new RecordedMember("a1b", a, 0, "n4", 0xFFL, later, null, "n4:0,1,2,3,4,5,6,7");
+        r = GangRecovery.recover(List.of(m0, replacement, m2), node -> 0L);
+        GangReservation g = r.reservations().get(a.key());
+        assertThat(g.slots()).hasSize(1);
+        assertThat(g.slots().get(0).podUid()).isEqualTo("a1b");
+        assertThat(g.deadline()).isEqualTo(later.plusSeconds(300));
+    }
 }
