@@ -23,21 +23,30 @@ public final class Reservations {
 
     private final Map<GangKey, GangReservation> gangs;
     private final Map<String, List<GangReservation>> byNode;
+    /** Per node: GPUs held per gang, for the filter's per-node lookup without scanning slots. */
+    private final Map<String, List<GangMask>> masksByNode;
+
+    private record GangMask(GangKey gang, long mask) {
+    }
 
     private Reservations(TreeMap<GangKey, GangReservation> gangs) {
         this.gangs = Collections.unmodifiableMap(gangs);
         Map<String, List<GangReservation>> index = new HashMap<>();
+        Map<String, List<GangMask>> masks = new HashMap<>();
         for (GangReservation g : gangs.values()) {
+            Map<String, Long> perNode = new HashMap<>();
             for (ReservedSlot s : g.slots()) {
                 if (s.holdsCapacity() && !s.node().isEmpty()) {
-                    List<GangReservation> list = index.computeIfAbsent(s.node(), k -> new ArrayList<>(2));
-                    if (!list.contains(g)) {
-                        list.add(g);
-                    }
+                    perNode.merge(s.node(), s.gpuMask(), (a, b) -> a | b);
                 }
+            }
+            for (Map.Entry<String, Long> e : perNode.entrySet()) {
+                index.computeIfAbsent(e.getKey(), k -> new ArrayList<>(2)).add(g);
+                masks.computeIfAbsent(e.getKey(), k -> new ArrayList<>(2)).add(new GangMask(g.key(), e.getValue()));
             }
         }
         this.byNode = index;
+        this.masksByNode = masks;
     }
 
     /** The reservation of a gang, or null. */
@@ -60,20 +69,15 @@ public final class Reservations {
      * This is what the filter subtracts from a node's free GPUs for any pod not of {@code except}.
      */
     public long reservedMaskOnNode(String node, GangKey except) {
-        List<GangReservation> list = byNode.get(node);
+        List<GangMask> list = masksByNode.get(node);
         if (list == null) {
             return 0;
         }
         long mask = 0;
         for (int i = 0; i < list.size(); i++) {
-            GangReservation g = list.get(i);
-            if (except != null && g.key().equals(except)) {
-                continue;
-            }
-            for (ReservedSlot s : g.slots()) {
-                if (s.holdsCapacity() && s.node().equals(node)) {
-                    mask |= s.gpuMask();
-                }
+            GangMask gm = list.get(i);
+            if (except == null || !gm.gang().equals(except)) {
+                mask |= gm.mask();
             }
         }
         return mask;
