@@ -1,0 +1,87 @@
+package dev.gpusched.gang;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.gpusched.gang.TestClusters.spec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class GangRecoveryTest {
+    private static final Instant T0 = Instant.parse("2026-01-31T12:00:00Z");
+
+    private static RecordedMember member(String uid, GangSpec spec, int slot, String node, Instant at, String plan) {
+        return new RecordedMember(uid, spec, slot, node, 0xFFL, at, null, plan);
+    }
+
+    @Test
+    void theYoungerOfTwoOverlappingGangsIsExpiredSoNothingIsBookedTwice() {
+        GangSpec a = spec("a", 1, null);
+        GangSpec b = spec("b", 1, null);
+        GangRecovery.Result r = GangRecovery.recover(List.of(
+                member("b0", b, 0, "n1", T0.plusSeconds(5), "n1:0,1,2,3,4,5,6,7"),
+                member("a0", a, 0, "n1", T0, "n1:0,1,2,3,4,5,6,7")), node -> 0L);
+        assertThat(r.notes()).containsExactly("gang ml/b restored as expired: GPUs 0,1,2,3,4,5,6,7 of node n1 are "
+                + "already reserved for gang ml/a");
+        assertThat(r.reservations().get(a.key()).deadline()).isEqualTo(T0.plusSeconds(300));
+        assertThat(r.reservations().get(b.key()).deadline()).isEqualTo(T0.plusSeconds(5)); // expired at once
+    }
+
+    @Test
+    void placesNowUsedByOtherPodsExpireTheGang() {
+        GangSpec a = spec("a", 1, null);
+        GangRecovery.Result r = GangRecovery.recover(List.of(member("a0", a, 0, "n1", T0, "n1:0,1,2,3,4,5,6,7")),
+                node -> 0x3L);
+        assertThat(r.notes()).containsExactly("gang ml/a restored as expired: GPUs 0,1 of n1 it reserved are now "
+                + "used by other pods");
+    }
+
+    @Test
+    void completeGangsAreNotRestored() {
+        GangSpec a = spec("a", 1, null);
+        RecordedMember bound = new RecordedMember("a0", a, 0, "n1", 0xFFL, T0, "n1", "n1:0,1,2,3,4,5,6,7");
+        assertThat(GangRecovery.recover(List.of(bound), node -> 0L).reservations().size()).isZero();
+    }
+
+    @Test
+    void readsTheRecordFromAnnotationsWithClearErrors() {
+        GangSpec a = spec("a", 4, null);
+        Map<String, String> ann = new HashMap<>(Map.of(GangAnnotations.RESERVED_NODE, "n1",
+                GangAnnotations.RESERVED_GPU_IDS, "0,1", GangAnnotations.RESERVED_AT, "2026-01-31T12:00:00Z",
+                GangAnnotations.GANG_SLOT, "3"));
+        RecordedMember m = RecordedMember.fromAnnotations("u", a, ann, null);
+        assertThat(m).isEqualTo(new RecordedMember("u", a, 3, "n1", 0x3L, T0, null, null));
+        assertThat(RecordedMember.fromAnnotations("u", a, Map.of(), null)).isNull();
+        ann.put(GangAnnotations.GANG_SLOT, "4");
+        assertThatThrownBy(() -> RecordedMember.fromAnnotations("u", a, ann, null))
+                .hasMessageContaining("gpusched.dev/gang-slot '4' is not a place index 0..3");
+        ann.put(GangAnnotations.GANG_SLOT, "1");
+        ann.put(GangAnnotations.RESERVED_AT, "yesterday");
+        assertThatThrownBy(() -> RecordedMember.fromAnnotations("u", a, ann, null))
+                .hasMessageContaining("gpusched.dev/reserved-at 'yesterday' is not an RFC 3339 time");
+    }
+
+    @Test
+    void aRunningGangThatLostAMemberIsLeftRunningAndOnlyItsTopUpPlanIsRestored() {
+        GangSpec a = spec("a", 3, null);
+        String plan = "n1:0,1,2,3,4,5,6,7;n2:0,1,2,3,4,5,6,7;n3:0,1,2,3,4,5,6,7";
+        RecordedMember m0 = new RecordedMember("a0", a, 0, "n1", 0xFFL, T0, "n1", plan);
+        RecordedMember m2 = new RecordedMember("a2", a, 2, "n3", 0xFFL, T0, "n3", plan);
+        // a1 was deleted; nothing to restore, and surely nothing to delete
+        GangRecovery.Result r = GangRecovery.recover(List.of(m0, m2), node -> 0L);
+        assertThat(r.reservations().size()).isZero();
+        assertThat(r.notes()).isEmpty();
+        // its replacement claimed a top-up plan of one place
+        Instant later = T0.plusSeconds(3600);
+        RecordedMember replacement = new RecordedMember("a1b", a, 0, "n4", 0xFFL, later, null, "n4:0,1,2,3,4,5,6,7");
+        r = GangRecovery.recover(List.of(m0, replacement, m2), node -> 0L);
+        GangReservation g = r.reservations().get(a.key());
+        assertThat(g.slots()).hasSize(1);
+        assertThat(g.slots().get(0).podUid()).isEqualTo("a1b");
+        assertThat(g.deadline()).isEqualTo(later.plusSeconds(300));
+    }
+}
