@@ -9,7 +9,11 @@ import java.util.Map;
 
 /**
  * The filter and score plugins in their fixed order, as kube-scheduler's framework composes its own: every filter must
- * pass; scores combine as a weighted mean (0..100) mapped onto the extender protocol's 0..10.
+ * pass; scores combine as a weighted mean {@code s} (0..100) mapped onto the extender protocol's 0..10.
+ *
+ * <p>For a multi-GPU pod under {@code prefer-nvlink} interconnect dominates: nodes that can give a fully
+ * NVLink-connected set score {@code 6 + round(4 s / 100)} (6..10), all others {@code round(5 s / 100)} (0..5).
+ * Every other pod scores {@code round(10 s / 100)}.
  */
 public final class DecisionPipeline {
   /** kube-scheduler's {@code MaxExtenderPriority}. */
@@ -37,9 +41,10 @@ public final class DecisionPipeline {
   /** The default composition. */
   public static DecisionPipeline standard() {
     Map<ScorePlugin, Integer> scores = new LinkedHashMap<>();
+    scores.put(new TopologyScore(), 2);
     scores.put(new PackingScore(), 2);
     scores.put(new MemoryPressureScore(), 1);
-    return new DecisionPipeline(List.of(new GpuModelFit(), new GpuCountFit()), scores);
+    return new DecisionPipeline(List.of(new GpuModelFit(), new GpuCountFit(), new IntraNodeTopologyFit()), scores);
   }
 
   public List<String> filterNames() {
@@ -111,10 +116,19 @@ public final class DecisionPipeline {
   /** Weighted score of one feasible node on the protocol's 0..10 scale. */
   public int score(PodDemand demand, NodeGpuState node) {
     long sum = 0;
+    boolean tiered = TopologyScore.tiered(demand);
+    boolean topTier = false;
     for (int s = 0; s < scorers.length; s++) {
-      sum += (long) weights[s] * scorers[s].score(demand, node);
+      int score = scorers[s].score(demand, node);
+      if (tiered && scorers[s] instanceof TopologyScore) {
+        topTier = TopologyScore.topTier(score);
+      }
+      sum += (long) weights[s] * score;
     }
     long hundred = sum / weightSum;
-    return (int) ((hundred * MAX_EXTENDER_PRIORITY + 50) / 100);
+    if (!tiered) {
+      return (int) ((hundred * MAX_EXTENDER_PRIORITY + 50) / 100);
+    }
+    return topTier ? 6 + (int) ((hundred * 4 + 50) / 100) : (int) ((hundred * 5 + 50) / 100);
   }
 }

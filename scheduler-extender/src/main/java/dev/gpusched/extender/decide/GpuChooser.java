@@ -3,7 +3,10 @@ package dev.gpusched.extender.decide;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.NodeGpuState;
 
-/** Which GPUs of a node a pod gets at bind. */
+/**
+ * Which GPUs of a node a pod gets at bind: for whole GPUs, the topology class's best set among the free GPUs with
+ * enough memory (best interconnect, least fragmentation left behind); for a share, {@link SharedGpuChoice}.
+ */
 public final class GpuChooser {
   private GpuChooser() {}
 
@@ -16,6 +19,9 @@ public final class GpuChooser {
     long free = node.eligibleWholeMask(demand.memoryMiB());
     if (Long.bitCount(free) < demand.gpus()) {
       return 0;
+    }
+    if (node.info().topology() != null) {
+      return node.info().topology().choose(free, demand.gpus(), demand.intraNode());
     }
     long mask = 0;
     for (int i = 0; i < demand.gpus(); i++) {

@@ -69,7 +69,7 @@ public final class InspectView {
       demand.put("gpus", d.gpus());
       demand.put("milli", d.milli());
       demand.put("memoryMiB", d.memoryMiB());
-      demand.put("intraNode", d.intraNode());
+      demand.put("intraNode", d.intraNode().annotationValue());
       demand.put("placement", d.placement().annotationValue());
       ArrayNode models = demand.putArray("allowedModels");
       d.allowedModels().forEach(models::add);
@@ -89,6 +89,12 @@ public final class InspectView {
       out.put("problem", n.info().problem());
     }
     out.put("freeGpus", n.freeWholeCount());
+    if (n.info().topology() != null) {
+      ObjectNode topo = out.putObject("topology");
+      topo.put("class", n.info().topology().id());
+      topo.put("source", n.info().topologySource());
+      topo.put("compact", dev.gpusched.topology.GpuTopologies.toCompact(n.info().topology().topology()));
+    }
     ArrayNode gpus = out.putArray("gpus");
     for (int g = 0; g < n.gpuCount(); g++) {
       long bit = 1L << g;

@@ -1,5 +1,6 @@
 package dev.gpusched.extender.model;
 
+import dev.gpusched.topology.IntraNodePolicy;
 import java.util.List;
 
 /**
@@ -18,12 +19,12 @@ public record PodDemand(
     int gpus,
     int milli,
     long memoryMiB,
-    String intraNode,
+    IntraNodePolicy intraNode,
     Placement placement,
     List<String> allowedModels) {
 
   public static final PodDemand NONE =
-      new PodDemand("", "", "", 0, 0, 0, "prefer-nvlink", Placement.BINPACK, List.of());
+      new PodDemand("", "", "", 0, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of());
 
   /** True when the pod asks for no GPU at all: gpusched lets it pass untouched. */
   public boolean usesNoGpu() {

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import dev.gpusched.topology.IntraNodePolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +20,6 @@ public final class PodDemandParser {
   public static final int MAX_GPUS_PER_POD = 64;
   /** Above any GPU built; a larger value is a unit mistake (e.g. {@code 20G} meant per GPU, written as bytes x1000). */
   public static final long MAX_GPU_MEMORY_MIB = 4L * 1024 * 1024;
-
-  private static final List<String> INTRA_NODE_VALUES = List.of("nvlink", "prefer-nvlink", "numa", "any");
 
   private PodDemandParser() {}
 
@@ -42,12 +41,13 @@ public final class PodDemandParser {
     }
     String memory = lookup(own, ownerAnnotations, Annotations.GPU_MEMORY);
     long memoryMiB = memory == null ? 0 : parseMemoryMiB(memory);
-    String intra = lookup(own, ownerAnnotations, Annotations.INTRA_NODE);
-    if (intra == null) {
-      intra = "prefer-nvlink";
-    } else if (!INTRA_NODE_VALUES.contains(intra)) {
-      throw new InvalidDemandException(Annotations.INTRA_NODE + "=\"" + abbreviate(intra) + "\" is not valid: use one of "
-          + String.join(", ", INTRA_NODE_VALUES));
+    String intraText = lookup(own, ownerAnnotations, Annotations.INTRA_NODE);
+    IntraNodePolicy intra;
+    try {
+      intra = IntraNodePolicy.parse(intraText);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidDemandException(Annotations.INTRA_NODE + "=\"" + abbreviate(intraText) + "\" is not valid: use one of "
+          + IntraNodePolicy.VALID_VALUES);
     }
     String placement = lookup(own, ownerAnnotations, Annotations.PLACEMENT);
     String models = lookup(own, ownerAnnotations, Annotations.GPU_MODEL);

@@ -35,22 +35,22 @@ public final class KubeRecords {
       }
     }
     if (q == null) {
-      return new NodeInfo(meta.getName(), 0, product, memory, labels, annotations, unschedulable, null);
+      return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable, null);
     }
     try {
       BigDecimal n = q.getNumericalAmount();
       if (n.signum() < 0 || n.stripTrailingZeros().scale() > 0) {
-        return new NodeInfo(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
+        return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
             "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is not a whole number of GPUs");
       }
       if (n.compareTo(BigDecimal.valueOf(MAX_GPUS_PER_NODE)) > 0) {
-        return new NodeInfo(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
+        return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
             "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is more than gpusched handles per node ("
                 + MAX_GPUS_PER_NODE + ")");
       }
-      return new NodeInfo(meta.getName(), n.intValueExact(), product, memory, labels, annotations, unschedulable, null);
+      return NodeInfo.withTopology(meta.getName(), n.intValueExact(), product, memory, labels, annotations, unschedulable, null);
     } catch (RuntimeException e) {
-      return new NodeInfo(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
+      return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
           "allocatable " + Annotations.RESOURCE_GPU + "=\"" + q + "\" is not a quantity");
     }
   }

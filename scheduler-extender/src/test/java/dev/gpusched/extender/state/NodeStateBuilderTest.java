@@ -7,7 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class NodeStateBuilderTest {
-  private static final NodeInfo EIGHT = new NodeInfo("n", 8, "H100", 0, Map.of(), Map.of(), false, null);
+  private static final NodeInfo EIGHT = NodeInfo.withTopology("n", 8, "H100", 0, Map.of(), Map.of(), false, null);
 
   private static PodRecord pod(String name, int gpus, int milli, List<Integer> ids, String created) {
     return new PodRecord("uid-" + name, "ns", name, "n", gpus, milli, 0, ids, false, created, null);
