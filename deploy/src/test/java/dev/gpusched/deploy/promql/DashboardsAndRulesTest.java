@@ -151,6 +151,27 @@ class DashboardsAndRulesTest {
         "GpuschedLedgerDisagreement");
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void theScrapeConfigFindsEveryReplicaOverTls() throws Exception {
+    Path scrape = DEPLOY.resolve("prometheus/scrape-config.yaml");
+    Map<String, Object> config = Yaml.readOne(scrape);
+    Map<String, Object> job = ((List<Map<String, Object>>) config.get("scrape_configs")).get(0);
+    assertThat(job).containsEntry("job_name", "gpusched").containsEntry("scheme", "https").containsEntry("metrics_path", "/metrics");
+    assertThat((Map<String, Object>) job.get("tls_config")).containsKeys("ca_file", "cert_file", "key_file");
+    assertThat(Yaml.toJson(job.get("relabel_configs"))).contains("\"regex\":\"gpusched-metrics\"", "\"action\":\"keep\"");
+    assertThat((List<Object>) config.get("rule_files")).containsExactly("gpusched-rules.yaml");
+    assumePromtool();
+    // Debian's Prometheus build leaves out Kubernetes service discovery; upstream builds have it.
+    Process process = new ProcessBuilder(PROMTOOL.toString(), "check", "config", "--syntax-only", scrape.toString())
+        .redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    process.waitFor(60, TimeUnit.SECONDS);
+    Assumptions.assumeFalse(output.contains("field kubernetes_sd_configs not found"),
+        "this promtool is built without Kubernetes service discovery: " + output.trim());
+    assertThat(process.exitValue()).as(output).isZero();
+  }
+
   private static void assumePromtool() {
     Assumptions.assumeTrue(Files.isExecutable(PROMTOOL), "promtool not installed at " + PROMTOOL);
   }
