@@ -73,20 +73,24 @@ public final class KroTemplate {
     }
   }
 
-  /** Index of the brace closing an expression that starts at {@code from}; skips braces inside CEL string literals. */
+  /**
+   * Index of the brace closing an expression that starts at {@code from}, found as kro finds it: braces of map
+   * literals nest, braces inside double-quoted string literals do not count (kro does not treat single quotes as
+   * string delimiters, so expressions here use double quotes only).
+   */
   private static int closingBrace(String s, int from) {
     int depth = 0;
-    char quote = 0;
+    boolean inString = false;
     for (int i = from; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (quote != 0) {
+      if (inString) {
         if (c == '\\') {
           i++;
-        } else if (c == quote) {
-          quote = 0;
+        } else if (c == '"') {
+          inString = false;
         }
-      } else if (c == '"' || c == '\'') {
-        quote = c;
+      } else if (c == '"') {
+        inString = true;
       } else if (c == '{') {
         depth++;
       } else if (c == '}') {

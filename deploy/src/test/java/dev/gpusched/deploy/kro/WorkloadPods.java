@@ -1,6 +1,8 @@
 package dev.gpusched.deploy.kro;
 
 import dev.gpusched.deploy.Yaml;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +17,18 @@ import java.util.UUID;
  * derived from the names, so the same instance always yields the same pods.
  */
 public final class WorkloadPods {
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
   private WorkloadPods() {}
+
+  /** The same pods as fabric8 objects, ready to be created in an API server (e.g. a standalone gpusched's). */
+  public static List<Pod> asFabric8(List<Map<String, Object>> pods) {
+    List<Pod> out = new ArrayList<>(pods.size());
+    for (Map<String, Object> pod : pods) {
+      out.add(SERIALIZATION.unmarshal(Yaml.toJson(pod), Pod.class));
+    }
+    return out;
+  }
 
   /** The pods of a Deployment (spec.replicas) or an indexed Job (spec.completions). */
   @SuppressWarnings("unchecked")
