@@ -198,6 +198,14 @@ class MlServiceRgdTest {
   }
 
   @Test
+  void anInstanceOfAnotherKindOrVersionIsRejected() {
+    Map<String, Object> instance = sample("llm-serve");
+    instance.put("apiVersion", "gpusched.dev/v1");
+    assertThatThrownBy(() -> new RgdRenderer(RGD).render(instance))
+        .hasMessage("instance is gpusched.dev/v1 MLService; this RGD defines kro.run/v1alpha1 MLService");
+  }
+
+  @Test
   void aBrokenExpressionIsReportedWithItsText() {
     CelEvaluator cel = new RgdRenderer(RGD).cel();
     assertThatThrownBy(() -> cel.compile("schema.spec.replicas +"))

@@ -39,6 +39,7 @@ public final class RgdRenderer {
   }
 
   private final String kind;
+  private final String apiVersion;
   private final SimpleSchema schema;
   private final List<Map<String, Object>> resources;
   private final Map<String, Object> statusTemplate;
@@ -54,6 +55,9 @@ public final class RgdRenderer {
     }
     Map<String, Object> schemaBlock = Yaml.asMap(require(rgd, "spec.schema"));
     this.kind = (String) require(rgd, "spec.schema.kind");
+    // kro serves instances as <group>/<schema.apiVersion>; the group defaults to kro.run.
+    Object group = schemaBlock.get("group");
+    this.apiVersion = (group == null ? "kro.run" : group) + "/" + require(rgd, "spec.schema.apiVersion");
     this.schema = SimpleSchema.parse(Yaml.asMap(require(rgd, "spec.schema.spec")));
     this.statusTemplate = schemaBlock.get("status") == null ? Map.of() : Yaml.asMap(schemaBlock.get("status"));
     this.resources = new ArrayList<>();
@@ -89,8 +93,9 @@ public final class RgdRenderer {
   /** Renders one instance (a parsed MLService object). */
   @SuppressWarnings("unchecked")
   public RenderedGraph render(Map<String, Object> instance) {
-    if (!kind.equals(instance.get("kind"))) {
-      throw new IllegalArgumentException("instance kind is " + instance.get("kind") + ", this RGD defines " + kind);
+    if (!kind.equals(instance.get("kind")) || !apiVersion.equals(instance.get("apiVersion"))) {
+      throw new IllegalArgumentException("instance is " + instance.get("apiVersion") + " " + instance.get("kind")
+          + "; this RGD defines " + apiVersion + " " + kind);
     }
     Map<String, Object> metadata = Yaml.asMap(instance.getOrDefault("metadata", Map.of()));
     if (!(metadata.get("name") instanceof String)) {
