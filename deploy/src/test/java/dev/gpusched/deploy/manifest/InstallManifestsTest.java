@@ -35,7 +35,7 @@ class InstallManifestsTest {
     }
     assertThat(files).hasSizeGreaterThan(15);
     for (Path file : files) {
-      for (Map<String, Object> object : Yaml.readAll(file)) {
+      for (Map<String, Object> object : listItems(Yaml.readAll(file))) {
         if (file.getFileName().toString().equals("kustomization.yaml") || file.toString().contains("/helm/")
             || file.getFileName().toString().startsWith("gpusched-rules") || file.getFileName().toString().equals("scrape-config.yaml")) {
           continue; // not Kubernetes objects: kustomize's own file, chart metadata and values, Prometheus files
@@ -218,5 +218,19 @@ class InstallManifestsTest {
     }
     // TLS secrets are the operator's to create (cert-manager or openssl); the README says which keys each holds.
     assertThat(secrets).containsExactlyInAnyOrder("gpusched-tls", "gpusched-scheduler-client-tls");
+  }
+
+  /** A {@code kind: List} (as kubectl prints it) stands for its items. */
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> listItems(List<Map<String, Object>> objects) {
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    for (Map<String, Object> o : objects) {
+      if ("List".equals(o.get("kind")) && o.get("items") instanceof List<?> items) {
+        out.addAll((List<Map<String, Object>>) items);
+      } else {
+        out.add(o);
+      }
+    }
+    return out;
   }
 }

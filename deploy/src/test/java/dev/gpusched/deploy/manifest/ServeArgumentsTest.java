@@ -8,7 +8,7 @@ import dev.gpusched.deploy.Yaml;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
+import dev.gpusched.extender.cli.GpuschedCommand;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -17,19 +17,13 @@ import picocli.CommandLine;
  * parsed by the real command-line definition (picocli), so a renamed or missing option fails here, not in a cluster.
  */
 class ServeArgumentsTest {
-  private static CommandLine serveCommand() {
-    Class<?> main;
-    try {
-      main = Class.forName("dev.gpusched.extender.cli.GpuschedCommand");
-    } catch (ClassNotFoundException e) {
-      throw new AssertionError("scheduler-extender has no dev.gpusched.extender.cli.GpuschedCommand", e);
-    }
-    Assumptions.assumeTrue(main.isAnnotationPresent(CommandLine.Command.class),
-        "GpuschedCommand is not a picocli command yet on this branch");
-    CommandLine root = new CommandLine(main);
-    CommandLine serve = root.getSubcommands().get("serve");
-    Assumptions.assumeTrue(serve != null, "gpusched has no serve subcommand yet on this branch");
-    return serve;
+  /** Parses {@code serve ARGS} with the real command line and returns the serve command's parse result. */
+  private static CommandLine.ParseResult parseServe(List<String> args) {
+    List<String> all = new ArrayList<>();
+    all.add("serve");
+    all.addAll(args);
+    CommandLine.ParseResult root = GpuschedCommand.commandLine().parseArgs(all.toArray(String[]::new));
+    return root.subcommand();
   }
 
   @SuppressWarnings("unchecked")
@@ -43,20 +37,19 @@ class ServeArgumentsTest {
 
   @Test
   void theManifestsArgumentsParse() {
-    CommandLine serve = serveCommand();
     List<String> args = gpuschedArgs(Manifests.listedObjects());
-    serve.parseArgs(args.toArray(String[]::new)); // throws naming the unknown option or bad value
-    assertThat(serve.getParseResult().originalArgs()).containsExactlyElementsOf(args);
+    CommandLine.ParseResult serve = parseServe(args); // throws naming the unknown option or bad value
+    assertThat(serve.commandSpec().name()).isEqualTo("serve");
+    assertThat(serve.originalArgs()).containsExactlyElementsOf(args);
   }
 
   @Test
   void theChartsArgumentsParseWithAndWithoutTls() {
-    CommandLine serve = serveCommand();
     for (String tls : List.of("true", "false")) {
       String rendered = new Helm(ProjectPaths.deploy().resolve("helm/gpusched")).template().withName("gpusched")
           .withNamespace("gpusched-system").set("tls.enabled", tls).call();
       List<String> args = gpuschedArgs(Yaml.readAll(rendered, "helm template tls.enabled=" + tls));
-      serve.parseArgs(args.toArray(String[]::new));
+      assertThat(parseServe(args).commandSpec().name()).isEqualTo("serve");
     }
   }
 }

@@ -42,7 +42,7 @@ public final class ExtenderServer implements AutoCloseable {
     return server.actualPort();
   }
 
-  public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderService service,
+  public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView) {
     Vertx vertx = Vertx.vertx();

@@ -28,7 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
  * read one snapshot, run the decision pipeline, encode. Bad requests throw {@link BadRequestException}; everything a
  * valid request can run into is answered in the protocol's {@code Error} field.
  */
-public final class ExtenderService {
+public final class ExtenderService implements ExtenderVerbs {
   private final Supplier<ClusterSnapshot> snapshots;
   private final DecisionPipeline pipeline;
   private final Binder binder;
@@ -44,6 +44,7 @@ public final class ExtenderService {
   }
 
   /** {@code ExtenderFilterResult}. */
+  @Override
   public ObjectNode filter(byte[] body) {
     ExtenderArgs args = ExtenderArgs.decode(body);
     ClusterSnapshot snapshot = snapshots.get();
@@ -97,6 +98,7 @@ public final class ExtenderService {
   }
 
   /** {@code HostPriorityList}: a JSON array of {@code {Host, Score}} with scores 0..10. */
+  @Override
   public JsonNode prioritize(byte[] body) {
     ExtenderArgs args = ExtenderArgs.decode(body);
     ClusterSnapshot snapshot = snapshots.get();
@@ -122,6 +124,7 @@ public final class ExtenderService {
   }
 
   /** {@code ExtenderBindingResult}. Blocking (API calls): run off the event loop. */
+  @Override
   public ObjectNode bind(byte[] body) {
     BindingArgs args = BindingArgs.decode(body);
     Binder.Outcome outcome = binder.bind(args);
@@ -135,6 +138,7 @@ public final class ExtenderService {
    * {@code ExtenderPreemptionResult}: of the candidate nodes and victims kube-scheduler proposes, keep the nodes where
    * evicting those victims frees enough GPUs for the pod; drop the others (evicting there would not help).
    */
+  @Override
   public ObjectNode preempt(byte[] body) {
     PreemptionArgs args = PreemptionArgs.decode(body);
     ClusterSnapshot snapshot = snapshots.get();

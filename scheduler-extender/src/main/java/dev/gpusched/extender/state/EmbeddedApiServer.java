@@ -29,6 +29,12 @@ import java.util.Set;
  * gpusched runs its real informers and writers against it, so a bind in standalone mode updates this embedded cluster.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
+  /**
+   * The mock server logs every request at INFO through java.util.logging; only its warnings matter here. Held strongly:
+   * java.util.logging forgets the level of a logger nobody references.
+   */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
@@ -38,8 +44,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   public static EmbeddedApiServer start() {
-    // The mock server logs every request at INFO through java.util.logging; only its warnings matter here.
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     KubernetesMockServer server =
         new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
     server.init(InetAddress.getLoopbackAddress(), 0);

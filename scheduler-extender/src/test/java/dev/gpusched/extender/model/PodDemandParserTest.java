@@ -16,7 +16,7 @@ class PodDemandParserTest {
     PodDemand d = PodDemandParser.parse(p);
     assertThat(d.gpus()).isEqualTo(2);
     assertThat(d.memoryMiB()).isEqualTo(20480);
-    assertThat(d.intraNode()).isEqualTo("nvlink");
+    assertThat(d.intraNode()).isEqualTo(dev.gpusched.topology.IntraNodePolicy.NVLINK);
     assertThat(d.placement()).isEqualTo(Placement.SPREAD);
     assertThat(d.allowedModels()).containsExactly("h100", "a100");
   }
@@ -25,7 +25,7 @@ class PodDemandParserTest {
   void ownerAnnotationsFillWhatThePodLacks() {
     Pod p = Standalone.gpuPod("ml", "p", 1, Map.of("gpusched.dev/intra-node", "any"));
     PodDemand d = PodDemandParser.parse(p, Map.of("gpusched.dev/intra-node", "nvlink", "gpusched.dev/gpu-memory", "1Gi"));
-    assertThat(d.intraNode()).isEqualTo("any");
+    assertThat(d.intraNode()).isEqualTo(dev.gpusched.topology.IntraNodePolicy.ANY);
     assertThat(d.memoryMiB()).isEqualTo(1024);
   }
 

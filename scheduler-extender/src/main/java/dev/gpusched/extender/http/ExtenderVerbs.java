@@ -1,0 +1,20 @@
+package dev.gpusched.extender.http;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The four extender verbs over raw request bodies, as the HTTP layer calls them. {@link ExtenderService} is gpusched;
+ * the benchmarks' null extender implements the same interface to measure what HTTP and JSON alone cost.
+ * Implementations throw {@link dev.gpusched.extender.api.BadRequestException} for malformed input.
+ */
+public interface ExtenderVerbs {
+  ObjectNode filter(byte[] body);
+
+  JsonNode prioritize(byte[] body);
+
+  /** Blocking (may call the API server): the HTTP layer runs it on a worker thread. */
+  ObjectNode bind(byte[] body);
+
+  ObjectNode preempt(byte[] body);
+}
