@@ -19,6 +19,8 @@ public final class Ledger {
   private final Map<String, Set<String>> podUidsByNode = new HashMap<>();
   private final Map<String, PodRecord> assumed = new HashMap<>();
   private final Set<String> dirty = new HashSet<>();
+  /** Per node: GPUs held by gang reservations for members not bound yet (from the gang coordinator). */
+  private Map<String, Long> reserved = Map.of();
   private dev.gpusched.extender.dcgm.GpuTelemetry telemetry;
   private dev.gpusched.extender.dcgm.HealthRules health = dev.gpusched.extender.dcgm.HealthRules.DEFAULT;
 
@@ -39,6 +41,35 @@ public final class Ledger {
 
   public boolean hasTelemetry() {
     return telemetry != null;
+  }
+
+  /**
+   * The GPUs gang reservations keep per node (every gang's, for members not bound yet): they count as used for every
+   * pod outside the gang, in filter, prioritize and bind. Nodes whose reserved GPUs changed are rebuilt.
+   */
+  public void setReserved(Map<String, Long> next) {
+    for (Map.Entry<String, Long> e : next.entrySet()) {
+      if (!e.getValue().equals(reserved.get(e.getKey()))) {
+        dirty.add(e.getKey());
+      }
+    }
+    for (String name : reserved.keySet()) {
+      if (!next.containsKey(name)) {
+        dirty.add(name);
+      }
+    }
+    reserved = Map.copyOf(next);
+  }
+
+  /** GPUs reserved for gangs on a node (0 when none). */
+  public long reservedOn(String node) {
+    Long m = reserved.get(node);
+    return m == null ? 0 : m;
+  }
+
+  /** Names of every known node. */
+  public Set<String> nodeNames() {
+    return Set.copyOf(nodes.keySet());
   }
 
   public void upsertNode(NodeInfo node) {
@@ -158,7 +189,9 @@ public final class Ledger {
         observed = new NodeTelemetry(samples, telemetry.observedPods(info.name()), health);
       }
     }
-    return NodeStateBuilder.build(info, bound, placing, observed);
+    NodeGpuState built = NodeStateBuilder.build(info, bound, placing, observed);
+    Long r = reserved.get(info.name());
+    return r == null ? built : built.withReservedMask(r);
   }
 
   private void unindex(PodRecord old) {

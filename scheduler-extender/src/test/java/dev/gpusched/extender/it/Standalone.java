@@ -86,6 +86,14 @@ public final class Standalone implements AutoCloseable {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** POST without waiting for the answer (a bind held at a gang's barrier answers later). */
+  public java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(String path, String body) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+    return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
   public HttpResponse<String> get(String path) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
