@@ -50,7 +50,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +81,10 @@ public final class GangScheduling implements AutoCloseable {
 
     public Settings withTopologyLabelKeys(List<String> keys) {
       return new Settings(keys, holdBound, sweepInterval, retryMinInterval, starvation);
+    }
+
+    public Settings withStarvation(StarvationGuard rule) {
+      return new Settings(topologyLabelKeys, holdBound, sweepInterval, retryMinInterval, rule);
     }
   }
 
@@ -666,6 +669,17 @@ public final class GangScheduling implements AutoCloseable {
    * the first sweep (their bound members deleted).
    */
   public void recover() {
+    try {
+      rebuild();
+    } catch (RuntimeException e) {
+      LOG.error("gang recovery failed; serving gangs without the reservations found on pods (they may be planned again)", e);
+    } finally {
+      recovered = true;
+    }
+    sweep();
+  }
+
+  private void rebuild() {
     List<RecordedMember> records = new ArrayList<>();
     Set<String> uids = new HashSet<>();
     for (Pod p : source.pods()) {
@@ -715,8 +729,6 @@ public final class GangScheduling implements AutoCloseable {
     }
     LOG.info("gang recovery: {} reservation(s) rebuilt from {} annotated pod(s)", result.reservations().size(),
         records.size());
-    recovered = true;
-    sweep();
   }
 
   // ---------------------------------------------------------------------------------------------------- ledger
@@ -866,7 +878,15 @@ public final class GangScheduling implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
-    apiWrites.shutdownNow();
+    apiWrites.shutdown(); // let a write in flight finish: interrupting an API call mid-request helps nobody
+    try {
+      if (!apiWrites.awaitTermination(5, TimeUnit.SECONDS)) {
+        apiWrites.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      apiWrites.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
     for (Held h : held.values()) {
       h.answer().complete("gpusched is shutting down; the scheduler will retry");
     }

@@ -96,6 +96,16 @@ public final class KubernetesSource implements AutoCloseable {
     CompletableFuture<Void> podsSynced = pods.start().toCompletableFuture();
     return CompletableFuture.allOf(nodesSynced, podsSynced).thenRun(() -> {
       LOG.info("informers synced: {} nodes, {} pods listed", nodes.getStore().list().size(), pods.getStore().list().size());
+      // Informer handlers run asynchronously: feed the listed objects once more so the ledger holds the whole initial
+      // list before it is marked synced (and before gang recovery reads it). Upserts are idempotent.
+      for (Node n : nodes.getStore().list()) {
+        NodeInfo info = KubeRecords.nodeInfo(n);
+        state.submit(l -> l.upsertNode(info));
+      }
+      for (Pod p : pods.getStore().list()) {
+        PodRecord r = KubeRecords.podRecord(p);
+        state.submit(l -> l.upsertPod(r));
+      }
       try {
         beforeSynced.run();
       } catch (RuntimeException e) {

@@ -134,4 +134,26 @@ class GangLifecycleTest {
         && annotation(gpusched, "r-1", "gpusched.dev/retry-after") != null));
     assertThat(passed(filter(gpusched, m0, nodes))).hasSize(1);
   }
+
+  @Test
+  void aStarvingGangHoldsNodesAgainstOtherPods() throws Exception {
+    Pod foreign = Standalone.gpuPod("ml", "foreign", 8, Map.of());
+    foreign.getSpec().setNodeName("node-1");
+    foreign.getStatus().setPhase("Running");
+    gpusched = Standalone.start(List.of(node("node-0", null), node("node-1", null), foreign),
+        dev.gpusched.extender.http.ServerLimits.DEFAULT, dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT
+            .withStarvation(dev.gpusched.gang.StarvationGuard.create(java.time.Duration.ZERO,
+                java.time.Duration.ofMinutes(15), java.time.Duration.ofMinutes(5))));
+    List<String> nodes = List.of("node-0", "node-1");
+    Pod m0 = gpusched.create(member("s-0", "starving", 2, 8));
+    JsonNode refused = filter(gpusched, m0, nodes);
+    assertThat(passed(refused)).isEmpty();
+    assertThat(refused.path("FailedNodes").path("node-0").asString()).contains("against other pods until it fits");
+    assertThat(gangs(gpusched).path("hold").path("gang").asString()).isEqualTo("ml/starving");
+    // node-0 is free, but held for the starving gang: a pod outside it may not take it.
+    Pod small = gpusched.create(Standalone.gpuPod("ml", "small", 1, Map.of()));
+    JsonNode other = filter(gpusched, small, nodes);
+    assertThat(passed(other)).isEmpty();
+    assertThat(other.path("FailedNodes").path("node-0").asString()).contains("held for a gang");
+  }
 }

@@ -30,6 +30,9 @@ public final class Standalone implements AutoCloseable {
   public KubernetesClient client;
   public GpuschedApp app;
   private final ServerLimits limits;
+  /** Gang settings used by {@link #startGpusched()} (defaults unless a test shortens e.g. the starvation rule). */
+  public dev.gpusched.extender.gang.GangScheduling.Settings gangSettings =
+      dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT;
 
   private Standalone(EmbeddedApiServer api, ServerLimits limits) {
     this.api = api;
@@ -41,6 +44,11 @@ public final class Standalone implements AutoCloseable {
   }
 
   public static Standalone start(List<HasMetadata> objects, ServerLimits limits) throws Exception {
+    return start(objects, limits, dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT);
+  }
+
+  public static Standalone start(List<HasMetadata> objects, ServerLimits limits,
+      dev.gpusched.extender.gang.GangScheduling.Settings gangSettings) throws Exception {
     EmbeddedApiServer api = EmbeddedApiServer.start();
     for (HasMetadata o : objects) {
       if (o instanceof Node n) {
@@ -53,6 +61,7 @@ public final class Standalone implements AutoCloseable {
       }
     }
     Standalone s = new Standalone(api, limits);
+    s.gangSettings = gangSettings;
     s.startGpusched();
     return s;
   }
@@ -60,7 +69,8 @@ public final class Standalone implements AutoCloseable {
   /** Starts (or restarts) the gpusched instance with a fresh client, as a new process would. */
   public void startGpusched() throws InterruptedException {
     client = api.newClient();
-    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, GpuschedApp.Options.NO_DCGM), client, api.writer(client));
+    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, GpuschedApp.Options.NO_DCGM), gangSettings,
+        client, api.writer(client));
     app.awaitReady(30_000);
   }
 
