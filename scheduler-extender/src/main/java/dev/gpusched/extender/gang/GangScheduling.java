@@ -133,7 +133,6 @@ public final class GangScheduling implements AutoCloseable {
   private final Map<GangKey, Waiting> waiting = new ConcurrentHashMap<>();
   private final Map<GangKey, Instant> firstSeen = new ConcurrentHashMap<>();
   private final Map<String, Held> held = new ConcurrentHashMap<>();
-  private final Map<String, Instant> lastNudges = new ConcurrentHashMap<>();
   private Reservations published;
   private CompletableFuture<Void> publishedDone = CompletableFuture.completedFuture(null);
   private volatile boolean recovered;
@@ -589,7 +588,6 @@ public final class GangScheduling implements AutoCloseable {
         apiWrites.execute(() -> {
           try {
             writes.annotate(ref, Map.of(GangWrites.RETRY_AFTER, stamp));
-            lastNudges.put(ref.uid(), now);
           } catch (RuntimeException ex) {
             LOG.debug("retry nudge of {} failed: {}", ref.key(), ex.getMessage());
           }
@@ -606,7 +604,6 @@ public final class GangScheduling implements AutoCloseable {
     answerHeld(uid, "pod " + PodRef.of(pod).key() + " was deleted");
     claimants.remove(uid);
     writtenClaims.remove(uid);
-    lastNudges.remove(uid);
     for (Waiting w : waiting.values()) {
       w.pods.remove(uid);
     }

@@ -185,7 +185,7 @@ public final class ExtenderServer implements AutoCloseable {
   }
 
   private static void respond(RoutingContext ctx, int status, JsonNode body) {
-    if (ctx.response().ended()) {
+    if (ctx.response().ended() || ctx.response().closed()) { // e.g. kube-scheduler gave up on a held bind
       return;
     }
     ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(WireJson.write(body)));
