@@ -6,7 +6,6 @@ import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.state.Holder;
-import dev.gpusched.extender.state.KubeRecords;
 import dev.gpusched.extender.state.KubernetesSource;
 import dev.gpusched.extender.state.NodeGpuState;
 import dev.gpusched.extender.state.PodRecord;
@@ -28,7 +27,6 @@ import dev.gpusched.gang.Plan;
 import dev.gpusched.gang.RecordedMember;
 import dev.gpusched.gang.Reservations;
 import dev.gpusched.gang.ReservedSlot;
-import dev.gpusched.gang.SlotState;
 import dev.gpusched.gang.StarvationGuard;
 import dev.gpusched.topology.cluster.ClusterTopology;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -44,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -120,14 +117,15 @@ public final class GangScheduling implements AutoCloseable {
   private final InstantSource clock;
   private final Settings settings;
   private final ClusterState state;
-  private final KubernetesSource source;
-  private final ClusterWriter writer;
   private final GangWrites writes;
   private final OwnerAnnotations owners;
   private final ExtenderMetrics metrics;
   private final TopologyCache topologies;
+  private final GangPods pods;
   private final ScheduledExecutorService timer;
   private final ExecutorService apiWrites;
+  private final ExecutorService bindPool;
+  private final MemberBinder memberBinder;
   private final Map<String, PodRef> claimants = new ConcurrentHashMap<>();
   private final Map<String, String> writtenClaims = new ConcurrentHashMap<>();
   private final Map<GangKey, Waiting> waiting = new ConcurrentHashMap<>();
@@ -144,14 +142,15 @@ public final class GangScheduling implements AutoCloseable {
     this.clock = clock;
     this.coordinator = new GangCoordinator(planner, clock, settings.holdBound(), settings.starvation());
     this.state = state;
-    this.source = source;
-    this.writer = writer;
     this.writes = new GangWrites(client);
     this.owners = owners;
     this.metrics = metrics;
     this.topologies = new TopologyCache(settings.topologyLabelKeys());
+    this.pods = new GangPods(source, owners);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "gpusched-gang-timer"));
     this.apiWrites = Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-writes"));
+    this.bindPool = Executors.newFixedThreadPool(8, r -> daemon(r, "gpusched-gang-bind"));
+    this.memberBinder = new MemberBinder(state, source, writer);
     metrics.registerGangs(this::gangCount);
   }
 
@@ -186,28 +185,11 @@ public final class GangScheduling implements AutoCloseable {
    * @throws IllegalArgumentException with a message naming the bad key and value
    */
   public static GangSpec specOf(Pod pod, Map<String, String> ownerAnnotations) {
-    var meta = pod.getMetadata();
-    Map<String, String> ann = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-    Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
-    Map<String, String> owner = ownerAnnotations == null ? Map.of() : ownerAnnotations;
-    if (!ann.containsKey(GangAnnotations.GANG) && !ann.containsKey(GangAnnotations.GANG_SIZE)
-        && !ann.containsKey(GangAnnotations.GANG_FROM_KRO) && !labels.containsKey(GangAnnotations.GANG)
-        && !labels.containsKey(GangAnnotations.GANG_SIZE) && !owner.containsKey(GangAnnotations.GANG)) {
-      return null;
-    }
-    return GangSpec.fromPod(meta.getNamespace() == null ? "default" : meta.getNamespace(), ann, labels, owner);
-  }
-
-  private GangSpec specOrNull(Pod pod) {
-    try {
-      return specOf(pod, owners.of(pod));
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    return GangPods.specOf(pod, ownerAnnotations);
   }
 
   private static String uid(Pod pod) {
-    return pod.getMetadata().getUid() == null ? "" : pod.getMetadata().getUid();
+    return GangPods.uid(pod);
   }
 
   // ---------------------------------------------------------------------------------------------------- filter
@@ -226,7 +208,7 @@ public final class GangScheduling implements AutoCloseable {
     MemberDemand member = new MemberDemand(demand.gpus(), demand.intraNode().annotationValue());
     ClusterTopology topology = topologies.of(snapshot);
     Reservations reservations = coordinator.reservations();
-    int[] bound = reservations.get(key) == null ? boundMemberNodes(key, uid, topology) : new int[0];
+    int[] bound = reservations.get(key) == null ? pods.runningMemberNodes(key, uid, topology) : new int[0];
     SnapshotCapacityView view = new SnapshotCapacityView(snapshot, topology, reservations, key,
         coordinator.starvation().nodesHeldAgainst(key), demand);
     FilterOutcome outcome = coordinator.assign(spec, uid, member, view, bound);
@@ -250,34 +232,6 @@ public final class GangScheduling implements AutoCloseable {
     w.reason = reason;
     w.lastAttempt = now;
     return new FilterAnswer(null, reason);
-  }
-
-  /** View indices of the gang's members that are bound and running (for a gang that lost a member). */
-  private int[] boundMemberNodes(GangKey key, String exceptUid, ClusterTopology topology) {
-    List<Integer> nodes = new ArrayList<>();
-    for (Pod p : source.pods()) {
-      String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-      if (node == null || node.isEmpty() || exceptUid.equals(uid(p)) || terminal(p)) {
-        continue;
-      }
-      GangSpec s = specOrNull(p);
-      if (s != null && s.key().equals(key)) {
-        int i = topology.nodeIndex(node);
-        if (i >= 0) {
-          nodes.add(i);
-        }
-      }
-    }
-    int[] out = new int[nodes.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = nodes.get(i);
-    }
-    return out;
-  }
-
-  private static boolean terminal(Pod p) {
-    String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
-    return "Succeeded".equals(phase) || "Failed".equals(phase) || p.getMetadata().getDeletionTimestamp() != null;
   }
 
   /** Writes the reservation annotations on a claiming pod (once per claim), off the calling thread. */
@@ -387,24 +341,36 @@ public final class GangScheduling implements AutoCloseable {
     }
   }
 
-  /** Binds every member the barrier released; returns each pod's error (null when bound). */
+  /**
+   * Binds every member the barrier released, in parallel (a big gang must bind well within kube-scheduler's
+   * httpTimeout), answering each held call as its member is done; returns each pod's error (null when bound).
+   */
   private Map<String, String> bindAll(GangKey key, List<MemberBinding> members) {
-    Map<String, String> errors = new HashMap<>();
-    int ok = 0;
+    Map<String, String> errors = new ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+    List<CompletableFuture<Void>> binds = new ArrayList<>(members.size());
     for (MemberBinding m : members) {
-      String error = bindMember(key, m);
-      if (error == null) {
-        coordinator.bindSucceeded(key, m.podUid());
-        ok++;
-      } else {
-        LOG.warn("gang {}: {}", key, error);
-        coordinator.bindFailed(key, m.podUid());
-      }
-      errors.put(m.podUid(), error);
-      answerHeld(m.podUid(), error);
+      binds.add(CompletableFuture.runAsync(() -> {
+        String error;
+        try {
+          error = memberBinder.bind(key, m, podByUid(m.podUid()));
+        } catch (RuntimeException e) {
+          error = "bind of gang " + key + " member " + m.podUid() + " failed: " + e.getMessage();
+        }
+        if (error == null) {
+          coordinator.bindSucceeded(key, m.podUid());
+          ok.incrementAndGet();
+        } else {
+          LOG.warn("gang {}: {}", key, error);
+          coordinator.bindFailed(key, m.podUid());
+          errors.put(m.podUid(), error);
+        }
+        answerHeld(m.podUid(), error);
+      }, bindPool));
     }
+    CompletableFuture.allOf(binds.toArray(new CompletableFuture<?>[0])).join();
     publishReservations();
-    if (ok == members.size() && coordinator.reservations().get(key) == null) {
+    if (ok.get() == members.size() && coordinator.reservations().get(key) == null) {
       Instant first = firstSeen.remove(key);
       if (first != null) {
         metrics.recordGangWait(Duration.between(first, clock.instant()));
@@ -414,74 +380,12 @@ public final class GangScheduling implements AutoCloseable {
     return errors;
   }
 
-  private String bindMember(GangKey key, MemberBinding m) {
-    PodRef ref = podByUid(m.podUid());
-    if (ref == null) {
-      return "pod " + m.podUid() + " of gang " + key + " is gone; its place waits for a replacement";
-    }
-    Pod pod = source.pod(ref.namespace(), ref.name());
-    if (pod == null || !m.podUid().equals(uid(pod))) {
-      return "pod " + ref.key() + " of gang " + key + " is gone or was re-created; not bound";
-    }
-    String boundTo = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-    if (boundTo != null && !boundTo.isEmpty()) {
-      return boundTo.equals(m.node()) ? null : "pod " + ref.key() + " is already bound to " + boundTo;
-    }
-    PodRecord record = KubeRecords.podRecord(pod);
-    String ids = m.gpuIds();
-    try {
-      state.apply(ledger -> {
-        NodeGpuState n = ledger.currentNode(m.node());
-        if (n == null) {
-          throw new IllegalStateException("node " + m.node() + " is unknown to gpusched");
-        }
-        long clash = m.gpuMask() & (n.wholeMask() | n.sharedMask() | n.unusableMask());
-        if (clash != 0) {
-          throw new IllegalStateException("GPUs " + GangPlanCodec.gpuIds(clash) + " of " + m.node() + " reserved for "
-              + ref.key() + " are now held by " + n.holdersOf(Long.numberOfTrailingZeros(clash)) + " or unusable");
-        }
-        ledger.assume(record.withPlacement(m.node(), KubeRecords.parseGpuIds(ids)));
-        return null;
-      }).join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      return "bind of " + ref.key() + " to " + m.node() + " refused: " + cause.getMessage();
-    }
-    boolean annotated = false;
-    try {
-      writer.writeGpuIds(ref.namespace(), ref.name(), ref.uid(), ids);
-      annotated = true;
-      writer.bind(ref.namespace(), ref.name(), ref.uid(), m.node());
-      LOG.info("bound gang {} member {} to {} (GPUs {})", key, ref.key(), m.node(), ids);
-      return null;
-    } catch (RuntimeException e) {
-      state.apply(ledger -> {
-        ledger.forgetAssumed(ref.uid());
-        return null;
-      }).join();
-      if (annotated) {
-        try {
-          writer.clearGpuIds(ref.namespace(), ref.name(), ref.uid());
-        } catch (RuntimeException cleanup) {
-          LOG.warn("could not remove the GPU annotation of {} after its failed bind: {}", ref.key(), cleanup.getMessage());
-        }
-      }
-      return "bind of gang " + key + " member " + ref.key() + " to " + m.node() + " failed: " + e.getMessage()
-          + "; it keeps its place and must reach bind again before the gang's deadline";
-    }
-  }
-
   private PodRef podByUid(String uid) {
     PodRef ref = claimants.get(uid);
     if (ref != null) {
       return ref;
     }
-    for (Pod p : source.pods()) {
-      if (uid.equals(uid(p))) {
-        return PodRef.of(p);
-      }
-    }
-    return null;
+    return pods.byUid(uid);
   }
 
   // ---------------------------------------------------------------------------------------------------- timer
@@ -568,7 +472,7 @@ public final class GangScheduling implements AutoCloseable {
       w.checkedVersion = snapshot.version();
       w.checkedReservations = reservations;
       ClusterTopology topology = topologies.of(snapshot);
-      int[] bound = boundMemberNodes(key, "", topology);
+      int[] bound = pods.runningMemberNodes(key, "", topology);
       int missing = w.spec.size() - bound.length;
       if (missing <= 0 || w.demand.isShared()) {
         continue;
@@ -607,23 +511,13 @@ public final class GangScheduling implements AutoCloseable {
     for (Waiting w : waiting.values()) {
       w.pods.remove(uid);
     }
-    GangSpec spec = specOrNull(pod);
+    GangSpec spec = pods.specOrNull(pod);
     if (spec == null) {
       return;
     }
     GangKey key = spec.key();
     coordinator.podDeleted(key, uid);
-    boolean anyLeft = false;
-    for (Pod p : source.pods()) {
-      if (!uid.equals(uid(p)) && p.getMetadata().getDeletionTimestamp() == null) {
-        GangSpec s = specOrNull(p);
-        if (s != null && s.key().equals(key)) {
-          anyLeft = true;
-          break;
-        }
-      }
-    }
-    if (!anyLeft) {
+    if (!pods.anyPodOf(key, uid)) {
       coordinator.gangDeleted(key);
       waiting.remove(key);
       firstSeen.remove(key);
@@ -643,15 +537,8 @@ public final class GangScheduling implements AutoCloseable {
         }
       }
     }
-    for (Pod p : source.pods()) {
-      String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-      if (node == null || node.isEmpty() || terminal(p)) {
-        continue;
-      }
-      GangSpec s = specOrNull(p);
-      if (s != null) {
-        placed.put(uid(p), new GangPreemption.GangPod(uid(p), s.key(), node));
-      }
+    for (GangPreemption.GangPod p : pods.boundGangPods()) {
+      placed.put(p.podUid(), p);
     }
     GangPreemption.Result result = GangPreemption.expand(proposed, new ArrayList<>(placed.values()));
     result.droppedNodes().forEach((node, why) -> LOG.info("preemption candidate {} dropped: {}", node, why));
@@ -677,30 +564,11 @@ public final class GangScheduling implements AutoCloseable {
   }
 
   private void rebuild() {
-    List<RecordedMember> records = new ArrayList<>();
     Set<String> uids = new HashSet<>();
-    for (Pod p : source.pods()) {
-      Map<String, String> ann = p.getMetadata().getAnnotations();
-      if (ann == null || !ann.containsKey(GangAnnotations.RESERVED_NODE) || terminal(p)) {
-        continue;
-      }
-      try {
-        GangSpec spec = specOf(p, owners.of(p));
-        if (spec == null) {
-          continue;
-        }
-        String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-        RecordedMember m = RecordedMember.fromAnnotations(uid(p), spec, ann, node == null || node.isEmpty() ? null : node);
-        if (m != null) {
-          records.add(m);
-          uids.add(m.podUid());
-          claimants.put(m.podUid(), PodRef.of(p));
-        }
-      } catch (IllegalArgumentException e) {
-        LOG.warn("pod {}: its gang reservation annotations are unreadable and ignored: {}", PodRef.of(p).key(),
-            e.getMessage());
-      }
-    }
+    List<RecordedMember> records = pods.recordedMembers((m, ref) -> {
+      uids.add(m.podUid());
+      claimants.put(m.podUid(), ref);
+    });
     Map<String, Long> used = state.apply(ledger -> {
       Map<String, Long> out = new HashMap<>();
       for (String name : ledger.nodeNames()) {
@@ -771,23 +639,10 @@ public final class GangScheduling implements AutoCloseable {
 
   /** Gangs without a reservation whose running, bound pods number at least the gang's size. */
   private Map<GangKey, Integer> boundGangs() {
-    Map<GangKey, int[]> counts = new HashMap<>();
-    Map<GangKey, Integer> sizes = new HashMap<>();
-    for (Pod p : source.pods()) {
-      String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
-      if (node == null || node.isEmpty() || terminal(p)) {
-        continue;
-      }
-      GangSpec s = specOrNull(p);
-      if (s != null) {
-        counts.computeIfAbsent(s.key(), k -> new int[1])[0]++;
-        sizes.put(s.key(), s.size());
-      }
-    }
     Map<GangKey, Integer> out = new LinkedHashMap<>();
     Reservations r = coordinator.reservations();
-    counts.forEach((k, c) -> {
-      if (c[0] >= sizes.get(k) && r.get(k) == null) {
+    pods.runningMembers().forEach((k, c) -> {
+      if (c[0] >= c[1] && r.get(k) == null) {
         out.put(k, c[0]);
       }
     });
@@ -796,85 +651,29 @@ public final class GangScheduling implements AutoCloseable {
 
   /** {@code GET /inspect/gangs}: reserved gangs with their members, waiting gangs with their reason, the hold. */
   public tools.jackson.databind.node.ObjectNode inspect() {
-    var out = dev.gpusched.extender.api.WireJson.object();
-    Instant now = clock.instant();
-    var reserved = out.putArray("reserved");
-    for (GangReservation g : coordinator.reservations().all()) {
-      var o = reserved.addObject();
-      o.put("gang", g.key().toString());
-      o.put("size", g.spec().size());
-      o.put("interNode", g.spec().policy().value());
-      o.put("reservedAt", g.reservedAt().toString());
-      o.put("deadline", g.deadline().toString());
-      o.put("reservationAgeSeconds", Duration.between(g.reservedAt(), now).toMillis() / 1000.0);
-      int placed = 0;
-      for (ReservedSlot s : g.slots()) {
-        placed += s.podUid() != null ? 1 : 0;
-      }
-      o.put("placed", placed);
-      o.put("ready", g.count(SlotState.READY));
-      o.put("bound", g.count(SlotState.BOUND) + g.count(SlotState.BINDING));
-      o.put("missing", g.slots().size() - placed);
-      var members = o.putArray("members");
-      for (ReservedSlot s : g.slots()) {
-        var m = members.addObject();
-        m.put("slot", s.member());
-        m.put("node", s.node());
-        m.put("gpuIds", GangPlanCodec.gpuIds(s.gpuMask()));
-        m.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
-        PodRef ref = s.podUid() == null ? null : claimants.get(s.podUid());
-        m.put("pod", ref == null ? null : ref.key());
-        m.put("uid", s.podUid());
-      }
+    List<GangInspectView.WaitingGang> w = new ArrayList<>();
+    for (Map.Entry<GangKey, Waiting> e : waiting.entrySet()) {
+      Waiting v = e.getValue();
+      w.add(new GangInspectView.WaitingGang(e.getKey(), v.spec.size(), v.since, v.reason, v.pods.size(), v.lastNudge));
     }
-    var waitingOut = out.putArray("waiting");
-    for (Map.Entry<GangKey, Waiting> e : new java.util.TreeMap<>(waiting).entrySet()) {
-      var o = waitingOut.addObject();
-      o.put("gang", e.getKey().toString());
-      o.put("size", e.getValue().spec.size());
-      o.put("waitingSeconds", Duration.between(e.getValue().since, now).toMillis() / 1000.0);
-      o.put("reason", e.getValue().reason);
-      o.put("pods", e.getValue().pods.size());
-      if (e.getValue().lastNudge != null) {
-        o.put("lastRetryNudge", e.getValue().lastNudge.toString());
-      }
-    }
-    var bound = out.putArray("bound");
-    boundGangs().forEach((k, n) -> bound.addObject().put("gang", k.toString()).put("runningMembers", n));
-    StarvationGuard.Hold hold = coordinator.starvation().hold();
-    if (hold != null) {
-      var h = out.putObject("hold");
-      h.put("gang", hold.gang().toString());
-      h.put("since", hold.since().toString());
-      var nodes = h.putArray("nodes");
-      hold.nodes().forEach(nodes::add);
-    }
-    return out;
+    return GangInspectView.gangs(coordinator.reservations(), w, boundGangs(), coordinator.starvation().hold(),
+        this::podKeyOf, clock.instant());
   }
 
   /** Reservations on one node for {@code GET /inspect/{node}}. */
   public tools.jackson.databind.node.ArrayNode reservationsOn(String node) {
-    var out = dev.gpusched.extender.api.WireJson.array();
-    for (GangReservation g : coordinator.reservations().all()) {
-      for (ReservedSlot s : g.slots()) {
-        if (s.node().equals(node)) {
-          var o = out.addObject();
-          o.put("gang", g.key().toString());
-          o.put("slot", s.member());
-          o.put("gpuIds", GangPlanCodec.gpuIds(s.gpuMask()));
-          o.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
-          PodRef ref = s.podUid() == null ? null : claimants.get(s.podUid());
-          o.put("pod", ref == null ? null : ref.key());
-          o.put("reservedAt", g.reservedAt().toString());
-        }
-      }
-    }
-    return out;
+    return GangInspectView.reservationsOn(coordinator.reservations(), node, this::podKeyOf);
+  }
+
+  private String podKeyOf(String uid) {
+    PodRef ref = uid == null ? null : claimants.get(uid);
+    return ref == null ? null : ref.key();
   }
 
   @Override
   public void close() {
     timer.shutdownNow();
+    bindPool.shutdown();
     apiWrites.shutdown(); // let a write in flight finish: interrupting an API call mid-request helps nobody
     try {
       if (!apiWrites.awaitTermination(5, TimeUnit.SECONDS)) {
