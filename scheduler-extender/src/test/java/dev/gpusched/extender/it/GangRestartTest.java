@@ -55,9 +55,14 @@ class GangRestartTest {
         && annotation(gpusched, "job-0", "gpusched.dev/reserved-node") != null
         && annotation(gpusched, "job-1", "gpusched.dev/reserved-node") != null));
     String reservedAt = gangs(gpusched).path("reserved").get(0).path("reservedAt").asString();
+    // One member waits at the barrier when gpusched stops: its held call does not survive, its place does.
+    CompletableFuture<String> early = bindAsync(gpusched, pods.get(0), planned.get(0)).exceptionally(t -> "connection closed");
+    await("first member ready at the barrier", check(() -> gangs(gpusched).path("reserved").get(0).path("ready").intValue() == 1));
 
     gpusched.stopGpusched();
+    assertThat(early.get(20, TimeUnit.SECONDS)).isNotEmpty(); // answered with an error (or cut): kube-scheduler retries
     gpusched.startGpusched();
+    assertThat(nodeOf(gpusched, "job-0")).isNull();
 
     JsonNode restored = gangs(gpusched).path("reserved");
     assertThat(restored).hasSize(1);
