@@ -134,6 +134,7 @@ public final class GangScheduling implements AutoCloseable {
   private Reservations published;
   private CompletableFuture<Void> publishedDone = CompletableFuture.completedFuture(null);
   private volatile boolean recovered;
+  private volatile java.util.function.BooleanSupplier leader = () -> true;
 
   public GangScheduling(Settings settings, InstantSource clock, ClusterState state, KubernetesSource source,
       ClusterWriter writer, io.fabric8.kubernetes.client.KubernetesClient client, OwnerAnnotations owners,
@@ -172,6 +173,23 @@ public final class GangScheduling implements AutoCloseable {
     }, period, period, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * With several replicas, only the leader may plan gangs, hold binds, release timed-out gangs and nudge retries (the
+   * gang state lives in one process). Default: always the leader. On gaining leadership call {@link #recover()} so
+   * the new leader rebuilds the reservations from the pods' annotations.
+   */
+  public void leaderCheck(java.util.function.BooleanSupplier isLeader) {
+    this.leader = isLeader;
+  }
+
+  private String notServing() {
+    if (!recovered) {
+      return "gpusched is still rebuilding gang reservations after its start; the scheduler will retry";
+    }
+    return leader.getAsBoolean() ? null
+        : "this gpusched replica is not the leader; gang members are planned and bound by the leader only";
+  }
+
   /** The coordinator (read-only use: reservations and starvation state). */
   public GangCoordinator coordinator() {
     return coordinator;
@@ -197,8 +215,9 @@ public final class GangScheduling implements AutoCloseable {
   /** Filter for a gang member: its planned node, or why it has none. Never blocks. */
   public FilterAnswer filter(Pod pod, GangSpec spec, PodDemand demand, ClusterSnapshot snapshot) {
     GangKey key = spec.key();
-    if (!recovered) {
-      return new FilterAnswer(null, "gpusched is still rebuilding gang reservations after its start; the scheduler will retry");
+    String notServing = notServing();
+    if (notServing != null) {
+      return new FilterAnswer(null, notServing);
     }
     if (demand.isShared()) {
       return new FilterAnswer(null, "gang " + key + ": members must ask for whole GPUs (nvidia.com/gpu); a share of a GPU "
@@ -280,9 +299,9 @@ public final class GangScheduling implements AutoCloseable {
    * barrier binds every ready member on the calling thread (blocking API calls: call it off the event loop).
    */
   public CompletableFuture<String> bind(Pod pod, GangSpec spec, String node) {
-    if (!recovered) {
-      return CompletableFuture.completedFuture("gpusched is still rebuilding gang reservations after its start; "
-          + "the scheduler will retry");
+    String notServing = notServing();
+    if (notServing != null) {
+      return CompletableFuture.completedFuture(notServing);
     }
     GangKey key = spec.key();
     String uid = uid(pod);
@@ -392,7 +411,7 @@ public final class GangScheduling implements AutoCloseable {
 
   /** Releases gangs past their deadline and re-checks waiting gangs; runs on the timer thread. */
   void sweep() {
-    if (!recovered) {
+    if (!recovered || !leader.getAsBoolean()) {
       return;
     }
     List<ExpiredGang> expired = coordinator.sweep();
