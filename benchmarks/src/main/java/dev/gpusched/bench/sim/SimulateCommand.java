@@ -1,0 +1,152 @@
+package dev.gpusched.bench.sim;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.IntConsumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gpusched simulate}: replays an openb-format GPU cluster trace with the FGD paper's protocol through gpusched's
+ * own filter and score plugins and through baseline policies, and reports unallocated GPU at 100% arrived workload.
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+    description = {"Replay a GPU cluster trace (openb format) with the FGD protocol: pods arrive in a seeded random order"
+        + " (the list plus random copies up to 130% of the cluster's GPUs), never leave, and are dropped when they fit"
+        + " nowhere. Reports unallocated GPU % at 100% arrived workload per policy (mean over seeds), curves as CSV and"
+        + " an HTML report."})
+public final class SimulateCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--nodes", paramLabel = "FILE",
+      description = "Node list (sn,cpu_milli,memory_mib,gpu,model). Default: ../shared/openb/openb_node_list_gpu_node.csv"
+          + " from the project root.")
+  Path nodes;
+
+  @Option(names = "--pods", paramLabel = "FILE",
+      description = "Pod list (name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,...). Default:"
+          + " ../shared/openb/openb_pod_list_default.csv from the project root.")
+  Path pods;
+
+  @Option(names = "--seeds", defaultValue = "10", description = "Seeds 1..N (default: ${DEFAULT-VALUE}).")
+  int seeds;
+
+  @Option(names = "--policy", paramLabel = "P", split = ",",
+      description = "Policies to run (repeatable or comma-separated); default: gpusched, bestfit, packing, dotprod,"
+          + " random, kube-default. Also: gpusched-priority10.")
+  List<String> policies;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: target/sim under the project root).")
+  Path out;
+
+  @Option(names = "--inflation", defaultValue = "1.3",
+      description = "Arrivals stop once their GPU request reaches this multiple of the cluster's GPUs (default: ${DEFAULT-VALUE}).")
+  double inflation;
+
+  @Option(names = "--threads", description = "Replays run in parallel (default: min(2, available processors)).")
+  Integer threads;
+
+  @Option(names = "--json", description = "Print the summary as one JSON object (a key per policy) instead of the table.")
+  boolean json;
+
+  @Option(names = "--progress", negatable = true,
+      description = "Progress bar on stderr (default: only when stderr is a terminal).")
+  Boolean progress;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter stderr = spec.commandLine().getErr();
+    if (seeds < 1) {
+      stderr.println("--seeds must be at least 1, got " + seeds);
+      return 2;
+    }
+    if (!(inflation >= 1)) {
+      stderr.println("--inflation must be at least 1 (the headline is read at 100% arrived), got " + inflation);
+      return 2;
+    }
+    Path root = projectRoot();
+    Path nodeFile = nodes != null ? nodes : root.resolve("../shared/openb/openb_node_list_gpu_node.csv").normalize();
+    Path podFile = pods != null ? pods : root.resolve("../shared/openb/openb_pod_list_default.csv").normalize();
+    Path outDir = out != null ? out : root.resolve("target/sim");
+    List<String> names = policies == null || policies.isEmpty() ? Policies.DEFAULT : policies;
+    for (String n : names) {
+      if (!Policies.all().contains(n)) {
+        stderr.println("unknown policy \"" + n + "\"; known: " + String.join(", ", Policies.all()));
+        return 2;
+      }
+    }
+    for (Path f : List.of(nodeFile, podFile)) {
+      if (!Files.isRegularFile(f)) {
+        stderr.println("trace file not found: " + f + " (give --nodes FILE and --pods FILE)");
+        return 2;
+      }
+    }
+    Trace trace;
+    try {
+      trace = OpenbCsv.read(nodeFile, podFile);
+    } catch (TraceFormatException e) {
+      stderr.println(e.getMessage());
+      return 2;
+    }
+    int threadCount = threads != null ? Math.max(1, threads) : Math.min(2, Runtime.getRuntime().availableProcessors());
+    boolean showProgress = progress != null ? progress : System.console() != null;
+    ProgressBar bar = showProgress
+        ? new ProgressBar(System.err, (long) names.size() * seeds * Simulation.arrivalsPerReplay(trace, inflation)) : null;
+    IntConsumer tick = bar == null ? null : bar::advance;
+    long start = System.nanoTime();
+    List<PolicySummary> results = Simulation.run(trace, names, seeds, inflation, threadCount, tick);
+    if (bar != null) {
+      bar.finish();
+    }
+    double secs = (System.nanoTime() - start) / 1e9;
+    String command = commandLine(nodeFile, podFile, names);
+    ReportWriter.writeAll(outDir, results, command);
+    if (json) {
+      stdout.println(ReportWriter.json(results));
+    } else {
+      stdout.printf("Trace: %d nodes (%d GPUs), %d pods; %s%n", trace.nodes().size(), trace.totalGpuMilli() / 1000,
+          trace.pods().size(), nodeFile.getFileName() + " + " + podFile.getFileName());
+      stdout.print(ReportWriter.table(results, seeds));
+      stdout.printf("%.1f s on %d thread(s). Curves: %s, %s; report: %s%n", secs, threadCount,
+          outDir.resolve("curves.csv"), outDir.resolve("curves-mean.csv"), outDir.resolve("report.html"));
+    }
+    stdout.flush();
+    return 0;
+  }
+
+  private String commandLine(Path nodeFile, Path podFile, List<String> names) {
+    List<String> parts = new ArrayList<>(List.of("gpusched simulate", "--nodes " + nodeFile, "--pods " + podFile,
+        "--seeds " + seeds, "--policy " + String.join(",", names)));
+    if (inflation != 1.3) {
+      parts.add("--inflation " + inflation);
+    }
+    return String.join(" ", parts);
+  }
+
+  /** The nearest directory upwards holding a pom.xml with {@code <modules>}; else the working directory. */
+  static Path projectRoot() {
+    String prop = System.getProperty("gpusched.root");
+    if (prop != null && !prop.isBlank()) {
+      return Path.of(prop).toAbsolutePath().normalize();
+    }
+    Path dir = Path.of("").toAbsolutePath();
+    for (Path d = dir; d != null; d = d.getParent()) {
+      Path pom = d.resolve("pom.xml");
+      try {
+        if (Files.isRegularFile(pom) && Files.readString(pom).contains("<modules>")) {
+          return d;
+        }
+      } catch (java.io.IOException e) {
+        // unreadable: keep looking
+      }
+    }
+    return dir;
+  }
+}
