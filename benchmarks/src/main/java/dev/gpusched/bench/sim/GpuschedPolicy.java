@@ -21,7 +21,7 @@ import java.util.Map;
 public final class GpuschedPolicy {
   public static final String NAME = "gpusched";
   /** Weight of {@link FragmentationScore} against {@link PackingScore}'s 1: fragmentation decides, packing breaks ties. */
-  public static final int FRAGMENTATION_WEIGHT = 10;
+  public static final int FRAGMENTATION_WEIGHT = 30;
 
   private GpuschedPolicy() {}
 
@@ -48,7 +48,7 @@ public final class GpuschedPolicy {
    * {@link CpuView}); nodes are ranked by the plugins' weighted score at full resolution.
    */
   public static Policy policy(WorkloadProfile profile) {
-    Policy.ScorerFactory scorer = cluster -> new PluginScorer(scores(profile, cluster));
+    Policy.ScorerFactory scorer = cluster -> new LearningScorer(profile, cluster);
     return new Policy(NAME, "gpusched: GpuModelFit, GpuCountFit; PackingScore x1 + FragmentationScore x"
         + FRAGMENTATION_WEIGHT + " with CPU view; scores every pod", filters(), scorer, scorer);
   }
@@ -80,5 +80,31 @@ public final class GpuschedPolicy {
     };
     return new Policy(NAME + "-priority10", "gpusched ranked by its 0..10 extender priorities (random among equal)",
         filters(), scorer, scorer);
+  }
+
+  /**
+   * The plugins over the replay's learned profile when it offers one (rebuilt when it changes, as the server would swap
+   * its pipeline when its rolling profile is refreshed), else over the fixed profile.
+   */
+  private static final class LearningScorer implements NodeScorer {
+    private final SimCluster cluster;
+    private WorkloadProfile current;
+    private PluginScorer scorer;
+
+    LearningScorer(WorkloadProfile fixed, SimCluster cluster) {
+      this.cluster = cluster;
+      this.current = fixed;
+      this.scorer = new PluginScorer(scores(fixed, cluster));
+    }
+
+    @Override
+    public double score(SimPod pod, SimCluster c, int node) {
+      WorkloadProfile learned = cluster.learnedProfile();
+      if (learned != null && learned != current) {
+        current = learned;
+        scorer = new PluginScorer(scores(learned, cluster));
+      }
+      return scorer.score(pod, c, node);
+    }
   }
 }

@@ -21,10 +21,21 @@ public final class Replay {
   private final Trace trace;
   private final SimPod[] pods;
   private final WorkloadProfile profile;
+  private final boolean learnProfile;
 
+  /** A replay whose policies keep the profile they were built with (the trace's own mix). */
   public Replay(Trace trace, WorkloadProfile profile) {
+    this(trace, profile, false);
+  }
+
+  /**
+   * @param learnProfile when true, the cluster offers policies a profile learned from the pods arrived so far
+   *     ({@link SimCluster#learnedProfile()}), refreshed after 1, 2, 4, ... 512 arrivals and then every 512
+   */
+  public Replay(Trace trace, WorkloadProfile profile, boolean learnProfile) {
     this.trace = trace;
     this.profile = profile;
+    this.learnProfile = learnProfile;
     List<TracePod> list = trace.pods();
     pods = new SimPod[list.size()];
     for (int i = 0; i < pods.length; i++) {
@@ -62,8 +73,19 @@ public final class Replay {
     double at100 = Double.NaN;
     int failedGpu = 0;
     int failed = 0;
+    WorkloadProfile.Builder seen = WorkloadProfile.builder();
+    boolean seenGpu = false;
     for (int a = 0; a < order.length; a++) {
       SimPod pod = pods[order[a]];
+      if (learnProfile && pod.trace().numGpu() > 0) {
+        seen.add(pod.trace().numGpu(), pod.trace().gpuMilli(), pod.trace().cpuMilli(), 1);
+        seenGpu = true;
+      }
+      if (learnProfile && seenGpu && (a < 512 ? Integer.bitCount(a + 1) == 1 : (a + 1) % 512 == 0)) {
+        cluster.learnedProfile(seen.build());
+      } else if (learnProfile && seenGpu && cluster.learnedProfile() == null) {
+        cluster.learnedProfile(seen.build());
+      }
       int node = choose(pod, cluster, filters, pod.trace().numGpu() > 0 ? gpuScorer : noGpuScorer, ties);
       if (node < 0) {
         failed++;

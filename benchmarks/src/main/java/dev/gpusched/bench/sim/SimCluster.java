@@ -32,6 +32,7 @@ public final class SimCluster implements CpuView {
   private PodDemand lastDemand;
   private long lastDemandCpu;
   private long allocatedGpuMilli;
+  private dev.gpusched.extender.decide.WorkloadProfile learnedProfile;
   private int placed;
 
   public SimCluster(List<TraceNode> trace) {
@@ -112,6 +113,18 @@ public final class SimCluster implements CpuView {
 
   public long totalGpuMilli() {
     return totalGpuMilli;
+  }
+
+  /**
+   * The workload profile learned from the pods seen so far, when the replay learns it online (as the server would, from
+   * the pods it is asked about); null when the policy keeps the profile it was built with.
+   */
+  public dev.gpusched.extender.decide.WorkloadProfile learnedProfile() {
+    return learnedProfile;
+  }
+
+  void learnedProfile(dev.gpusched.extender.decide.WorkloadProfile profile) {
+    this.learnedProfile = profile;
   }
 
   public long allocatedGpuMilli() {

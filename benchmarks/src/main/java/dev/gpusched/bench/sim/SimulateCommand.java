@@ -52,6 +52,11 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "Replays run in parallel (default: min(2, available processors)).")
   Integer threads;
 
+  @Option(names = "--profile", defaultValue = "trace",
+      description = "Where gpusched's workload profile comes from: trace (the whole pod list, as FGD uses it) or arrived"
+          + " (learned online from the pods arrived so far, as the server learns it). Default: ${DEFAULT-VALUE}.")
+  String profileSource;
+
   @Option(names = "--json", description = "Print the summary as one JSON object (a key per policy) instead of the table.")
   boolean json;
 
@@ -69,6 +74,10 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     if (!(inflation >= 1)) {
       stderr.println("--inflation must be at least 1 (the headline is read at 100% arrived), got " + inflation);
+      return 2;
+    }
+    if (!profileSource.equals("trace") && !profileSource.equals("arrived")) {
+      stderr.println("--profile must be trace or arrived, got \"" + profileSource + "\"");
       return 2;
     }
     Path root = projectRoot();
@@ -101,7 +110,8 @@ public final class SimulateCommand implements Callable<Integer> {
         ? new ProgressBar(System.err, (long) names.size() * seeds * Simulation.arrivalsPerReplay(trace, inflation)) : null;
     IntConsumer tick = bar == null ? null : bar::advance;
     long start = System.nanoTime();
-    List<PolicySummary> results = Simulation.run(trace, names, seeds, inflation, threadCount, tick);
+    List<PolicySummary> results = Simulation.run(trace, names, seeds, inflation, threadCount,
+        profileSource.equals("arrived"), tick);
     if (bar != null) {
       bar.finish();
     }
@@ -124,6 +134,9 @@ public final class SimulateCommand implements Callable<Integer> {
   private String commandLine(Path nodeFile, Path podFile, List<String> names) {
     List<String> parts = new ArrayList<>(List.of("gpusched simulate", "--nodes " + nodeFile, "--pods " + podFile,
         "--seeds " + seeds, "--policy " + String.join(",", names)));
+    if (profileSource.equals("arrived")) {
+      parts.add("--profile arrived");
+    }
     if (inflation != 1.3) {
       parts.add("--inflation " + inflation);
     }

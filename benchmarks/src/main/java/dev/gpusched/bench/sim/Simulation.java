@@ -15,8 +15,14 @@ public final class Simulation {
 
   public static List<PolicySummary> run(Trace trace, List<String> policyNames, int seeds, double inflation, int threads,
       IntConsumer progress) {
+    return run(trace, policyNames, seeds, inflation, threads, false, progress);
+  }
+
+  /** @param learnProfile gpusched learns its workload profile from the arrived pods instead of the whole trace */
+  public static List<PolicySummary> run(Trace trace, List<String> policyNames, int seeds, double inflation, int threads,
+      boolean learnProfile, IntConsumer progress) {
     WorkloadProfile profile = Profiles.of(trace.pods());
-    Replay replay = new Replay(trace, profile);
+    Replay replay = new Replay(trace, profile, learnProfile);
     List<Policy> policies = new ArrayList<>();
     for (String name : policyNames) {
       policies.add(Policies.byName(name, trace, profile));
