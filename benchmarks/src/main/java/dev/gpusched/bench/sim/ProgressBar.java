@@ -10,6 +10,7 @@ final class ProgressBar {
   private final AtomicLong done = new AtomicLong();
   private final long startNanos = System.nanoTime();
   private volatile long lastDraw;
+  private long drawn = -1;
 
   ProgressBar(PrintStream out, long total) {
     this.out = out;
@@ -26,6 +27,10 @@ final class ProgressBar {
   }
 
   private synchronized void draw(long d, long now) {
+    if (d == drawn) {
+      return;
+    }
+    drawn = d;
     int width = 40;
     int filled = (int) (width * d / total);
     double secs = (now - startNanos) / 1e9;

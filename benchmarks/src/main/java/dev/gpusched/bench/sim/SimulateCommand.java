@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
     description = {"Replay a GPU cluster trace (openb format) with the FGD protocol: pods arrive in a seeded random order"
-        + " (the list plus random copies up to 130% of the cluster's GPUs), never leave, and are dropped when they fit"
-        + " nowhere. Reports unallocated GPU % at 100% arrived workload per policy (mean over seeds), curves as CSV and"
+        + " (the list plus random copies up to 130%% of the cluster's GPUs), never leave, and are dropped when they fit"
+        + " nowhere. Reports unallocated GPU %% at 100%% arrived workload per policy (mean over seeds), curves as CSV and"
         + " an HTML report."})
 public final class SimulateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -39,7 +39,7 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--policy", paramLabel = "P", split = ",",
       description = "Policies to run (repeatable or comma-separated); default: gpusched, bestfit, packing, dotprod,"
-          + " random, kube-default. Also: gpusched-priority10.")
+          + " random, kube-default. Also: gpusched-gpuonly, gpusched-today, gpusched-priority10, fgd.")
   List<String> policies;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: target/sim under the project root).")
