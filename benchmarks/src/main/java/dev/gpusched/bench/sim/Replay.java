@@ -131,7 +131,7 @@ public final class Replay {
   }
 
   /** The node the pod goes to, or -1. */
-  static int choose(SimPod pod, SimCluster cluster, FilterPlugin[] filters, NodeScorer scorer, Random ties) {
+  public static int choose(SimPod pod, SimCluster cluster, FilterPlugin[] filters, NodeScorer scorer, Random ties) {
     TracePod t = pod.trace();
     boolean usesGpu = t.numGpu() > 0;
     int best = -1;

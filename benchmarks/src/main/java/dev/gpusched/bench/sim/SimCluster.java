@@ -135,6 +135,35 @@ public final class SimCluster implements CpuView {
     return placed;
   }
 
+  /**
+   * Removes a pod placed with {@link #place} (a departure), giving back its CPU, memory and GPUs.
+   *
+   * @param sequence the sequence number it was placed with
+   */
+  public void remove(int i, SimPod pod, int sequence) {
+    TracePod t = pod.trace();
+    cpuLeft[i] += t.cpuMilli();
+    memLeft[i] += t.memoryMib();
+    if (t.numGpu() > 0) {
+      String name = t.name() + "-" + sequence;
+      List<PodRecord> list = pods.get(i);
+      boolean removed = false;
+      for (int k = 0; k < list.size(); k++) {
+        if (list.get(k).name().equals(name)) {
+          list.remove(k);
+          removed = true;
+          break;
+        }
+      }
+      if (!removed) {
+        throw new IllegalStateException(name + " is not on node " + infos[i].name());
+      }
+      gpu[i] = NodeStateBuilder.build(infos[i], list, List.of());
+      allocatedGpuMilli -= t.gpuRequestMilli();
+    }
+    placed--;
+  }
+
   /** Binds the pod to node {@code i} on the GPUs of {@code gpuMask} and rebuilds that node's GPU state. */
   public void place(int i, SimPod pod, long gpuMask, int sequence) {
     TracePod t = pod.trace();
