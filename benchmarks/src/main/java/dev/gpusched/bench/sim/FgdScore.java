@@ -16,6 +16,8 @@ import java.util.Map;
  * by count. Pods without GPUs are scored the same way (their CPU use can strand GPUs).
  */
 public final class FgdScore implements NodeScorer {
+  private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> new int[64]);
+
   /** Per (gpus, milli) group: class CPU requests ascending and the probability mass of each. */
   private final int[] groupGpus;
   private final int[] groupMilli;
@@ -81,7 +83,11 @@ public final class FgdScore implements NodeScorer {
 
   double expected(NodeGpuState s, long cpuLeft, long taken, int sharedGpu, int milli) {
     int n = s.gpuCount();
-    int[] lefts = new int[n];
+    int[] lefts = SCRATCH.get();
+    if (lefts.length < n) {
+      lefts = new int[n];
+      SCRATCH.set(lefts);
+    }
     long total = 0;
     for (int gpu = 0; gpu < n; gpu++) {
       long bit = 1L << gpu;
