@@ -46,7 +46,7 @@ public final class SimCluster implements CpuView {
     long total = 0;
     for (int i = 0; i < n; i++) {
       TraceNode t = nodes[i];
-      infos[i] = new NodeInfo(t.name(), t.gpus(), t.model(), Map.of(), Map.of(), false, null);
+      infos[i] = NodeInfo.withTopology(t.name(), t.gpus(), t.model(), 0, Map.of(), Map.of(), false, null);
       cpuLeft[i] = t.cpuMilli();
       memLeft[i] = t.memoryMib();
       gpu[i] = NodeStateBuilder.build(infos[i], List.of(), List.of());

@@ -1,5 +1,6 @@
 package dev.gpusched.bench.sim;
 
+import dev.gpusched.topology.IntraNodePolicy;
 import dev.gpusched.extender.model.Placement;
 import dev.gpusched.extender.model.PodDemand;
 
@@ -8,7 +9,7 @@ public record SimPod(TracePod trace, PodDemand demand) {
   public static SimPod of(TracePod p, int index) {
     boolean shared = p.isShared();
     PodDemand d = new PodDemand("trace", p.name(), "pod-" + index, shared ? 0 : p.numGpu(), shared ? p.gpuMilli() : 0, 0,
-        "prefer-nvlink", Placement.BINPACK, p.allowedModels());
+        IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, p.allowedModels());
     return new SimPod(p, d);
   }
 }

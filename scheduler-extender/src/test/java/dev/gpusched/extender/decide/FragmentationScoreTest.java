@@ -1,5 +1,6 @@
 package dev.gpusched.extender.decide;
 
+import dev.gpusched.topology.IntraNodePolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
@@ -21,7 +22,7 @@ class FragmentationScoreTest {
       WorkloadProfile.builder().add(1, 500, 1000, 1).add(2, 1000, 2000, 1).build();
 
   private static NodeGpuState node(String name, int gpus, int... sharedMilliPerGpu) {
-    NodeInfo info = new NodeInfo(name, gpus, "T4", Map.of(), Map.of(), false, null);
+    NodeInfo info = NodeInfo.withTopology(name, gpus, "T4", 0, Map.of(), Map.of(), false, null);
     List<PodRecord> pods = new ArrayList<>();
     for (int g = 0; g < sharedMilliPerGpu.length; g++) {
       int m = sharedMilliPerGpu[g];
@@ -35,11 +36,11 @@ class FragmentationScoreTest {
   }
 
   private static PodDemand share(int milli) {
-    return new PodDemand("ns", "p", "uid-p", 0, milli, 0, "prefer-nvlink", Placement.BINPACK, List.of());
+    return new PodDemand("ns", "p", "uid-p", 0, milli, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of());
   }
 
   private static PodDemand whole(int gpus) {
-    return new PodDemand("ns", "p", "uid-p", gpus, 0, 0, "prefer-nvlink", Placement.BINPACK, List.of());
+    return new PodDemand("ns", "p", "uid-p", gpus, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of());
   }
 
   @Test
@@ -83,7 +84,7 @@ class FragmentationScoreTest {
   @Test
   void spreadMirrorsTheScore() {
     FragmentationScore f = new FragmentationScore(HALF_SHARE_HALF_PAIR);
-    PodDemand spread = new PodDemand("ns", "p", "u", 0, 500, 0, "prefer-nvlink", Placement.SPREAD, List.of());
+    PodDemand spread = new PodDemand("ns", "p", "u", 0, 500, 0, IntraNodePolicy.PREFER_NVLINK, Placement.SPREAD, List.of());
     NodeGpuState n = node("fresh", 2);
     assertThat(f.score(spread, n)).isEqualTo(100 - f.score(share(500), n));
   }
