@@ -99,6 +99,9 @@ class GangPlacementTest {
     JsonNode other = filter(gpusched, single, nodes);
     assertThat(passed(other)).isEmpty();
     assertThat(other.path("FailedNodes").path("node-0").asString()).contains("reserved for gang members");
+    assertThat(gpusched.bind(single, planned.get(0))).as("bind sees the reservation too")
+        .contains("reserved for gang members");
+    assertThat(GangFixtures.nodeOf(gpusched, "single")).isNull();
     assertThat(gpusched.inspect(planned.get(0)).path("gpus").get(0).path("state").asString()).isEqualTo("reserved");
     assertThat(gpusched.inspect(planned.get(0)).path("reservations").get(0).path("gang").asString()).isEqualTo("ml/train-1");
 
