@@ -3,6 +3,8 @@ package dev.gpusched.extender;
 import dev.gpusched.extender.bind.Binder;
 import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.LedgerCpuView;
+import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.gang.GangScheduling;
 import dev.gpusched.extender.gang.OwnerAnnotations;
 import dev.gpusched.extender.http.ExtenderServer;
@@ -74,7 +76,8 @@ public final class GpuschedApp implements AutoCloseable {
       ClusterWriter writer) {
     ClusterState state = new ClusterState();
     KubernetesSource source = new KubernetesSource(client, state);
-    DecisionPipeline pipeline = DecisionPipeline.standard();
+    WorkloadProfileLearner profile = new WorkloadProfileLearner();
+    DecisionPipeline pipeline = DecisionPipeline.standard(profile::current, new LedgerCpuView());
     // Owners first: gang recovery and every verb read intent from the owning MLService too.
     OwnerAnnotations owners = OwnerAnnotations.start(client, 10_000);
     Binder binder = new Binder(state, pipeline, writer, source::pod, owners::of);
@@ -106,7 +109,8 @@ public final class GpuschedApp implements AutoCloseable {
     GangScheduling gangs = new GangScheduling(gangSettings, Clock.systemUTC(), state, source, writer, client, owners, metrics);
     source.onPodDeleted(gangs::podDeleted);
     source.beforeSynced(gangs::recover); // reservations rebuilt from pod annotations before any decision
-    ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics, gangs, owners, source::pod);
+    ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics, gangs, owners, source::pod,
+        profile::observe);
     ExtenderServer server;
     try {
       server = ExtenderServer.start(options.host(), options.port(), options.limits(), service, metrics,

@@ -3,44 +3,32 @@ package dev.gpusched.bench.sim;
 import dev.gpusched.extender.decide.CpuView;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.decide.FilterPlugin;
-import dev.gpusched.extender.decide.FragmentationScore;
-import dev.gpusched.extender.decide.GpuCountFit;
-import dev.gpusched.extender.decide.GpuModelFit;
-import dev.gpusched.extender.decide.PackingScore;
 import dev.gpusched.extender.decide.ScorePlugin;
 import dev.gpusched.extender.decide.WorkloadProfile;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * gpusched's default policy as the server composes it: {@code DecisionPipeline.standard()}'s filters and scores plus
- * {@link FragmentationScore} over the workload profile and a {@link CpuView}. Kept here, in one place, until
- * {@code standard()} takes the profile and CPU view itself; then this factory becomes a call to it.
+ * gpusched's default policy exactly as the server composes it: {@link DecisionPipeline#standardFilters()} and
+ * {@link DecisionPipeline#standardScores} over the workload profile and a {@link CpuView} (the server's is
+ * {@code LedgerCpuView}; the replay's cluster is the same view of its own pods).
  */
 public final class GpuschedPolicy {
   public static final String NAME = "gpusched";
-  /** Weight of {@link FragmentationScore} against {@link PackingScore}'s 1: fragmentation decides, packing breaks ties. */
-  public static final int FRAGMENTATION_WEIGHT = 30;
 
   private GpuschedPolicy() {}
 
-  /** {@code DecisionPipeline.standard()}'s filters. */
   public static List<FilterPlugin> filters() {
-    return List.of(new GpuModelFit(), new GpuCountFit());
+    return DecisionPipeline.standardFilters();
   }
 
-  /** {@code standard()}'s scores (PackingScore x1) plus FragmentationScore x{@value #FRAGMENTATION_WEIGHT}. */
   public static Map<ScorePlugin, Integer> scores(WorkloadProfile profile, CpuView cpu) {
-    Map<ScorePlugin, Integer> scores = new LinkedHashMap<>();
-    scores.put(new PackingScore(), 1);
-    scores.put(new FragmentationScore(profile, cpu), FRAGMENTATION_WEIGHT);
-    return scores;
+    return DecisionPipeline.standardScores(() -> profile, cpu);
   }
 
-  /** The pipeline the server would run with this profile and CPU view. */
+  /** The pipeline the server runs with this profile and CPU view. */
   public static DecisionPipeline pipeline(WorkloadProfile profile, CpuView cpu) {
-    return new DecisionPipeline(filters(), scores(profile, cpu));
+    return DecisionPipeline.standard(() -> profile, cpu);
   }
 
   /**
@@ -49,8 +37,9 @@ public final class GpuschedPolicy {
    */
   public static Policy policy(WorkloadProfile profile) {
     Policy.ScorerFactory scorer = cluster -> new LearningScorer(profile, cluster);
-    return new Policy(NAME, "gpusched: GpuModelFit, GpuCountFit; PackingScore x1 + FragmentationScore x"
-        + FRAGMENTATION_WEIGHT + " with CPU view; scores every pod", filters(), scorer, scorer);
+    return new Policy(NAME, "gpusched: DecisionPipeline.standard() (filters GpuModelFit, GpuCountFit,"
+        + " IntraNodeTopologyFit; TopologyScore x2, PackingScore x1, MemoryPressureScore x1, FragmentationScore x"
+        + DecisionPipeline.FRAGMENTATION_WEIGHT + ") with CPU view; scores every pod", filters(), scorer, scorer);
   }
 
   /** As {@link #policy} without CPU figures ({@link CpuView#NONE}): GPU-only fragmentation. */

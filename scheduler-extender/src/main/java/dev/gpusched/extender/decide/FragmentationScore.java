@@ -25,7 +25,7 @@ public final class FragmentationScore implements ScorePlugin {
 
   private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> new int[64]);
 
-  private final WorkloadProfile profile;
+  private final java.util.function.Supplier<WorkloadProfile> profiles;
   private final CpuView cpu;
   private final double milliPerPoint;
 
@@ -39,10 +39,18 @@ public final class FragmentationScore implements ScorePlugin {
   }
 
   public FragmentationScore(WorkloadProfile profile, CpuView cpu, double milliPerPoint) {
+    this(() -> profile, cpu, milliPerPoint);
+  }
+
+  /**
+   * @param profiles the current workload profile, read once per scored node (the server's learns from the pods it
+   *     sees: {@link WorkloadProfileLearner})
+   */
+  public FragmentationScore(java.util.function.Supplier<WorkloadProfile> profiles, CpuView cpu, double milliPerPoint) {
     if (!(milliPerPoint > 0)) {
       throw new IllegalArgumentException("milliPerPoint must be > 0, got " + milliPerPoint);
     }
-    this.profile = profile;
+    this.profiles = profiles;
     this.cpu = cpu;
     this.milliPerPoint = milliPerPoint;
   }
@@ -68,6 +76,7 @@ public final class FragmentationScore implements ScorePlugin {
    * node cannot host the pod's GPUs. For a pod without GPUs only the stranded part can change (0 when CPU is unknown).
    */
   public double increase(PodDemand demand, NodeGpuState node) {
+    WorkloadProfile profile = profiles.get();
     long taken = 0;
     int sharedGpu = -1;
     if (demand.isShared()) {
@@ -83,19 +92,19 @@ public final class FragmentationScore implements ScorePlugin {
     }
     double delta = 0;
     if (!demand.usesNoGpu()) {
-      delta = expected(node, taken, sharedGpu, demand.milli()) - expected(node, 0, -1, 0);
+      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - expected(profile, node, 0, -1, 0);
     }
     long cpuLeft = cpu.nodeCpuLeftMilli(node);
     long cpuWanted = cpu.podCpuMilli(demand);
     if (cpuLeft >= 0 && cpuWanted >= 0 && profile.cpuMilliPerGpuMilli() > 0) {
-      delta += stranded(free(node, taken, sharedGpu, demand.milli()), cpuLeft - cpuWanted)
-          - stranded(free(node, 0, -1, 0), cpuLeft);
+      delta += stranded(profile, free(node, taken, sharedGpu, demand.milli()), cpuLeft - cpuWanted)
+          - stranded(profile, free(node, 0, -1, 0), cpuLeft);
     }
     return delta;
   }
 
   /** Free milli-GPU the node's CPU left cannot feed, at the workload's CPU per GPU. */
-  private double stranded(long freeMilli, long cpuLeft) {
+  private static double stranded(WorkloadProfile profile, long freeMilli, long cpuLeft) {
     double fed = Math.max(0, cpuLeft) / profile.cpuMilliPerGpuMilli();
     return Math.max(0, freeMilli - fed);
   }
@@ -105,6 +114,10 @@ public final class FragmentationScore implements ScorePlugin {
    * {@code milli} more on {@code sharedGpu} (pass 0, -1, 0 for the node as it is).
    */
   public double expected(NodeGpuState node, long taken, int sharedGpu, int milli) {
+    return expected(profiles.get(), node, taken, sharedGpu, milli);
+  }
+
+  private static double expected(WorkloadProfile profile, NodeGpuState node, long taken, int sharedGpu, int milli) {
     int n = node.gpuCount();
     int[] lefts = SCRATCH.get();
     if (lefts.length < n) {

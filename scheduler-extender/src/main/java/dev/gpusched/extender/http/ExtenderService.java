@@ -43,18 +43,22 @@ public final class ExtenderService implements ExtenderVerbs {
   private final GangScheduling gangs;
   private final OwnerAnnotations owners;
   private final BiFunction<String, String, Pod> podLookup;
+  private final java.util.function.Consumer<PodDemand> demands;
 
   public ExtenderService(Supplier<ClusterSnapshot> snapshots, DecisionPipeline pipeline, Binder binder, ExtenderMetrics metrics) {
-    this(snapshots, pipeline, binder, metrics, null, OwnerAnnotations.none(), (ns, name) -> null);
+    this(snapshots, pipeline, binder, metrics, null, OwnerAnnotations.none(), (ns, name) -> null, demand -> { });
   }
 
   /**
    * @param gangs gang scheduling, or null to treat every pod alone
    * @param owners annotations of a pod's owning MLService, consulted for intent the pod itself lacks
    * @param podLookup pods from the informer cache, for bind
+   * @param demands sees the demand of every GPU pod filtered (the workload profile learns from it)
    */
   public ExtenderService(Supplier<ClusterSnapshot> snapshots, DecisionPipeline pipeline, Binder binder, ExtenderMetrics metrics,
-      GangScheduling gangs, OwnerAnnotations owners, BiFunction<String, String, Pod> podLookup) {
+      GangScheduling gangs, OwnerAnnotations owners, BiFunction<String, String, Pod> podLookup,
+      java.util.function.Consumer<PodDemand> demands) {
+    this.demands = demands;
     this.snapshots = snapshots;
     this.pipeline = pipeline;
     this.binder = binder;
@@ -86,6 +90,7 @@ public final class ExtenderService implements ExtenderVerbs {
       // Not ours to judge: every candidate passes untouched.
       return passAll(args, out);
     }
+    demands.accept(demand);
     GangSpec gang;
     try {
       gang = gangs == null ? null : GangScheduling.specOf(args.pod(), owner);

@@ -82,8 +82,31 @@ public final class Ledger {
     dirty.add(name);
   }
 
-  /** Records the API's view of a pod; a pod that no longer holds GPUs is forgotten. */
+  /** CPU a bound, running pod takes of its node (every pod, GPU or not): what {@code CpuView} subtracts. */
+  private record PodCpu(String node, long milli) {}
+
+  private final Map<String, PodCpu> cpuByPod = new HashMap<>();
+  private final Map<String, Long> cpuByNode = new HashMap<>();
+
+  private void accountCpu(String uid, String node, long milli) {
+    PodCpu next = node == null || milli <= 0 ? null : new PodCpu(node, milli);
+    PodCpu old = next == null ? cpuByPod.remove(uid) : cpuByPod.put(uid, next);
+    if (java.util.Objects.equals(old, next)) {
+      return;
+    }
+    if (old != null) {
+      cpuByNode.merge(old.node(), -old.milli(), Long::sum);
+      dirty.add(old.node());
+    }
+    if (next != null) {
+      cpuByNode.merge(node, milli, Long::sum);
+      dirty.add(node);
+    }
+  }
+
+  /** Records the API's view of a pod; a pod that no longer holds GPUs is forgotten (but for its CPU, while bound). */
   public void upsertPod(PodRecord pod) {
+    accountCpu(pod.uid(), pod.terminal() ? null : pod.nodeName(), pod.cpuMilli());
     PodRecord old = pods.get(pod.uid());
     if (old != null && old.nodeName() != null) {
       unindex(old);
@@ -106,6 +129,7 @@ public final class Ledger {
   }
 
   public void removePod(String uid) {
+    accountCpu(uid, null, 0);
     PodRecord old = pods.remove(uid);
     if (old != null && old.nodeName() != null) {
       unindex(old);
@@ -177,9 +201,13 @@ public final class Ledger {
       }
     }
     List<PodRecord> placing = new ArrayList<>();
+    long cpu = cpuByNode.getOrDefault(info.name(), 0L);
     for (PodRecord a : assumed.values()) {
       if (info.name().equals(a.nodeName())) {
         placing.add(a);
+        if (!cpuByPod.containsKey(a.uid())) {
+          cpu += a.cpuMilli();
+        }
       }
     }
     NodeTelemetry observed = null;
@@ -191,7 +219,7 @@ public final class Ledger {
     }
     NodeGpuState built = NodeStateBuilder.build(info, bound, placing, observed);
     Long r = reserved.get(info.name());
-    return r == null ? built : built.withReservedMask(r);
+    return (r == null ? built : built.withReservedMask(r)).withCpuRequested(cpu);
   }
 
   private void unindex(PodRecord old) {

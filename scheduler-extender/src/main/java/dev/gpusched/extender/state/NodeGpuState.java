@@ -25,6 +25,8 @@ public final class NodeGpuState {
   private final List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements;
   /** GPUs no gang member holds yet but a gang reservation keeps for it: used for every pod outside that gang. */
   private final long reservedMask;
+  /** CPU requested by every pod bound to the node (GPU pods or not) and by binds in flight, in milli-CPU. */
+  private final long cpuRequestedMilli;
 
   /** Free memory of a GPU whose size is unknown and unobserved: no memory request is refused for it. */
   public static final long UNKNOWN_FREE_MIB = Long.MAX_VALUE;
@@ -39,13 +41,15 @@ public final class NodeGpuState {
       List<Holder> holders, List<String> conflicts, long[] freeMemoryMiB, String[] unusableReasons, NodeTelemetry telemetry,
       List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements) {
     this(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts, freeMemoryMiB,
-        unusableReasons, telemetry, disagreements, 0L);
+        unusableReasons, telemetry, disagreements, 0L, 0L);
   }
 
   private NodeGpuState(NodeInfo info, long wholeMask, long sharedMask, long unusableMask, int[] milliUsed,
       long[] memoryRequestedMiB, List<Holder> holders, List<String> conflicts, long[] freeMemoryMiB,
       String[] unusableReasons, NodeTelemetry telemetry,
-      List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements, long reservedMask) {
+      List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements, long reservedMask,
+      long cpuRequestedMilli) {
+    this.cpuRequestedMilli = cpuRequestedMilli;
     this.freeMemoryMiB = freeMemoryMiB;
     this.unusableReasons = unusableReasons;
     this.telemetry = telemetry;
@@ -160,7 +164,21 @@ public final class NodeGpuState {
       return this;
     }
     return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
-        freeMemoryMiB, unusableReasons, telemetry, disagreements, mask);
+        freeMemoryMiB, unusableReasons, telemetry, disagreements, mask, cpuRequestedMilli);
+  }
+
+  /** CPU requested on this node by every pod bound to it and by binds in flight, in milli-CPU. */
+  public long cpuRequestedMilli() {
+    return cpuRequestedMilli;
+  }
+
+  /** This node with {@code milli} of CPU requested by its pods. */
+  public NodeGpuState withCpuRequested(long milli) {
+    if (milli == cpuRequestedMilli) {
+      return this;
+    }
+    return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
+        freeMemoryMiB, unusableReasons, telemetry, disagreements, reservedMask, milli);
   }
 
   public int freeWholeCount() {
@@ -216,7 +234,7 @@ public final class NodeGpuState {
       }
     }
     return new NodeGpuState(info, whole, shared, unusableMask, milli, memory, kept, conflicts, freeMemory, unusableReasons,
-        telemetry, disagreements, reservedMask);
+        telemetry, disagreements, reservedMask, cpuRequestedMilli);
   }
 
   /** Pod keys holding GPU {@code gpu}, whole or a share of it. */
