@@ -4,7 +4,11 @@ import dev.gpusched.extender.bind.Binder;
 import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.http.ExtenderServer;
+import dev.gpusched.extender.ha.FollowerGate;
+import dev.gpusched.extender.ha.LeaderElection;
 import dev.gpusched.extender.http.ExtenderService;
+import dev.gpusched.extender.http.ExtenderVerbs;
+import dev.gpusched.extender.http.TlsConfig;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.state.ClusterState;
@@ -45,6 +49,7 @@ public final class GpuschedApp implements AutoCloseable {
   private final CompletableFuture<Void> synced;
   private final DcgmPoller dcgm;
   private final ScheduledExecutorService watchdog;
+  private LeaderElection election;
 
   private GpuschedApp(ClusterState state, KubernetesSource source, ExtenderServer server, ExtenderMetrics metrics,
       CompletableFuture<Void> synced, DcgmPoller dcgm, ScheduledExecutorService watchdog) {
@@ -59,12 +64,23 @@ public final class GpuschedApp implements AutoCloseable {
 
   /** Starts informers and the server; the server answers (not ready) at once and decides once the cache synced. */
   public static GpuschedApp start(Options options, KubernetesClient client, ClusterWriter writer) {
+    return start(options, client, writer, null, null);
+  }
+
+  /**
+   * As above, over HTTPS when {@code tls} is not null, and as one of several replicas when {@code leaderElection} is not
+   * null (only the Lease holder decides and binds; without it this process always leads).
+   */
+  public static GpuschedApp start(Options options, KubernetesClient client, ClusterWriter writer, TlsConfig tls,
+      LeaderElection.Settings leaderElection) {
     ClusterState state = new ClusterState();
     KubernetesSource source = new KubernetesSource(client, state);
     DecisionPipeline pipeline = DecisionPipeline.standard();
     Binder binder = new Binder(state, pipeline, writer, source::pod);
     java.util.function.BooleanSupplier ready = () -> state.snapshot().synced() && source.healthy();
-    ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, ready, () -> true);
+    LeaderElection election = leaderElection == null ? null
+        : new LeaderElection(client, leaderElection, () -> source.awaitCaughtUp(leaderElection.leaseDuration()));
+    ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, ready, election == null ? () -> true : election::isLeader);
     DcgmSettings dcgmSettings = options.dcgm();
     DcgmPoller dcgm = dcgmSettings.poller(metrics.registry(),
         telemetry -> state.submit(ledger -> ledger.setTelemetry(telemetry, dcgmSettings.health())), Clock.systemUTC());
@@ -89,9 +105,10 @@ public final class GpuschedApp implements AutoCloseable {
       dcgm.start();
     }
     ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics);
+    ExtenderVerbs verbs = election == null ? service : FollowerGate.of(service, election);
     ExtenderServer server;
     try {
-      server = ExtenderServer.start(options.host(), options.port(), options.limits(), service, metrics,
+      server = ExtenderServer.start(options.host(), options.port(), options.limits(), tls, verbs, metrics,
           () -> dev.gpusched.extender.http.InspectView.cluster(state.snapshot(), dcgm), ready, state::snapshot,
           (ns, name) -> {
             var pod = source.pod(ns, name);
@@ -102,7 +119,32 @@ public final class GpuschedApp implements AutoCloseable {
       throw e;
     }
     CompletableFuture<Void> synced = source.start();
-    return new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog);
+    GpuschedApp app = new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog);
+    if (election != null) {
+      app.election = election;
+      election.start();
+    }
+    return app;
+  }
+
+  /** The leader election, or null when this process always leads (standalone, single replica). */
+  public LeaderElection leaderElection() {
+    return election;
+  }
+
+  /** True when this replica decides and binds. */
+  public boolean isLeader() {
+    return election == null || election.isLeader();
+  }
+
+  /** The HTTP server (connection counters, TLS reloader). */
+  public ExtenderServer server() {
+    return server;
+  }
+
+  /** The informer edge (resync counter). */
+  public KubernetesSource source() {
+    return source;
   }
 
   public int port() {
@@ -140,6 +182,9 @@ public final class GpuschedApp implements AutoCloseable {
 
   @Override
   public void close() {
+    if (election != null) {
+      election.close();
+    }
     if (watchdog != null) {
       watchdog.shutdownNow();
     }

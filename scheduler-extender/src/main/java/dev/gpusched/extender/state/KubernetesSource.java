@@ -20,6 +20,15 @@ public final class KubernetesSource implements AutoCloseable {
   private final ClusterState state;
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
+  private final java.util.concurrent.ScheduledExecutorService monitor =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gpusched-watch-monitor");
+        t.setDaemon(true);
+        return t;
+      });
+  private volatile boolean initialSyncDone;
+  private boolean trusted;
+  private volatile int resyncs;
 
   public KubernetesSource(KubernetesClient client, ClusterState state) {
     this.client = client;
@@ -70,8 +79,94 @@ public final class KubernetesSource implements AutoCloseable {
     CompletableFuture<Void> podsSynced = pods.start().toCompletableFuture();
     return CompletableFuture.allOf(nodesSynced, podsSynced).thenRun(() -> {
       LOG.info("informers synced: {} nodes, {} pods listed", nodes.getStore().list().size(), pods.getStore().list().size());
+      synchronized (this) {
+        trusted = true;
+        initialSyncDone = true;
+      }
       state.markSynced();
+      monitor.scheduleWithFixedDelay(this::watchHealth, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
     });
+  }
+
+  /**
+   * After the initial sync: when either watch is lost (API server down, watch expired, relisting), the state is marked
+   * unsynced so no decision is made on a cache that may miss events; when both watch again (the relist is in the
+   * store, its differences delivered as events), it is marked synced and rebuilt.
+   */
+  private synchronized void watchHealth() {
+    boolean ok = healthy();
+    if (trusted && !ok) {
+      trusted = false;
+      LOG.warn("lost the watch on the API server (nodes watching: {}, pods watching: {}); decisions stop until the "
+          + "informers have relisted", nodes.isWatching(), pods.isWatching());
+      state.markUnsynced();
+    } else if (!trusted && ok) {
+      trusted = true;
+      resyncs++;
+      LOG.info("informers watching again after a relist: {} nodes, {} pods; decisions resume",
+          nodes.getStore().list().size(), pods.getStore().list().size());
+      state.markSynced();
+    }
+  }
+
+  /** How many times the informers recovered from a lost watch (for tests and logs). */
+  public int resyncs() {
+    return resyncs;
+  }
+
+  /**
+   * Blocks until the pod informer has seen every write the API server had made when this was called (compared by
+   * the newest pod resourceVersion, which the API
+   * server issues in increasing order) and the ledger has applied it. A new leader runs
+   * this before deciding, so it never decides on a cache that misses the previous leader's last binds.
+   */
+  public void awaitCaughtUp(java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    // The newest pod version, not the list's: a list's version also counts writes to other kinds (the Lease itself),
+    // which the pod watch never delivers.
+    String target = "";
+    long newest = -1;
+    for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
+      String rv = p.getMetadata().getResourceVersion();
+      try {
+        long v = Long.parseLong(rv);
+        if (v > newest) {
+          newest = v;
+          target = rv;
+        }
+      } catch (NumberFormatException e) {
+        target = ""; // opaque versions: only a healthy watch can be checked
+        break;
+      }
+    }
+    while (System.nanoTime() < deadline) {
+      String seen = pods == null ? null : pods.lastSyncResourceVersion();
+      if (atLeast(seen, target) && healthy()) {
+        state.apply(l -> null).join();
+        return;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new IllegalStateException("pod cache did not reach resourceVersion " + target + " within " + timeout);
+  }
+
+  private static boolean atLeast(String seen, String target) {
+    if (target == null || target.isEmpty()) {
+      return true;
+    }
+    if (seen == null) {
+      return false;
+    }
+    try {
+      return Long.parseLong(seen) >= Long.parseLong(target);
+    } catch (NumberFormatException e) {
+      return true; // opaque versions: the healthy watch is all that can be checked
+    }
   }
 
   /** True while both informers run and watch; false during a relist after a lost watch. */
@@ -87,6 +182,7 @@ public final class KubernetesSource implements AutoCloseable {
 
   @Override
   public void close() {
+    monitor.shutdownNow();
     if (nodes != null) {
       nodes.close();
     }

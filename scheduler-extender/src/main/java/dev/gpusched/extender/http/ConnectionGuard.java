@@ -1,0 +1,103 @@
+package dev.gpusched.extender.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Connection-level limits in front of the router: at most {@link ServerLimits#maxConnections()} open connections (one
+ * beyond gets HTTP 503 for its first request and is closed), and {@link ServerLimits#requestTimeoutSeconds()} for a
+ * request to arrive in full (a connection that sends no complete header section in time is closed; a request whose
+ * body is still arriving gets HTTP 408 and its connection is closed). A request that has fully arrived is never cut
+ * short: a bind waiting for the API server is bounded by kube-scheduler's own httpTimeout.
+ */
+public final class ConnectionGuard {
+  private static final String JSON = "application/json";
+
+  private final Vertx vertx;
+  private final ServerLimits limits;
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicLong refusedTotal = new AtomicLong();
+  private final AtomicLong timedOutTotal = new AtomicLong();
+  private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
+  private final Set<HttpConnection> started = ConcurrentHashMap.newKeySet();
+
+  public ConnectionGuard(Vertx vertx, ServerLimits limits) {
+    this.vertx = vertx;
+    this.limits = limits;
+  }
+
+  /** Open connections right now. */
+  public int openConnections() {
+    return open.get();
+  }
+
+  /** Connections refused for being over the limit, since start. */
+  public long refusedConnections() {
+    return refusedTotal.get();
+  }
+
+  /** Requests or connections closed for arriving too slowly, since start. */
+  public long timedOut() {
+    return timedOutTotal.get();
+  }
+
+  /** For {@code HttpServer.connectionHandler}: counts connections, marks those over the limit, arms the first-request timer. */
+  public Handler<HttpConnection> onConnection() {
+    return conn -> {
+      int now = open.incrementAndGet();
+      conn.closeHandler(v -> {
+        open.decrementAndGet();
+        refused.remove(conn);
+        started.remove(conn);
+      });
+      if (limits.maxConnections() > 0 && now > limits.maxConnections()) {
+        refused.add(conn);
+        refusedTotal.incrementAndGet();
+        // Give a prompt client its 503; close anyway soon after.
+        vertx.setTimer(1000, id -> conn.close());
+        return;
+      }
+      if (limits.requestTimeoutSeconds() > 0) {
+        vertx.setTimer(limits.requestTimeoutSeconds() * 1000L, id -> {
+          if (!started.contains(conn) && !refused.contains(conn)) {
+            timedOutTotal.incrementAndGet();
+            conn.close();
+          }
+        });
+      }
+    };
+  }
+
+  /** Wraps the router: refuses requests on over-limit connections and times out requests whose body is too slow. */
+  public Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
+    return req -> {
+      HttpConnection conn = req.connection();
+      if (refused.contains(conn)) {
+        req.response().setStatusCode(503).putHeader("Content-Type", JSON).putHeader("Connection", "close")
+            .end("{\"Error\":\"gpusched has " + limits.maxConnections() + " connections open, its limit "
+                + "(serve --max-connections); retry on an existing connection or later\"}")
+            .onComplete(ar -> conn.close());
+        return;
+      }
+      started.add(conn);
+      if (limits.requestTimeoutSeconds() > 0 && !req.isEnded()) {
+        vertx.setTimer(limits.requestTimeoutSeconds() * 1000L, id -> {
+          if (!req.isEnded() && !req.response().ended()) {
+            timedOutTotal.incrementAndGet();
+            req.response().setStatusCode(408).putHeader("Content-Type", JSON).putHeader("Connection", "close")
+                .end("{\"Error\":\"request body did not arrive within " + limits.requestTimeoutSeconds()
+                    + " s (serve --request-timeout-seconds); connection closed\"}")
+                .onComplete(ar -> conn.close());
+          }
+        });
+      }
+      next.handle(req);
+    };
+  }
+}
