@@ -10,11 +10,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Connection-level limits in front of the router: at most {@link ServerLimits#maxConnections()} open connections (one
- * beyond gets HTTP 503 for its first request and is closed), and {@link ServerLimits#requestTimeoutSeconds()} for a
- * request to arrive in full (a connection that sends no complete header section in time is closed; a request whose
- * body is still arriving gets HTTP 408 and its connection is closed). A request that has fully arrived is never cut
- * short: a bind waiting for the API server is bounded by kube-scheduler's own httpTimeout.
+ * Connection-level limits in front of the router: at most {@link ServerLimits#maxConnections()} open HTTP connections
+ * (one beyond gets HTTP 503 for its request and is closed), and {@link ServerLimits#requestTimeoutSeconds()} for a
+ * request's body to arrive in full after its headers (else HTTP 408 and the connection is closed). A request that has
+ * fully arrived is never cut short: a bind waiting for the API server is bounded by kube-scheduler's own httpTimeout.
+ * Vert.x 5 hands a connection over once its first header section is complete, so connections still sending their first
+ * headers are not counted here: they are bounded by the idle timeout, the header-size limit and, with client
+ * certificates required, by the TLS handshake timeout (see README-limits.md).
  */
 public final class ConnectionGuard {
   private static final String JSON = "application/json";
@@ -25,7 +27,6 @@ public final class ConnectionGuard {
   private final AtomicLong refusedTotal = new AtomicLong();
   private final AtomicLong timedOutTotal = new AtomicLong();
   private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
-  private final Set<HttpConnection> started = ConcurrentHashMap.newKeySet();
 
   public ConnectionGuard(Vertx vertx, ServerLimits limits) {
     this.vertx = vertx;
@@ -47,29 +48,19 @@ public final class ConnectionGuard {
     return timedOutTotal.get();
   }
 
-  /** For {@code HttpServer.connectionHandler}: counts connections, marks those over the limit, arms the first-request timer. */
+  /** For {@code HttpServer.connectionHandler}: counts connections and marks those over the limit. */
   public Handler<HttpConnection> onConnection() {
     return conn -> {
       int now = open.incrementAndGet();
       conn.closeHandler(v -> {
         open.decrementAndGet();
         refused.remove(conn);
-        started.remove(conn);
       });
       if (limits.maxConnections() > 0 && now > limits.maxConnections()) {
         refused.add(conn);
         refusedTotal.incrementAndGet();
         // Give a prompt client its 503; close anyway soon after.
         vertx.setTimer(1000, id -> conn.close());
-        return;
-      }
-      if (limits.requestTimeoutSeconds() > 0) {
-        vertx.setTimer(limits.requestTimeoutSeconds() * 1000L, id -> {
-          if (!started.contains(conn) && !refused.contains(conn)) {
-            timedOutTotal.incrementAndGet();
-            conn.close();
-          }
-        });
       }
     };
   }
@@ -85,7 +76,6 @@ public final class ConnectionGuard {
             .onComplete(ar -> conn.close());
         return;
       }
-      started.add(conn);
       if (limits.requestTimeoutSeconds() > 0 && !req.isEnded()) {
         vertx.setTimer(limits.requestTimeoutSeconds() * 1000L, id -> {
           if (!req.isEnded() && !req.response().ended()) {

@@ -68,6 +68,14 @@ public final class ExtenderServer implements AutoCloseable {
       java.util.function.BiFunction<String, String, JsonNode> podView) {
     Vertx vertx = Vertx.vertx();
     Router router = Router.router(vertx);
+    // A client that hangs up mid-body (or is cut off for being too slow) is no server error: nothing left to answer.
+    router.route().failureHandler(ctx -> {
+      if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+        LOG.debug("client closed the connection before {} {} was read", ctx.request().method(), ctx.request().path());
+      } else {
+        ctx.next();
+      }
+    });
     router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
     router.post("/scheduler/filter").handler(ctx -> verb(ctx, metrics, "filter", () -> service.filter(body(ctx))));
     router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, metrics, "prioritize", () -> service.prioritize(body(ctx))));

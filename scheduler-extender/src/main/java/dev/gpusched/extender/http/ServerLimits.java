@@ -7,10 +7,9 @@ package dev.gpusched.extender.http;
  *     nodeCacheCapable; with it, 5,000 names are about 100 KB)
  * @param maxHeaderBytes larger header sections are refused (HTTP 431)
  * @param idleTimeoutSeconds a connection silent this long is closed
- * @param maxConnections open connections beyond this many get HTTP 503 and are closed (0: unlimited)
- * @param requestTimeoutSeconds a request whose headers and body have not fully arrived this long after the connection
- *     opened (first request) or after its headers (later requests) gets HTTP 408 and its connection is closed: stops
- *     slow senders holding connections and memory (0: no limit)
+ * @param maxConnections open HTTP connections beyond this many get HTTP 503 and are closed (0: unlimited)
+ * @param requestTimeoutSeconds a request whose body has not fully arrived this long after its headers gets HTTP 408
+ *     and its connection is closed: stops slow senders holding connections and memory (0: no limit)
  */
 public record ServerLimits(long maxBodyBytes, int maxHeaderBytes, int idleTimeoutSeconds, int maxConnections,
     int requestTimeoutSeconds) {
