@@ -69,9 +69,16 @@ public final class ExtenderServer implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     Router router = Router.router(vertx);
     // A client that hangs up mid-body (or is cut off for being too slow) is no server error: nothing left to answer.
+    // A body that cannot be decoded (broken chunking) fails while it is still arriving: the client's framing is at
+    // fault, so it gets 400 and the connection is closed (nothing after a framing error can be trusted).
     router.route().failureHandler(ctx -> {
       if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
         LOG.debug("client closed the connection before {} {} was read", ctx.request().method(), ctx.request().path());
+      } else if (ctx.failure() != null && ctx.statusCode() < 400 && !ctx.request().isEnded() && !ctx.response().ended()) {
+        ctx.response().putHeader("Connection", "close");
+        respond(ctx, 400, error("request body could not be read: " + rootMessage(ctx.failure())
+            + "; send a JSON body with Content-Length or valid chunked encoding"));
+        ctx.request().connection().close();
       } else {
         ctx.next();
       }
@@ -146,7 +153,7 @@ public final class ExtenderServer implements AutoCloseable {
     }
     ConnectionGuard guard = new ConnectionGuard(vertx, limits);
     Future<HttpServer> listening = vertx.createHttpServer(options).connectionHandler(guard.onConnection())
-        .requestHandler(guard.guard(router)).listen();
+        .invalidRequestHandler(new InvalidRequests(limits)).requestHandler(guard.guard(router)).listen();
     try {
       HttpServer server = listening.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       LOG.info("gpusched listening on {}://{}:{}{}", tls == null ? "http" : "https", host, server.actualPort(),
