@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -22,8 +21,8 @@ public final class Replicas implements AutoCloseable {
   public static final Duration LEASE_DURATION = Duration.ofMillis(2000);
 
   public final EmbeddedApiServer api;
-  private final Map<String, GpuschedApp> apps = new LinkedHashMap<>();
-  private final Map<String, KubernetesClient> clients = new LinkedHashMap<>();
+  private final Map<String, GpuschedApp> apps = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, KubernetesClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
   private final ServerLimits limits;
 
   public Replicas(EmbeddedApiServer api, ServerLimits limits) {
