@@ -97,6 +97,8 @@ public final class LeaderElection implements AutoCloseable {
   private volatile boolean closed;
   private volatile CompletableFuture<?> running;
   private volatile Future<?> promotion;
+  /** Counts lease wins and losses: a promotion started for one win never completes after a later loss. */
+  private long term;
 
   /**
    * @param catchUp blocks until this replica's cache has seen every write made before it was called (run after the
@@ -149,15 +151,29 @@ public final class LeaderElection implements AutoCloseable {
   }
 
   private void startedLeading() {
+    long won;
+    synchronized (this) {
+      won = ++term;
+    }
     promotion = executor.submit(() -> {
-      try {
-        catchUp.run();
-      } catch (RuntimeException e) {
-        LOG.warn("{} won the lease but could not catch up with the API server ({}); leading anyway once the lease holds",
-            settings.identity(), e.getMessage());
+      // Lead only on a cache that has seen the previous leader's writes; keep trying while the lease is ours.
+      while (true) {
+        synchronized (this) {
+          if (closed || term != won) {
+            return;
+          }
+        }
+        try {
+          catchUp.run();
+          break;
+        } catch (RuntimeException e) {
+          LOG.warn("{} won the lease but its cache has not caught up with the API server yet ({}); not deciding yet",
+              settings.identity(), e.getMessage());
+          sleep(settings.retryPeriod());
+        }
       }
       synchronized (this) {
-        if (closed || !holder.equals(settings.identity()) && !holder.isEmpty()) {
+        if (closed || term != won) {
           return;
         }
         label(true);
@@ -170,6 +186,7 @@ public final class LeaderElection implements AutoCloseable {
   private void stoppedLeading() {
     boolean was;
     synchronized (this) {
+      term++;
       was = leading;
       leading = false;
       if (promotion != null) {
@@ -235,6 +252,7 @@ public final class LeaderElection implements AutoCloseable {
   public void close() {
     synchronized (this) {
       closed = true;
+      term++;
       leading = false;
     }
     CompletableFuture<?> f = running;

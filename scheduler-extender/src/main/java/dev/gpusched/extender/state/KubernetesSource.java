@@ -83,6 +83,7 @@ public final class KubernetesSource implements AutoCloseable {
         trusted = true;
         initialSyncDone = true;
       }
+      primeFromStores();
       state.markSynced();
       monitor.scheduleWithFixedDelay(this::watchHealth, 50, 50, java.util.concurrent.TimeUnit.MILLISECONDS);
     });
@@ -105,7 +106,25 @@ public final class KubernetesSource implements AutoCloseable {
       resyncs++;
       LOG.info("informers watching again after a relist: {} nodes, {} pods; decisions resume",
           nodes.getStore().list().size(), pods.getStore().list().size());
+      primeFromStores();
       state.markSynced();
+    }
+  }
+
+  /**
+   * Queues every object of both informer stores into the ledger, ahead of the sync mark. fabric8 reports an informer
+   * synced once its store holds the list, but hands the list's events to handlers asynchronously: without this, the
+   * first synced snapshot could miss pods whose events were still on their way. Upserts are idempotent, so the events
+   * arriving later change nothing.
+   */
+  private void primeFromStores() {
+    for (Node n : nodes.getStore().list()) {
+      NodeInfo info = KubeRecords.nodeInfo(n);
+      state.submit(l -> l.upsertNode(info));
+    }
+    for (Pod p : pods.getStore().list()) {
+      PodRecord r = KubeRecords.podRecord(p);
+      state.submit(l -> l.upsertPod(r));
     }
   }
 

@@ -53,6 +53,7 @@ class ChaosTest {
   private static final int PODS = intSetting("gpusched.chaos.pods", "GPUSCHED_CHAOS_PODS", 1000);
   private static final int SECONDS = intSetting("gpusched.chaos.seconds", "GPUSCHED_CHAOS_SECONDS", 80);
   private static final long SEED = Long.getLong("gpusched.chaos.seed", System.nanoTime());
+  private static final int WORKERS = 6;
   private static final int NODES = 6;
   private static final int GPUS_PER_NODE = 8;
   private static final int MAX_BOUND = 24;
@@ -97,13 +98,13 @@ class ChaosTest {
 
     long deadline = System.nanoTime() + Duration.ofSeconds(SECONDS).toNanos();
     AtomicBoolean stop = new AtomicBoolean();
-    ExecutorService pool = Executors.newFixedThreadPool(5);
+    ExecutorService pool = Executors.newFixedThreadPool(WORKERS + 1);
     AtomicInteger kills = new AtomicInteger();
     AtomicInteger crashes = new AtomicInteger();
     Map<String, Integer> actions = new TreeMap<>();
     try {
       List<Future<?>> drivers = new ArrayList<>();
-      for (int w = 0; w < 4; w++) {
+      for (int w = 0; w < WORKERS; w++) {
         Random r = new Random(SEED * 31 + w);
         int worker = w;
         drivers.add(pool.submit(() -> {
@@ -207,7 +208,16 @@ class ChaosTest {
   private void schedule(EmbeddedApiServer api, Replicas replicas, List<String> nodes, Pod pod, Random r, long deadline)
       throws Exception {
     KubernetesClient admin = api.client();
-    Pod live = admin.pods().inNamespace(NS).resource(pod).create();
+    Pod live;
+    try {
+      live = admin.pods().inNamespace(NS).resource(pod).create();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      // The client retried a create whose first attempt had reached the API server under load.
+      live = admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
+    }
     created.incrementAndGet();
     String filter = Standalone.filterBody(live, nodes);
     while (System.nanoTime() < deadline) {

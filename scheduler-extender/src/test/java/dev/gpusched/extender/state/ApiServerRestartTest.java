@@ -76,8 +76,15 @@ class ApiServerRestartTest {
           return false;
         }
       });
-      String refused = call(app.port(), "POST", "/scheduler/filter", filter).body();
-      assertThat(refused).contains("has not synced").contains("\"NodeNames\":null");
+      // The watch monitor marks the cache unsynced within a poll; from then on filter decides nothing.
+      Await.until("filter refuses to decide", Duration.ofSeconds(5), () -> {
+        try {
+          return call(app.port(), "POST", "/scheduler/filter", filter).body().contains("has not synced");
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      assertThat(call(app.port(), "POST", "/scheduler/filter", filter).body()).contains("\"NodeNames\":null");
       assertThat(call(app.port(), "POST", "/scheduler/prioritize", filter).statusCode()).isEqualTo(503);
       assertThat(call(app.port(), "GET", "/healthz", null).statusCode()).isEqualTo(200);
 
