@@ -155,6 +155,7 @@ public final class LeaderElection implements AutoCloseable {
     synchronized (this) {
       won = ++term;
     }
+    long wonAt = System.nanoTime();
     promotion = executor.submit(() -> {
       // Lead only on a cache that has seen the previous leader's writes; keep trying while the lease is ours.
       while (true) {
@@ -179,7 +180,8 @@ public final class LeaderElection implements AutoCloseable {
         label(true);
         leading = true;
       }
-      LOG.info("{} leads (Lease {}/{})", settings.identity(), settings.namespace(), settings.lease());
+      LOG.info("{} leads (Lease {}/{}), {} ms after winning it (cache catch-up)", settings.identity(), settings.namespace(),
+          settings.lease(), (System.nanoTime() - wonAt) / 1_000_000);
     });
   }
 

@@ -48,8 +48,32 @@ public final class Replicas implements AutoCloseable {
       api.client().pods().inNamespace(NAMESPACE).resource(pod).create();
     }
     KubernetesClient client = api.newClient();
+    var standaloneWriter = api.writer(client);
+    // The mock API server keeps every Binding object it is sent (a real one does not store them) and scans its whole
+    // store on each request: forget them, so a long churn does not slow the mock down.
+    dev.gpusched.extender.bind.ClusterWriter writer = new dev.gpusched.extender.bind.ClusterWriter() {
+      @Override
+      public void writeGpuIds(String namespace, String name, String uid, String gpuIds) {
+        standaloneWriter.writeGpuIds(namespace, name, uid, gpuIds);
+      }
+
+      @Override
+      public void clearGpuIds(String namespace, String name, String uid) {
+        standaloneWriter.clearGpuIds(namespace, name, uid);
+      }
+
+      @Override
+      public void bind(String namespace, String name, String uid, String node) {
+        standaloneWriter.bind(namespace, name, uid, node);
+        try {
+          api.client().bindings().inNamespace(namespace).withName(name).delete();
+        } catch (RuntimeException ignored) {
+          // bookkeeping of the mock only
+        }
+      }
+    };
     GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, GpuschedApp.Options.NO_DCGM),
-        client, api.writer(client), null, settings(identity, releaseOnClose));
+        client, writer, null, settings(identity, releaseOnClose));
     apps.put(identity, app);
     clients.put(identity, client);
     app.awaitReady(30_000);
