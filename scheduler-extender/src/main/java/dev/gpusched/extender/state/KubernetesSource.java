@@ -26,7 +26,6 @@ public final class KubernetesSource implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-  private volatile boolean initialSyncDone;
   private boolean trusted;
   private volatile int resyncs;
 
@@ -81,7 +80,6 @@ public final class KubernetesSource implements AutoCloseable {
       LOG.info("informers synced: {} nodes, {} pods listed", nodes.getStore().list().size(), pods.getStore().list().size());
       synchronized (this) {
         trusted = true;
-        initialSyncDone = true;
       }
       primeFromStores();
       state.markSynced();

@@ -215,7 +215,7 @@ public final class HostileRequests {
   }
 
   private JsonNode wrongType(ObjectNode args) {
-    JsonNode[] wrong = {F.numberNode(42), F.textNode("surprise"), F.arrayNode().add(1), F.objectNode().put("x", 1),
+    JsonNode[] wrong = {F.numberNode(42), F.stringNode("surprise"), F.arrayNode().add(1), F.objectNode().put("x", 1),
         F.nullNode(), F.booleanNode(true), F.numberNode(-1.5e300)};
     JsonNode value = wrong[random.nextInt(wrong.length)];
     ObjectNode pod = (ObjectNode) args.path("Pod");
