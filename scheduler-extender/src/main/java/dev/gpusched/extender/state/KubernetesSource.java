@@ -27,6 +27,8 @@ public final class KubernetesSource implements AutoCloseable {
         return t;
       });
   private boolean trusted;
+  /** Highest pod resourceVersion whose event reached the ledger's queue (watch events arrive in version order). */
+  private final java.util.concurrent.atomic.AtomicLong deliveredPodVersion = new java.util.concurrent.atomic.AtomicLong(-1);
   private volatile int resyncs;
 
   public KubernetesSource(KubernetesClient client, ClusterState state) {
@@ -61,6 +63,7 @@ public final class KubernetesSource implements AutoCloseable {
       public void onAdd(Pod p) {
         PodRecord r = KubeRecords.podRecord(p);
         state.submit(l -> l.upsertPod(r));
+        delivered(p);
       }
 
       @Override
@@ -72,6 +75,7 @@ public final class KubernetesSource implements AutoCloseable {
       public void onDelete(Pod p, boolean unknownFinalState) {
         String uid = KubeRecords.podRecord(p).uid();
         state.submit(l -> l.removePod(uid));
+        delivered(p);
       }
     });
     CompletableFuture<Void> nodesSynced = nodes.start().toCompletableFuture();
@@ -132,7 +136,8 @@ public final class KubernetesSource implements AutoCloseable {
   }
 
   /**
-   * Blocks until the pod informer has seen every write the API server had made when this was called (compared by
+   * Blocks until the pod handler has passed to the ledger every write the API server had made when this was called
+   * (compared by
    * the newest pod resourceVersion, which the API
    * server issues in increasing order) and the ledger has applied it. A new leader runs
    * this before deciding, so it never decides on a cache that misses the previous leader's last binds.
@@ -157,7 +162,7 @@ public final class KubernetesSource implements AutoCloseable {
       }
     }
     while (System.nanoTime() < deadline) {
-      String seen = pods == null ? null : pods.lastSyncResourceVersion();
+      String seen = Long.toString(deliveredPodVersion.get());
       if (atLeast(seen, target) && healthy()) {
         state.apply(l -> null).join();
         return;
@@ -170,6 +175,19 @@ public final class KubernetesSource implements AutoCloseable {
       }
     }
     throw new IllegalStateException("pod cache did not reach resourceVersion " + target + " within " + timeout);
+  }
+
+  private void delivered(Pod p) {
+    String rv = p.getMetadata().getResourceVersion();
+    if (rv == null) {
+      return;
+    }
+    try {
+      long v = Long.parseLong(rv);
+      deliveredPodVersion.accumulateAndGet(v, Math::max);
+    } catch (NumberFormatException opaque) {
+      // opaque versions: awaitCaughtUp falls back to a healthy watch
+    }
   }
 
   private static boolean atLeast(String seen, String target) {

@@ -39,11 +39,13 @@ import tools.jackson.databind.JsonNode;
  * from the API alone: GPUs double-booked, bindings lost (a bind answered success whose pod is not bound there), bound
  * GPU pods without gpusched.dev/gpu-ids. All must be 0.
  *
- * <p>CI runs the short version: up to 1,000 pods, bounded by {@code gpusched.chaos.seconds} (default 75 s; on a slow
- * runner it stops earlier, and asserts at least 200 pods). A longer
+ * <p>CI runs the short version: up to 1,000 pods, bounded by {@code gpusched.chaos.seconds} (default 60 s; on a slow
+ * runner it stops earlier, and asserts at least 100 pods and 2 kills). A longer
  * run: {@code -Dgpusched.chaos.pods=5000 -Dgpusched.chaos.seconds=600} (or env GPUSCHED_CHAOS_PODS /
  * GPUSCHED_CHAOS_SECONDS). {@code -Dgpusched.chaos.seed=N} fixes the driver's and the chaos thread's choices (thread
  * interleavings still vary).
+ *
+ * <p>Kills come after a random 20..59 further successful binds, 0..499 ms into whatever is in flight.
  *
  * <p>The mock API server adds chaos of its own: when a replica stops, closing its WebSocket watches can block the mock's
  * event loop for seconds (fabric8 mock WatchEventsListener.onClosed waits for its sender), so the whole API server
@@ -57,7 +59,7 @@ import tools.jackson.databind.JsonNode;
  */
 class ChaosTest {
   private static final int PODS = intSetting("gpusched.chaos.pods", "GPUSCHED_CHAOS_PODS", 1000);
-  private static final int SECONDS = intSetting("gpusched.chaos.seconds", "GPUSCHED_CHAOS_SECONDS", 75);
+  private static final int SECONDS = intSetting("gpusched.chaos.seconds", "GPUSCHED_CHAOS_SECONDS", 60);
   private static final long SEED = Long.getLong("gpusched.chaos.seed", System.nanoTime());
   private static final int WORKERS = 6;
   private static final int NODES = 6;
@@ -123,8 +125,14 @@ class ChaosTest {
       }
       Future<?> chaos = pool.submit(() -> {
         while (!stop.get() && System.nanoTime() < deadline && created.get() < PODS) {
-          sleep(1000 + chaosRandom.nextInt(2500));
-          if (stop.get() || created.get() >= PODS) {
+          // Kill at a random point of the pod stream (after 20..59 more successful binds, then 0..499 ms into whatever
+          // is in flight), so the run makes progress however slow the machine is.
+          int nextKillAt = bindsOk.get() + 20 + chaosRandom.nextInt(40);
+          while (bindsOk.get() < nextKillAt && !stop.get() && System.nanoTime() < deadline && created.get() < PODS) {
+            sleep(20);
+          }
+          sleep(chaosRandom.nextInt(500));
+          if (stop.get() || created.get() >= PODS || System.nanoTime() >= deadline) {
             break;
           }
           String leaderId = replicas.holder();
@@ -184,8 +192,8 @@ class ChaosTest {
 
     // The short CI version stops at its time bound on a slow runner; a run with explicit settings must reach its target.
     boolean explicit = System.getProperty("gpusched.chaos.pods", System.getenv("GPUSCHED_CHAOS_PODS")) != null;
-    assertThat(created.get()).as("pods churned").isGreaterThanOrEqualTo(explicit ? PODS : Math.min(PODS, 200));
-    assertThat(kills.get()).as("replicas killed or stopped").isGreaterThanOrEqualTo(3);
+    assertThat(created.get()).as("pods churned").isGreaterThanOrEqualTo(explicit ? PODS : Math.min(PODS, 100));
+    assertThat(kills.get()).as("replicas killed or stopped").isGreaterThanOrEqualTo(2);
     assertThat(maxDoubleBooked.get()).as("GPUs double-booked").isZero();
     assertThat(lostBindings.get()).as("bindings lost").isZero();
     assertThat(end.withoutIds).as("bound GPU pods without gpu-ids").isZero();

@@ -64,6 +64,13 @@ public final class Replicas implements AutoCloseable {
 
       @Override
       public void bind(String namespace, String name, String uid, String node) {
+        // A replica stopped between the mock's Binding and its nodeName patch leaves a Binding object that would make
+        // every later bind of the pod fail with "already exists" (a real API server stores none).
+        try {
+          api.client().bindings().inNamespace(namespace).withName(name).delete();
+        } catch (RuntimeException ignored) {
+          // bookkeeping of the mock only
+        }
         standaloneWriter.bind(namespace, name, uid, node);
         try {
           api.client().bindings().inNamespace(namespace).withName(name).delete();
