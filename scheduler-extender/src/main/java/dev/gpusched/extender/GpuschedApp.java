@@ -8,7 +8,11 @@ import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.gang.GangScheduling;
 import dev.gpusched.extender.gang.OwnerAnnotations;
 import dev.gpusched.extender.http.ExtenderServer;
+import dev.gpusched.extender.ha.FollowerGate;
+import dev.gpusched.extender.ha.LeaderElection;
 import dev.gpusched.extender.http.ExtenderService;
+import dev.gpusched.extender.http.ExtenderVerbs;
+import dev.gpusched.extender.http.TlsConfig;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.state.ClusterState;
@@ -51,6 +55,7 @@ public final class GpuschedApp implements AutoCloseable {
   private final ScheduledExecutorService watchdog;
   private final GangScheduling gangs;
   private final OwnerAnnotations owners;
+  private LeaderElection election;
 
   private GpuschedApp(ClusterState state, KubernetesSource source, ExtenderServer server, ExtenderMetrics metrics,
       CompletableFuture<Void> synced, DcgmPoller dcgm, ScheduledExecutorService watchdog, GangScheduling gangs,
@@ -68,12 +73,21 @@ public final class GpuschedApp implements AutoCloseable {
 
   /** Starts informers and the server; the server answers (not ready) at once and decides once the cache synced. */
   public static GpuschedApp start(Options options, KubernetesClient client, ClusterWriter writer) {
-    return start(options, GangScheduling.Settings.DEFAULT, client, writer);
+    return start(options, GangScheduling.Settings.DEFAULT, client, writer, null, null);
   }
 
   /** As {@link #start(Options, KubernetesClient, ClusterWriter)} with gang scheduling settings. */
   public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubernetesClient client,
       ClusterWriter writer) {
+    return start(options, gangSettings, client, writer, null, null);
+  }
+
+  /**
+   * As above, over HTTPS when {@code tls} is not null, and as one of several replicas when {@code leaderElection} is not
+   * null (only the Lease holder decides and binds; without it this process always leads).
+   */
+  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubernetesClient client,
+      ClusterWriter writer, TlsConfig tls, LeaderElection.Settings leaderElection) {
     ClusterState state = new ClusterState();
     KubernetesSource source = new KubernetesSource(client, state);
     WorkloadProfileLearner profile = new WorkloadProfileLearner();
@@ -82,7 +96,15 @@ public final class GpuschedApp implements AutoCloseable {
     OwnerAnnotations owners = OwnerAnnotations.start(client, 10_000);
     Binder binder = new Binder(state, pipeline, writer, source::pod, owners::of);
     java.util.function.BooleanSupplier ready = () -> state.snapshot().synced() && source.healthy();
-    ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, ready, () -> true);
+    // A new leader first catches up with the API (the previous leader's last binds), then rebuilds the gang
+    // reservations from the pods' annotations, and only then decides.
+    GangScheduling[] gangHolder = new GangScheduling[1];
+    LeaderElection election = leaderElection == null ? null
+        : new LeaderElection(client, leaderElection, () -> {
+          source.awaitCaughtUp(leaderElection.leaseDuration());
+          gangHolder[0].recover();
+        });
+    ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, ready, election == null ? () -> true : election::isLeader);
     DcgmSettings dcgmSettings = options.dcgm();
     DcgmPoller dcgm = dcgmSettings.poller(metrics.registry(),
         telemetry -> state.submit(ledger -> ledger.setTelemetry(telemetry, dcgmSettings.health())), Clock.systemUTC());
@@ -107,13 +129,18 @@ public final class GpuschedApp implements AutoCloseable {
       dcgm.start();
     }
     GangScheduling gangs = new GangScheduling(gangSettings, Clock.systemUTC(), state, source, writer, client, owners, metrics);
+    gangHolder[0] = gangs;
+    if (election != null) {
+      gangs.leaderCheck(election::isLeader);
+    }
     source.onPodDeleted(gangs::podDeleted);
     source.beforeSynced(gangs::recover); // reservations rebuilt from pod annotations before any decision
     ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics, gangs, owners, source::pod,
         profile::observe);
+    ExtenderVerbs verbs = election == null ? service : FollowerGate.of(service, election);
     ExtenderServer server;
     try {
-      server = ExtenderServer.start(options.host(), options.port(), options.limits(), service, metrics,
+      server = ExtenderServer.start(options.host(), options.port(), options.limits(), tls, verbs, metrics,
           () -> dev.gpusched.extender.http.InspectView.cluster(state.snapshot(), dcgm), ready, state::snapshot,
           (ns, name) -> {
             var pod = source.pod(ns, name);
@@ -127,7 +154,32 @@ public final class GpuschedApp implements AutoCloseable {
     }
     CompletableFuture<Void> synced = source.start();
     gangs.start();
-    return new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog, gangs, owners);
+    GpuschedApp app = new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog, gangs, owners);
+    if (election != null) {
+      app.election = election;
+      election.start();
+    }
+    return app;
+  }
+
+  /** The leader election, or null when this process always leads (standalone, single replica). */
+  public LeaderElection leaderElection() {
+    return election;
+  }
+
+  /** True when this replica decides and binds. */
+  public boolean isLeader() {
+    return election == null || election.isLeader();
+  }
+
+  /** The HTTP server (connection counters, TLS reloader). */
+  public ExtenderServer server() {
+    return server;
+  }
+
+  /** The informer edge (resync counter). */
+  public KubernetesSource source() {
+    return source;
   }
 
   public int port() {
@@ -170,6 +222,9 @@ public final class GpuschedApp implements AutoCloseable {
 
   @Override
   public void close() {
+    if (election != null) {
+      election.close();
+    }
     if (watchdog != null) {
       watchdog.shutdownNow();
     }

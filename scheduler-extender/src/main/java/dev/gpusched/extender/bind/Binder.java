@@ -59,7 +59,23 @@ public final class Binder {
     }
   }
 
+  /** Pods with a bind running now: a second bind of the same pod (the scheduler retrying after a timeout) is refused. */
+  private final java.util.Set<String> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   public Outcome bind(BindingArgs args) {
+    // Two binds of one pod at once would both hold GPUs and the loser's rollback would erase the winner's gpu-ids.
+    if (!inFlight.add(args.podUid())) {
+      return new Outcome("a bind of pod " + args.podKey() + " is already in progress; not bound twice (the scheduler "
+          + "will retry and find it bound)", "");
+    }
+    try {
+      return bindOnce(args);
+    } finally {
+      inFlight.remove(args.podUid());
+    }
+  }
+
+  private Outcome bindOnce(BindingArgs args) {
     if (!state.snapshot().synced()) {
       return new Outcome("gpusched has not synced with the API server yet; the scheduler will retry", "");
     }

@@ -47,6 +47,33 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
   int idleTimeoutSeconds;
 
+  @Option(names = "--max-connections", defaultValue = "256",
+      description = "Open connections beyond this get HTTP 503 and are closed; 0: unlimited (default: ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--request-timeout-seconds", defaultValue = "10",
+      description = "A request not fully received this long after it started gets HTTP 408 and its connection is closed; "
+          + "0: no limit (default: ${DEFAULT-VALUE}).")
+  int requestTimeoutSeconds;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate (chain) to serve HTTPS with; re-read when it changes.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key of --tls-cert; re-read when it changes.")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", paramLabel = "FILE",
+      description = "PEM CA bundle: clients must present a certificate it signed (kube-scheduler's extender tlsConfig).")
+  Path tlsClientCa;
+
+  @Option(names = "--leader-election-namespace", paramLabel = "NAMESPACE",
+      description = "Namespace of the leader Lease; with --leader-election-lease, only the Lease holder decides and binds.")
+  String leaderElectionNamespace;
+
+  @Option(names = "--leader-election-lease", paramLabel = "NAME",
+      description = "Name of the leader Lease shared by the replicas (identity: $POD_NAME, else the hostname).")
+  String leaderElectionLease;
+
   @Option(names = "--prometheus-url", paramLabel = "URL",
       description = "Prometheus that scrapes dcgm-exporter; without it (and without --dcgm-scrape-url) gpusched decides on its ledger alone.")
   String prometheusUrl;
@@ -93,6 +120,20 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("--max-body-bytes " + maxBodyBytes + " is too small: use at least 1024");
       return 2;
     }
+    ServerLimits limits;
+    dev.gpusched.extender.http.TlsConfig tls;
+    dev.gpusched.extender.ha.LeaderElection.Settings election = null;
+    try {
+      limits = new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
+      tls = dev.gpusched.extender.http.TlsConfig.fromOptions(tlsCert, tlsKey, tlsClientCa);
+      if (leaderElectionNamespace != null || leaderElectionLease != null) {
+        election = dev.gpusched.extender.ha.LeaderElection.Settings.forDeployment(leaderElectionNamespace,
+            leaderElectionLease, System.getenv());
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
     DcgmSettings dcgm;
     try {
       dcgm = DcgmSettings.fromOptions(prometheusUrl, dcgmScrapeUrls, dcgmPollInterval, dcgmStaleness, dcgmRequestTimeout,
@@ -134,9 +175,8 @@ public final class ServeCommand implements Callable<Integer> {
       client = new KubernetesClientBuilder().withConfig(config).build();
       writer = new KubernetesClusterWriter(client);
     }
-    GpuschedApp app = GpuschedApp.start(
-        new GpuschedApp.Options(host, port, new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds), dcgm),
-        gangSettings, client, writer);
+    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm), gangSettings, client, writer,
+        tls, election);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();
@@ -146,7 +186,7 @@ public final class ServeCommand implements Callable<Integer> {
       }
     }, "gpusched-shutdown"));
     serving = true;
-    app.synced().thenRun(() -> System.err.println("gpusched: ready on http://" + host + ":" + app.port()
+    app.synced().thenRun(() -> System.err.println("gpusched: ready on " + (tls == null ? "http" : "https") + "://" + host + ":" + app.port()
         + " (POST /scheduler/{filter,prioritize,bind,preempt}; GET /inspect, /metrics, /healthz, /readyz)"));
     return 0;
   }

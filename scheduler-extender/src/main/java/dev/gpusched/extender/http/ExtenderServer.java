@@ -32,10 +32,24 @@ public final class ExtenderServer implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpServer server;
+  private final ConnectionGuard guard;
+  private final TlsReloader reloader;
 
-  private ExtenderServer(Vertx vertx, HttpServer server) {
+  private ExtenderServer(Vertx vertx, HttpServer server, ConnectionGuard guard, TlsReloader reloader) {
     this.vertx = vertx;
     this.server = server;
+    this.guard = guard;
+    this.reloader = reloader;
+  }
+
+  /** Connection limits and their counters. */
+  public ConnectionGuard guard() {
+    return guard;
+  }
+
+  /** The TLS file watcher, or null over plain HTTP. */
+  public TlsReloader tlsReloader() {
+    return reloader;
   }
 
   public int port() {
@@ -45,15 +59,34 @@ public final class ExtenderServer implements AutoCloseable {
   public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView) {
-    return start(host, port, limits, service, metrics, clusterView, ready, snapshots, podView, null);
+    return start(host, port, limits, null, service, metrics, clusterView, ready, snapshots, podView, null);
   }
 
-  /** @param gangs gang scheduling for {@code GET /inspect/gangs} and reservations in {@code /inspect/{node}}, or null */
-  public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderVerbs service,
+  /**
+   * As above, over HTTPS when {@code tls} is not null (the files are re-read when they change).
+   *
+   * @param gangs gang scheduling for {@code GET /inspect/gangs} and reservations in {@code /inspect/{node}}, or null
+   */
+  public static ExtenderServer start(String host, int port, ServerLimits limits, TlsConfig tls, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView, dev.gpusched.extender.gang.GangScheduling gangs) {
     Vertx vertx = Vertx.vertx();
     Router router = Router.router(vertx);
+    // A client that hangs up mid-body (or is cut off for being too slow) is no server error: nothing left to answer.
+    // A body that cannot be decoded (broken chunking) fails while it is still arriving: the client's framing is at
+    // fault, so it gets 400 and the connection is closed (nothing after a framing error can be trusted).
+    router.route().failureHandler(ctx -> {
+      if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
+        LOG.debug("client closed the connection before {} {} was read", ctx.request().method(), ctx.request().path());
+      } else if (ctx.failure() != null && ctx.statusCode() < 400 && !ctx.request().isEnded() && !ctx.response().ended()) {
+        ctx.response().putHeader("Connection", "close");
+        respond(ctx, 400, error("request body could not be read: " + rootMessage(ctx.failure())
+            + "; send a JSON body with Content-Length or valid chunked encoding"));
+        ctx.request().connection().close();
+      } else {
+        ctx.next();
+      }
+    });
     router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
     router.post("/scheduler/filter").handler(ctx -> verb(ctx, metrics, "filter", () -> service.filter(body(ctx))));
     router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, metrics, "prioritize", () -> service.prioritize(body(ctx))));
@@ -126,11 +159,26 @@ public final class ExtenderServer implements AutoCloseable {
         .setHost(host).setPort(port)
         .setMaxHeaderSize(limits.maxHeaderBytes())
         .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
-    Future<HttpServer> listening = vertx.createHttpServer(options).requestHandler(router).listen();
+    if (tls != null) {
+      var ssl = tls.sslOptions();
+      options.setSsl(true).setKeyCertOptions(ssl.getKeyCertOptions()).setClientAuth(ssl.getClientAuth());
+      if (ssl.getTrustOptions() != null) {
+        options.setTrustOptions(ssl.getTrustOptions());
+      }
+    }
+    ConnectionGuard guard = new ConnectionGuard(vertx, limits);
+    Future<HttpServer> listening = vertx.createHttpServer(options).connectionHandler(guard.onConnection())
+        .invalidRequestHandler(new InvalidRequests(limits)).requestHandler(guard.guard(router)).listen();
     try {
       HttpServer server = listening.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      LOG.info("gpusched listening on {}:{}", host, server.actualPort());
-      return new ExtenderServer(vertx, server);
+      LOG.info("gpusched listening on {}://{}:{}{}", tls == null ? "http" : "https", host, server.actualPort(),
+          tls != null && tls.clientAuth() ? " (client certificates required)" : "");
+      TlsReloader reloader = null;
+      if (tls != null) {
+        reloader = new TlsReloader(vertx, server, tls);
+        reloader.start();
+      }
+      return new ExtenderServer(vertx, server, guard, reloader);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + rootMessage(e), e);
@@ -172,7 +220,7 @@ public final class ExtenderServer implements AutoCloseable {
   private static void fail(RoutingContext ctx, Throwable t) {
     if (t instanceof BadRequestException) {
       respond(ctx, 400, error(t.getMessage()));
-    } else if (t instanceof ExtenderService.NotReadyException) {
+    } else if (t instanceof ExtenderService.NotReadyException || t instanceof ServiceUnavailableException) {
       respond(ctx, 503, error(t.getMessage()));
     } else {
       LOG.error("internal error serving {} {}", ctx.request().method(), ctx.request().path(), t);
@@ -201,6 +249,9 @@ public final class ExtenderServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (reloader != null) {
+      reloader.stop();
+    }
     try {
       server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {

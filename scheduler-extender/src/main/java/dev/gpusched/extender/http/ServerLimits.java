@@ -1,13 +1,40 @@
 package dev.gpusched.extender.http;
 
 /**
- * Request limits of the webhook server.
+ * Request limits of the webhook server (documented in scheduler-extender/README-limits.md).
  *
  * @param maxBodyBytes larger bodies get HTTP 413 (kube-scheduler's 5,000-node NodeList is about 40 MB only without
  *     nodeCacheCapable; with it, 5,000 names are about 100 KB)
- * @param maxHeaderBytes larger header sections are refused
- * @param idleTimeoutSeconds a connection silent this long is closed (stops slow senders holding connections)
+ * @param maxHeaderBytes larger header sections are refused (HTTP 431)
+ * @param idleTimeoutSeconds a connection silent this long is closed
+ * @param maxConnections open HTTP connections beyond this many get HTTP 503 and are closed (0: unlimited)
+ * @param requestTimeoutSeconds a request whose body has not fully arrived this long after its headers gets HTTP 408
+ *     and its connection is closed: stops slow senders holding connections and memory (0: no limit)
  */
-public record ServerLimits(long maxBodyBytes, int maxHeaderBytes, int idleTimeoutSeconds) {
+public record ServerLimits(long maxBodyBytes, int maxHeaderBytes, int idleTimeoutSeconds, int maxConnections,
+    int requestTimeoutSeconds) {
+  public static final int DEFAULT_MAX_CONNECTIONS = 256;
+  public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 10;
   public static final ServerLimits DEFAULT = new ServerLimits(8L * 1024 * 1024, 16 * 1024, 30);
+
+  public ServerLimits {
+    if (maxBodyBytes < 1 || maxHeaderBytes < 1 || idleTimeoutSeconds < 0 || maxConnections < 0 || requestTimeoutSeconds < 0) {
+      throw new IllegalArgumentException("server limits must be positive (body, header) or >= 0 (timeouts, connections): "
+          + "body " + maxBodyBytes + ", header " + maxHeaderBytes + ", idle " + idleTimeoutSeconds + " s, connections "
+          + maxConnections + ", request timeout " + requestTimeoutSeconds + " s");
+    }
+  }
+
+  /** Body, header and idle limits with the default connection limit and request timeout. */
+  public ServerLimits(long maxBodyBytes, int maxHeaderBytes, int idleTimeoutSeconds) {
+    this(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_SECONDS);
+  }
+
+  public ServerLimits withConnections(int max) {
+    return new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, max, requestTimeoutSeconds);
+  }
+
+  public ServerLimits withRequestTimeout(int seconds) {
+    return new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, seconds);
+  }
 }

@@ -1,0 +1,62 @@
+package dev.gpusched.extender.ha;
+
+import dev.gpusched.extender.api.WireJson;
+import dev.gpusched.extender.http.ExtenderService;
+import dev.gpusched.extender.http.ExtenderVerbs;
+import dev.gpusched.extender.http.ServiceUnavailableException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The verbs as a replica answers them: the leader passes every call through; a follower never decides. Filter and bind
+ * get their result with {@code Error} "... is not the leader ...; retry" (kube-scheduler retries the pod), prioritize and
+ * preempt, whose results have no error field, get HTTP 503 with that message.
+ */
+public final class FollowerGate implements ExtenderVerbs {
+  private final ExtenderVerbs leader;
+  private final BooleanSupplier leading;
+  private final Supplier<String> notLeader;
+
+  public FollowerGate(ExtenderVerbs leader, BooleanSupplier leading, Supplier<String> notLeaderMessage) {
+    this.leader = leader;
+    this.leading = leading;
+    this.notLeader = notLeaderMessage;
+  }
+
+  public static FollowerGate of(ExtenderVerbs leader, LeaderElection election) {
+    return new FollowerGate(leader, election::isLeader, election::notLeaderMessage);
+  }
+
+  @Override
+  public ObjectNode filter(byte[] body) {
+    return leading.getAsBoolean() ? leader.filter(body) : ExtenderService.filterError(notLeader.get());
+  }
+
+  @Override
+  public JsonNode prioritize(byte[] body) {
+    if (!leading.getAsBoolean()) {
+      throw new ServiceUnavailableException(notLeader.get());
+    }
+    return leader.prioritize(body);
+  }
+
+  @Override
+  public ObjectNode bind(byte[] body) {
+    if (!leading.getAsBoolean()) {
+      ObjectNode out = WireJson.object();
+      out.put("Error", notLeader.get());
+      return out;
+    }
+    return leader.bind(body);
+  }
+
+  @Override
+  public ObjectNode preempt(byte[] body) {
+    if (!leading.getAsBoolean()) {
+      throw new ServiceUnavailableException(notLeader.get());
+    }
+    return leader.preempt(body);
+  }
+}

@@ -1,0 +1,93 @@
+package dev.gpusched.extender.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Connection-level limits in front of the router: at most {@link ServerLimits#maxConnections()} open HTTP connections
+ * (one beyond gets HTTP 503 for its request and is closed), and {@link ServerLimits#requestTimeoutSeconds()} for a
+ * request's body to arrive in full after its headers (else HTTP 408 and the connection is closed). A request that has
+ * fully arrived is never cut short: a bind waiting for the API server is bounded by kube-scheduler's own httpTimeout.
+ * Vert.x 5 hands a connection over once its first header section is complete, so connections still sending their first
+ * headers are not counted here: they are bounded by the idle timeout, the header-size limit and, with client
+ * certificates required, by the TLS handshake timeout (see README-limits.md).
+ */
+public final class ConnectionGuard {
+  private static final String JSON = "application/json";
+
+  private final Vertx vertx;
+  private final ServerLimits limits;
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicLong refusedTotal = new AtomicLong();
+  private final AtomicLong timedOutTotal = new AtomicLong();
+  private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
+
+  public ConnectionGuard(Vertx vertx, ServerLimits limits) {
+    this.vertx = vertx;
+    this.limits = limits;
+  }
+
+  /** Open connections right now. */
+  public int openConnections() {
+    return open.get();
+  }
+
+  /** Connections refused for being over the limit, since start. */
+  public long refusedConnections() {
+    return refusedTotal.get();
+  }
+
+  /** Requests or connections closed for arriving too slowly, since start. */
+  public long timedOut() {
+    return timedOutTotal.get();
+  }
+
+  /** For {@code HttpServer.connectionHandler}: counts connections and marks those over the limit. */
+  public Handler<HttpConnection> onConnection() {
+    return conn -> {
+      int now = open.incrementAndGet();
+      conn.closeHandler(v -> {
+        open.decrementAndGet();
+        refused.remove(conn);
+      });
+      if (limits.maxConnections() > 0 && now > limits.maxConnections()) {
+        refused.add(conn);
+        refusedTotal.incrementAndGet();
+        // Give a prompt client its 503; close anyway soon after.
+        vertx.setTimer(1000, id -> conn.close());
+      }
+    };
+  }
+
+  /** Wraps the router: refuses requests on over-limit connections and times out requests whose body is too slow. */
+  public Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
+    return req -> {
+      HttpConnection conn = req.connection();
+      if (refused.contains(conn)) {
+        req.response().setStatusCode(503).putHeader("Content-Type", JSON).putHeader("Connection", "close")
+            .end("{\"Error\":\"gpusched has " + limits.maxConnections() + " connections open, its limit "
+                + "(serve --max-connections); retry on an existing connection or later\"}")
+            .onComplete(ar -> conn.close());
+        return;
+      }
+      if (limits.requestTimeoutSeconds() > 0 && !req.isEnded()) {
+        vertx.setTimer(limits.requestTimeoutSeconds() * 1000L, id -> {
+          if (!req.isEnded() && !req.response().ended()) {
+            timedOutTotal.incrementAndGet();
+            req.response().setStatusCode(408).putHeader("Content-Type", JSON).putHeader("Connection", "close")
+                .end("{\"Error\":\"request body did not arrive within " + limits.requestTimeoutSeconds()
+                    + " s (serve --request-timeout-seconds); connection closed\"}")
+                .onComplete(ar -> conn.close());
+          }
+        });
+      }
+      next.handle(req);
+    };
+  }
+}

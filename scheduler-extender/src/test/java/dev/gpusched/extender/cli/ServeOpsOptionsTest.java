@@ -1,0 +1,59 @@
+package dev.gpusched.extender.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The TLS, limit and leader-election options of {@code serve} reject inconsistent input with a message, exit 2. */
+class ServeOpsOptionsTest {
+  @TempDir
+  Path dir;
+
+  private static String[] run(String... args) {
+    PrintStream saved = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = GpuschedCommand.commandLine().execute(args);
+    } finally {
+      System.setErr(saved);
+    }
+    return new String[] {Integer.toString(code), err.toString(StandardCharsets.UTF_8)};
+  }
+
+  @Test
+  void tlsCertificateWithoutKeyIsRefused() throws Exception {
+    Path cert = Files.writeString(dir.resolve("tls.crt"), "x");
+    String[] r = run("serve", "--port=0", "--tls-cert=" + cert);
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--tls-cert and --tls-key go together");
+  }
+
+  @Test
+  void missingTlsFileIsNamed() {
+    String[] r = run("serve", "--port=0", "--tls-cert=" + dir.resolve("none.crt"), "--tls-key=" + dir.resolve("none.key"));
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--tls-cert").contains("none.crt").contains("--tls-key");
+  }
+
+  @Test
+  void leaseWithoutNamespaceIsRefused() {
+    String[] r = run("serve", "--port=0", "--leader-election-lease=gpusched");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("--leader-election-namespace");
+  }
+
+  @Test
+  void negativeLimitsAreRefused() {
+    String[] r = run("serve", "--port=0", "--max-connections=-1");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).contains("connections -1");
+  }
+}

@@ -1,0 +1,79 @@
+package dev.gpusched.extender.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/** A raw HTTP/1.1 connection for tests that must misbehave (slow senders, partial requests, oversized headers). */
+public final class RawHttp implements AutoCloseable {
+  private final Socket socket;
+
+  public RawHttp(int port) throws IOException {
+    socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(30_000);
+  }
+
+  public RawHttp send(String text) throws IOException {
+    return send(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public RawHttp send(byte[] bytes) throws IOException {
+    socket.getOutputStream().write(bytes);
+    socket.getOutputStream().flush();
+    return this;
+  }
+
+  /** What the server sent until it closed the connection or went quiet for {@code quietMillis}; "" if nothing. */
+  public String readUntilClosed(int quietMillis) throws IOException {
+    socket.setSoTimeout(quietMillis);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    InputStream in = socket.getInputStream();
+    byte[] buf = new byte[8192];
+    try {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        out.write(buf, 0, n);
+      }
+    } catch (SocketTimeoutException quiet) {
+      // the server said all it will say for now
+    } catch (IOException reset) {
+      // connection reset by the server: also a close
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** True when the server closed the connection (a read returns end of stream or reset) within {@code millis}. */
+  public boolean closedWithin(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+    try {
+      InputStream in = socket.getInputStream();
+      byte[] buf = new byte[8192];
+      while (in.read(buf) >= 0) {
+        // drain whatever the server says before closing
+      }
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException reset) {
+      return true;
+    }
+  }
+
+  public static String statusLine(String response) {
+    int eol = response.indexOf("\r\n");
+    return eol < 0 ? response : response.substring(0, eol);
+  }
+
+  public static String body(String response) {
+    int sep = response.indexOf("\r\n\r\n");
+    return sep < 0 ? "" : response.substring(sep + 4);
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
