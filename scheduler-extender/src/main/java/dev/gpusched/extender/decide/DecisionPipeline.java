@@ -105,10 +105,10 @@ public final class DecisionPipeline {
     return new FilterOutcome(passed, failed, rejections, unknown);
   }
 
-  /** Index of the first filter that rejects the node, or -1 when all pass. */
+  /** Index of the first filter that rejects the node, or -1 when all pass; builds no reason. */
   private int firstFailing(PodDemand demand, NodeGpuState node) {
     for (int f = 0; f < filters.length; f++) {
-      if (filters[f].filter(demand, node) != null) {
+      if (!filters[f].passes(demand, node)) {
         return f;
       }
     }

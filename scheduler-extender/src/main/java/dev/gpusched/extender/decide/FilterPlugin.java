@@ -10,4 +10,12 @@ public interface FilterPlugin {
 
   /** Null when the node passes; otherwise why not, in words a person understands ("needs 4 GPUs, 2 free"). */
   String filter(PodDemand demand, NodeGpuState node);
+
+  /**
+   * The same verdict as {@code filter(demand, node) == null}, without building a reason: the per-node loop asks this
+   * first and builds the words only for nodes that fail. Plugins override it to stay allocation-free.
+   */
+  default boolean passes(PodDemand demand, NodeGpuState node) {
+    return filter(demand, node) == null;
+  }
 }

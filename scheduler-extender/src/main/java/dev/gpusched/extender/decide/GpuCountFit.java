@@ -11,6 +11,17 @@ public final class GpuCountFit implements FilterPlugin {
   }
 
   @Override
+  public boolean passes(PodDemand demand, NodeGpuState node) {
+    if (node.info().problem() != null || node.gpuCount() == 0) {
+      return false;
+    }
+    if (demand.isShared()) {
+      return SharedGpuChoice.best(demand, node) >= 0;
+    }
+    return Long.bitCount(node.eligibleWholeMask(demand.memoryMiB())) >= demand.gpus();
+  }
+
+  @Override
   public String filter(PodDemand demand, NodeGpuState node) {
     if (node.info().problem() != null) {
       return "node GPUs unusable: " + node.info().problem();

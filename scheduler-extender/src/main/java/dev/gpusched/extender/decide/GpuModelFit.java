@@ -3,7 +3,6 @@ package dev.gpusched.extender.decide;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.NodeGpuState;
 import java.util.List;
-import java.util.Locale;
 
 /** The node's GPU product is one the pod allows ({@code gpusched.dev/gpu-model}). */
 public final class GpuModelFit implements FilterPlugin {
@@ -13,17 +12,37 @@ public final class GpuModelFit implements FilterPlugin {
   }
 
   @Override
-  public String filter(PodDemand demand, NodeGpuState node) {
+  public boolean passes(PodDemand demand, NodeGpuState node) {
     List<String> allowed = demand.allowedModels();
     if (allowed.isEmpty()) {
-      return null;
+      return true;
     }
-    String product = node.info().product().toLowerCase(Locale.ROOT);
+    String product = node.info().product();
     for (int i = 0; i < allowed.size(); i++) {
-      if (product.contains(allowed.get(i))) {
-        return null;
+      if (containsIgnoreCase(product, allowed.get(i))) {
+        return true;
       }
     }
+    return false;
+  }
+
+  /** {@code haystack.toLowerCase().contains(needle)} for a lower-case needle, without allocating. */
+  private static boolean containsIgnoreCase(String haystack, String needle) {
+    int last = haystack.length() - needle.length();
+    for (int i = 0; i <= last; i++) {
+      if (haystack.regionMatches(true, i, needle, 0, needle.length())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public String filter(PodDemand demand, NodeGpuState node) {
+    if (passes(demand, node)) {
+      return null;
+    }
+    List<String> allowed = demand.allowedModels();
     return "GPU product \"" + node.info().product() + "\" is not one of " + String.join("|", allowed);
   }
 }
