@@ -1,0 +1,199 @@
+package dev.gpusched.bench.load;
+
+import dev.gpusched.bench.jmh.SyntheticCluster;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code gpusched load}: HTTP latency of filter + prioritize pairs against gpusched and, in the same run, against the null
+ * extender on the same server stack (the floor: HTTP and JSON alone). With {@code --sustained} it instead holds a fixed
+ * rate on gpusched alone and prints p99 and the server's heap after GC once per interval.
+ */
+@Command(name = "load", mixinStandardHelpOptions = true,
+    description = {
+      "Measures filter + prioritize pairs over HTTP against gpusched and a null extender (same Vert.x stack, pass-through"
+          + " answers), both on 127.0.0.1 in a child JVM, on a generated cluster (nvidia-smi fixture topologies, 60-80%"
+          + " of GPUs taken). Bodies are kube-scheduler's (NodeNames mode, captured Pod). Prints p50/p99/p99.9 per pair"
+          + " and the ratio gpusched/null.",
+      "With --sustained: gpusched alone at --rate for that long; per --interval: p99 and the server's heap after GC."})
+public final class LoadCommand implements Callable<Integer> {
+  @Option(names = "--nodes", split = ",", description = "cluster sizes, one run each (default: ${DEFAULT-VALUE})")
+  List<Integer> nodes = new ArrayList<>(List.of(1000, 5000));
+
+  @Option(names = "--mode", split = ",", description = "closed (--connections senders, each waiting for its answer) and/or"
+      + " rate (--rate pairs/s per target, latency from each pair's scheduled start) (default: ${DEFAULT-VALUE})")
+  List<String> modes = new ArrayList<>(List.of("closed", "rate"));
+
+  @Option(names = "--rate", description = "pairs per second per target in rate mode and --sustained (default: ${DEFAULT-VALUE})")
+  double rate = 200;
+
+  @Option(names = "--duration", converter = DurationText.class, description = "measured time per mode (default: 30s)")
+  Duration duration = Duration.ofSeconds(30);
+
+  @Option(names = "--warmup", converter = DurationText.class, description = "unrecorded time before each measurement (default: 10s)")
+  Duration warmup = Duration.ofSeconds(10);
+
+  @Option(names = "--connections", description = "concurrent senders in closed mode (default: ${DEFAULT-VALUE})")
+  int connections = 4;
+
+  @Option(names = "--sustained", converter = DurationText.class, description = "instead of the comparison: hold --rate on "
+      + "gpusched at the first --nodes for this long, e.g. 10m")
+  Duration sustained;
+
+  @Option(names = "--interval", converter = DurationText.class, description = "report interval of --sustained (default: 1m)")
+  Duration interval = Duration.ofMinutes(1);
+
+  @Option(names = "--in-process", description = "run the servers in this JVM instead of a child JVM (they then share "
+      + "CPU, heap and GC with the load generator)")
+  boolean inProcess;
+
+  @Option(names = "--server-jvm-opts", description = "JVM options of the server JVM, space-separated (default: ${DEFAULT-VALUE})")
+  String serverJvmOptions = "-Xmx1g";
+
+  @Option(names = "--seed", description = "seed of the generated cluster (default: ${DEFAULT-VALUE})")
+  long seed = 42;
+
+  @Option(names = "--template", description = "captured filter request whose Pod is sent (default: "
+      + "shared/fixtures/kube-scheduler/nodecache-true/001-filter-request.raw.json)")
+  Path template;
+
+  @Option(names = "--json", description = "also write the results as JSON to this file")
+  Path json;
+
+  private PrintStream out = System.out;
+
+  @Override
+  public Integer call() throws Exception {
+    run();
+    return 0;
+  }
+
+  /** Runs what the options say, prints the report, and returns the results (the smoke test reads them). */
+  public List<LoadResult> run() throws Exception {
+    validate();
+    RequestBodies bodies = RequestBodies.fromTemplate(template != null ? template
+        : RequestBodies.defaultTemplate(SyntheticCluster.sharedDir()));
+    HttpClient http = PairClient.newHttpClient();
+    out.println(machine());
+    out.println("pod: " + bodies.podName() + " (from " + (template != null ? template : "the captured kube-scheduler request")
+        + "); pair = filter with all nodes, then prioritize with the survivors; latencies in ms per pair");
+    List<LoadResult> results = new ArrayList<>();
+    if (sustained != null) {
+      int n = nodes.get(0);
+      try (Servers servers = servers(n)) {
+        out.println(String.format(Locale.ROOT, "sustained: gpusched alone, %d nodes, %.0f pairs/s, %s after %s warm-up, "
+            + "servers in %s", n, rate, DurationText.format(sustained), DurationText.format(warmup), servers.where()));
+        out.println(String.format(Locale.ROOT, "%-8s %8s %9s %9s %9s %9s %6s %12s", "interval", "pairs", "p50 ms",
+            "p99 ms", "p99.9 ms", "max ms", "failed", "heap MiB"));
+        List<LoadDriver.Target> target = List.of(new LoadDriver.Target("gpusched",
+            new PairClient(http, servers.gpuschedPort(), bodies, SyntheticCluster.nodeNames(n))));
+        results.addAll(LoadDriver.fixedRate(target, n, rate, warmup, sustained, interval, i -> out.println(
+            String.format(Locale.ROOT, "%-8d %8d %9.3f %9.3f %9.3f %9.3f %6d %12.1f", i.index(), i.micros().getTotalCount(),
+                i.micros().getValueAtPercentile(50) / 1000.0, i.micros().getValueAtPercentile(99) / 1000.0,
+                i.micros().getValueAtPercentile(99.9) / 1000.0, i.micros().getMaxValue() / 1000.0, i.failures(),
+                i.heapAfterGcBytes() / (1024.0 * 1024.0))), servers::heapAfterGc));
+      }
+    } else {
+      for (int n : nodes) {
+        try (Servers servers = servers(n)) {
+          List<String> candidates = SyntheticCluster.nodeNames(n);
+          List<LoadDriver.Target> targets = List.of(
+              new LoadDriver.Target("gpusched", new PairClient(http, servers.gpuschedPort(), bodies, candidates)),
+              new LoadDriver.Target("null", new PairClient(http, servers.nullPort(), bodies, candidates)));
+          for (LoadDriver.Target t : targets) {
+            int survivors = t.client().pair(); // fail fast, with the server's message, before measuring
+            out.println(String.format(Locale.ROOT, "%d nodes, %s (servers in %s): filter lets %d of %d through", n,
+                t.name(), servers.where(), survivors, n));
+          }
+          for (String mode : modes) {
+            if (mode.equals("closed")) {
+              results.addAll(LoadDriver.closedLoop(targets, n, connections, warmup, duration));
+            } else {
+              results.addAll(LoadDriver.fixedRate(targets, n, rate, warmup, duration, null, null, null));
+            }
+          }
+        }
+      }
+    }
+    out.println();
+    LoadReport.print(results, out);
+    if (json != null) {
+      try {
+        Files.writeString(json, LoadReport.json(results, settings()));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write --json " + json, e);
+      }
+      out.println("JSON written to " + json);
+    }
+    return results;
+  }
+
+  private void validate() {
+    for (String m : modes) {
+      if (!m.equals("closed") && !m.equals("rate")) {
+        throw new IllegalArgumentException("--mode " + m + " is not known: use closed, rate or closed,rate");
+      }
+    }
+    for (int n : nodes) {
+      if (n < 1 || n > 50_000) {
+        throw new IllegalArgumentException("--nodes " + n + " is out of range: use 1 to 50000 nodes");
+      }
+    }
+    if (connections < 1) {
+      throw new IllegalArgumentException("--connections must be at least 1, got " + connections);
+    }
+    if (duration.isZero() || duration.isNegative()) {
+      throw new IllegalArgumentException("--duration must be more than 0, e.g. 30s");
+    }
+    if (sustained != null && interval.compareTo(sustained) > 0) {
+      throw new IllegalArgumentException("--interval " + DurationText.format(interval) + " is longer than --sustained "
+          + DurationText.format(sustained) + ": no interval would be reported");
+    }
+  }
+
+  private Servers servers(int n) {
+    if (inProcess) {
+      return Servers.inProcess(n, seed);
+    }
+    List<String> opts = serverJvmOptions.isBlank() ? List.of() : Arrays.asList(serverJvmOptions.trim().split("\\s+"));
+    return ServerProcess.start(n, seed, opts);
+  }
+
+  private static String machine() {
+    return String.format(Locale.ROOT, "machine: %d CPUs, %s %s, Java %s; %s", Runtime.getRuntime().availableProcessors(),
+        System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"),
+        Instant.now().toString().substring(0, 19) + "Z");
+  }
+
+  private ObjectNode settings() {
+    ObjectNode s = JsonMapper.builder().build().createObjectNode();
+    s.put("rate", rate).put("duration", DurationText.format(duration)).put("warmup", DurationText.format(warmup))
+        .put("connections", connections).put("seed", seed).put("inProcess", inProcess)
+        .put("cpus", Runtime.getRuntime().availableProcessors()).put("java", System.getProperty("java.version"))
+        .put("jvm", ManagementFactory.getRuntimeMXBean().getVmName());
+    s.putPOJO("nodes", nodes);
+    s.putPOJO("modes", modes);
+    return s;
+  }
+
+  /** For tests: where the report goes. */
+  void output(PrintStream stream) {
+    this.out = stream;
+  }
+}
