@@ -19,11 +19,15 @@ import java.util.stream.Stream;
 
 /**
  * A generated cluster for the benchmarks: N GPU nodes, each with one of the {@code nvidia-smi topo -m} fixture
- * topologies (as its {@code gpusched.dev/gpu-topology} annotation) and 60-80% of its GPUs held (seeded) by whole-GPU pods
- * of 1-2 GPUs and by shared pods. It is loaded through the extender's public state API (ledger changes, then
+ * topologies (as its {@code gpusched.dev/gpu-topology} annotation) and GPUs held (seeded) by whole-GPU pods of 1-2 GPUs
+ * and by shared pods: about 70% of all GPUs (60-80% for any cluster of a few dozen nodes or more), each node 40-100%, so
+ * that some nodes are full and some still fit a 4-GPU pod, as in a real cluster. It is loaded through the extender's public state API (ledger changes, then
  * {@code markSynced}), so the snapshot is built exactly as the informers would build it.
  */
 public final class SyntheticCluster {
+  /** Each node has a share of its GPUs held drawn uniformly from this range: 70% on average over the cluster. */
+  static final double MIN_NODE_TAKEN = 0.4;
+  static final double MAX_NODE_TAKEN = 1.0;
   /** Share of held GPUs that are shared (fractional) rather than held whole. */
   static final double SHARED_GPU_SHARE = 0.25;
 
@@ -126,10 +130,10 @@ public final class SyntheticCluster {
     }
   }
 
-  /** Holds 60-80% of the node's GPUs: each held GPU is shared (1-3 pods) or part of a 1- or 2-GPU whole pod. */
+  /** Holds 40-100% of the node's GPUs: each held GPU is shared (1-3 pods) or part of a 1- or 2-GPU whole pod. */
   private static void occupy(String node, Shape shape, Random random, List<PodRecord> out) {
     int n = shape.gpuCount();
-    int taken = (int) Math.round(n * (0.6 + 0.2 * random.nextDouble()));
+    int taken = (int) Math.round(n * (MIN_NODE_TAKEN + (MAX_NODE_TAKEN - MIN_NODE_TAKEN) * random.nextDouble()));
     List<Integer> gpus = new ArrayList<>(n);
     for (int g = 0; g < n; g++) {
       gpus.add(g);

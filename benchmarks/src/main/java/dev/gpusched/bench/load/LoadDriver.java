@@ -102,6 +102,8 @@ public final class LoadDriver {
     long end = measureFrom + duration.toNanos();
     ScheduledExecutorService reporter = null;
     AtomicLong intervalFailures = new AtomicLong();
+    AtomicLong reported = new AtomicLong();
+    long intervals = interval == null ? 0 : (duration.toNanos() + interval.toNanos() - 1) / interval.toNanos();
     if (onInterval != null) {
       reporter = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "load-interval-report");
@@ -109,14 +111,10 @@ public final class LoadDriver {
         return t;
       });
       long first = measureFrom - System.nanoTime() + interval.toNanos();
-      int[] index = {0};
       reporter.scheduleAtFixedRate(() -> {
-        Histogram h = recorders[0].getIntervalHistogram();
-        synchronized (totals) {
-          totals[0].add(h);
+        if (reported.get() + 1 < intervals) { // the last interval is reported once every pair has been answered
+          reportInterval(recorders[0], totals[0], intervalFailures, heap, onInterval, reported.incrementAndGet());
         }
-        long heapBytes = heap == null ? -1 : heap.getAsLong();
-        onInterval.accept(new Interval(++index[0], h, intervalFailures.getAndSet(0), heapBytes));
       }, first, interval.toNanos(), TimeUnit.NANOSECONDS);
     }
     String overloaded = null;
@@ -163,6 +161,9 @@ public final class LoadDriver {
     if (reporter != null) {
       reporter.shutdownNow();
       reporter.awaitTermination(10, TimeUnit.SECONDS);
+      if (overloaded == null) {
+        reportInterval(recorders[0], totals[0], intervalFailures, heap, onInterval, reported.incrementAndGet());
+      }
     }
     if (overloaded != null) {
       throw new IllegalStateException(overloaded);
@@ -170,13 +171,23 @@ public final class LoadDriver {
     List<LoadResult> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Histogram h;
-      synchronized (totals) {
+      synchronized (totals[i]) {
         h = totals[i].copy();
       }
       h.add(recorders[i].getIntervalHistogram());
       out.add(new LoadResult(targets.get(i).name(), nodes, "rate", h, failures[i].get(), duration.toNanos() / 1e9));
     }
     return out;
+  }
+
+  private static void reportInterval(Recorder recorder, Histogram total, AtomicLong failures,
+      java.util.function.LongSupplier heap, Consumer<Interval> onInterval, long index) {
+    Histogram h = recorder.getIntervalHistogram();
+    synchronized (total) {
+      total.add(h);
+    }
+    long heapBytes = heap == null ? -1 : heap.getAsLong();
+    onInterval.accept(new Interval((int) index, h, failures.getAndSet(0), heapBytes));
   }
 
   private static List<LoadResult> results(List<Target> targets, int nodes, String mode, Recorder[] recorders,
