@@ -74,6 +74,10 @@ class LoadCommandSmokeTest {
   void badOptionsSayWhatWouldBeRight() {
     LoadCommand cmd = parse("--mode", "open");
     org.assertj.core.api.Assertions.assertThatThrownBy(cmd::run).hasMessageContaining("use closed, rate or closed,rate");
+    LoadCommand targets = parse("--targets", "gpusched,noop");
+    org.assertj.core.api.Assertions.assertThatThrownBy(targets::run).hasMessageContaining("use gpusched, null or gpusched,null");
+    LoadCommand interval = parse("--sustained", "10s", "--interval", "1m");
+    org.assertj.core.api.Assertions.assertThatThrownBy(interval::run).hasMessageContaining("no interval would be reported");
     CommandLine cl = new CommandLine(new LoadCommand());
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> cl.parseArgs("--duration", "30 seconds"))
         .hasMessageContaining("e.g. 30s or 10m");
