@@ -135,12 +135,18 @@ public final class LoadCommand implements Callable<Integer> {
                 t.name(), servers.where(), survivors, n));
           }
           for (String mode : modes) {
-            if (mode.equals("closed")) {
-              results.addAll(LoadDriver.closedLoop(targets, n, connections, warmup, duration));
-            } else {
-              LoadDriver.closedLoop(targets, n, connections, warmup, Duration.ZERO); // JIT warm-up, not recorded
-              results.addAll(LoadDriver.fixedRate(targets, n, rate, RATE_SETTLE, duration, null, null, null));
+            LoadDriver.closedLoop(targets, n, connections, warmup, Duration.ZERO); // JIT warm-up, not recorded
+            long serverCpu = servers.cpuNanos();
+            long clientCpu = clientCpuNanos();
+            List<LoadResult> phase = mode.equals("closed")
+                ? LoadDriver.closedLoop(targets, n, connections, Duration.ZERO, duration)
+                : LoadDriver.fixedRate(targets, n, rate, RATE_SETTLE, duration, null, null, null);
+            results.addAll(phase);
+            long pairs = 0;
+            for (LoadResult r : phase) {
+              pairs += r.micros().getTotalCount();
             }
+            printCpu(n, mode, pairs, serverCpu < 0 ? -1 : servers.cpuNanos() - serverCpu, clientCpuNanos() - clientCpu);
           }
         }
       }
@@ -187,6 +193,24 @@ public final class LoadCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--interval " + DurationText.format(interval) + " is longer than --sustained "
           + DurationText.format(sustained) + ": no interval would be reported");
     }
+  }
+
+  /**
+   * CPU per pair of the phase (all targets together; a rate phase's 2 s settling time included, so slightly high): what
+   * each pair costs in CPU, whatever the neighbours on a shared machine do to wall time.
+   */
+  private void printCpu(int n, String mode, long pairs, long serverNanos, long clientNanos) {
+    if (pairs == 0) {
+      return;
+    }
+    out.println(String.format(Locale.ROOT, "%d nodes, %s: CPU per pair: server JVM %s, load generator %.3f ms", n, mode,
+        serverNanos < 0 ? "n/a (in process)" : String.format(Locale.ROOT, "%.3f ms", serverNanos / 1e6 / pairs),
+        clientNanos / 1e6 / pairs));
+  }
+
+  private static long clientCpuNanos() {
+    var os = ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
   }
 
   private Servers servers(int n) {

@@ -57,9 +57,14 @@ public final class ServerProcess implements Servers {
       BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
       Writer in = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
       String line = out.readLine();
+      List<String> before = new ArrayList<>();
+      while (line != null && !line.startsWith(BenchServers.READY + " ") && before.size() < 100) {
+        before.add(line); // the JVM's own start-up messages (e.g. -XX:StartFlightRecording) come first
+        line = out.readLine();
+      }
       if (line == null || !line.startsWith(BenchServers.READY + " ")) {
         p.destroyForcibly();
-        throw new IllegalStateException("the server JVM did not start (first line: " + line + "); its log: " + log
+        throw new IllegalStateException("the server JVM did not start (it printed: " + before + "); its log: " + log
             + "\n" + tail(log));
       }
       String[] parts = line.split(" ");
@@ -101,6 +106,11 @@ public final class ServerProcess implements Servers {
     } catch (IOException e) {
       throw new UncheckedIOException("the server JVM stopped answering; its log: " + log, e);
     }
+  }
+
+  @Override
+  public long cpuNanos() {
+    return process.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(-1L);
   }
 
   @Override

@@ -9,6 +9,9 @@ public interface Servers extends AutoCloseable {
   /** Heap used by the server JVM right after a full GC, in bytes. */
   long heapAfterGc();
 
+  /** CPU time the server JVM has used so far, in nanoseconds, or -1 when it cannot be told apart from the client's. */
+  long cpuNanos();
+
   /** Where the servers run, for the report: {@code child JVM (pid 123)} or {@code in process}. */
   String where();
 
@@ -32,6 +35,11 @@ public interface Servers extends AutoCloseable {
       @Override
       public long heapAfterGc() {
         return BenchServers.heapAfterGc();
+      }
+
+      @Override
+      public long cpuNanos() {
+        return -1;
       }
 
       @Override
