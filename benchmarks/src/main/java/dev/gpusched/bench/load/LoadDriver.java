@@ -21,6 +21,10 @@ public final class LoadDriver {
   /** Slowest latency the histograms hold: 60 s, in microseconds. */
   static final long MAX_MICROS = 60_000_000L;
 
+  /** Pairs a fixed-rate phase can have in flight at once (kube-scheduler itself has one per scheduling cycle). */
+  static final int RATE_SENDERS = 16;
+  private static final long[] STOP = new long[0];
+
   /** One server under test. */
   public record Target(String name, PairClient client) {}
 
@@ -75,8 +79,9 @@ public final class LoadDriver {
   }
 
   /**
-   * Each target gets {@code ratePerTarget} pairs per second on a fixed schedule whatever the answers do (open loop);
-   * latency counts from a pair's scheduled start, so time spent queued behind a slow answer is counted.
+   * Each target gets {@code ratePerTarget} pairs per second on a fixed schedule whatever the answers do (open loop),
+   * sent by {@link #RATE_SENDERS} blocking senders; latency counts from a pair's scheduled start, so time spent queued
+   * behind a slow answer or waiting for a free sender is counted.
    *
    * @param onInterval called every {@code interval} (if non-null) with the first target's latencies of that interval
    * @param heap reads the servers' heap after GC for {@code onInterval}; may be null
@@ -117,6 +122,52 @@ public final class LoadDriver {
         }
       }, first, interval.toNanos(), TimeUnit.NANOSECONDS);
     }
+    // Blocking senders take the pairs at their scheduled time; a pair waiting for a free sender keeps its scheduled
+    // start, so the wait is counted. (Blocking sends cost the JDK client a third of the CPU its async path does.)
+    java.util.concurrent.BlockingQueue<long[]> queue = new java.util.concurrent.LinkedBlockingQueue<>();
+    List<Thread> workers = new ArrayList<>();
+    for (int w = 0; w < RATE_SENDERS; w++) {
+      Thread t = new Thread(() -> {
+        while (true) {
+          long[] job;
+          try {
+            job = queue.take();
+          } catch (InterruptedException e) {
+            return;
+          }
+          if (job == STOP) {
+            return;
+          }
+          int target = (int) job[0];
+          long scheduled = job[1];
+          boolean ok;
+          try {
+            targets.get(target).client().pair();
+            ok = true;
+          } catch (InterruptedException e) {
+            return;
+          } catch (Exception e) {
+            ok = false;
+          }
+          long done = System.nanoTime();
+          inFlight.decrementAndGet();
+          if (scheduled < measureFrom) {
+            continue;
+          }
+          if (ok) {
+            recorders[target].recordValue(Math.min(MAX_MICROS, (done - scheduled) / 1000));
+          } else {
+            failures[target].incrementAndGet();
+            if (target == 0) {
+              intervalFailures.incrementAndGet();
+            }
+          }
+        }
+      }, "load-rate-sender-" + w);
+      t.setDaemon(true);
+      workers.add(t);
+      t.start();
+    }
     String overloaded = null;
     dispatch:
     for (long k = 0; ; k++) {
@@ -130,33 +181,26 @@ public final class LoadDriver {
           LockSupport.parkNanos(wait);
         }
         if (inFlight.get() >= maxInFlight) {
-          overloaded = inFlight.get() + " pairs in flight at " + ratePerTarget + " pairs/s per target: the servers fell "
-              + "more than 10 s behind; lower --rate";
+          overloaded = inFlight.get() + " pairs waiting or in flight at " + ratePerTarget + " pairs/s per target: more "
+              + "than 10 s behind, the servers (" + RATE_SENDERS + " pairs at a time) cannot keep this rate; lower --rate";
           break dispatch;
         }
         inFlight.incrementAndGet();
-        int target = i;
-        boolean measured = scheduled >= measureFrom;
-        targets.get(i).client().pairAsync().whenComplete((survivors, error) -> {
-          long done = System.nanoTime();
-          inFlight.decrementAndGet();
-          if (!measured) {
-            return;
-          }
-          if (error == null) {
-            recorders[target].recordValue(Math.min(MAX_MICROS, (done - scheduled) / 1000));
-          } else {
-            failures[target].incrementAndGet();
-            if (target == 0) {
-              intervalFailures.incrementAndGet();
-            }
-          }
-        });
+        queue.add(new long[] {i, scheduled});
+      }
+    }
+    for (int w = 0; w < workers.size(); w++) {
+      queue.add(STOP);
+    }
+    if (overloaded != null) {
+      queue.clear();
+      for (Thread t : workers) {
+        t.interrupt();
       }
     }
     long drainUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (inFlight.get() > 0 && System.nanoTime() < drainUntil) {
-      Thread.sleep(5);
+    for (Thread t : workers) {
+      t.join(Math.max(1, (drainUntil - System.nanoTime()) / 1_000_000));
     }
     if (reporter != null) {
       reporter.shutdownNow();

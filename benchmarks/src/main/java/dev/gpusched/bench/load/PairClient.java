@@ -7,7 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Sends filter + prioritize pairs to one extender over HTTP/1.1 as kube-scheduler does: filter with every candidate, then
@@ -41,19 +40,6 @@ public final class PairClient {
     HttpResponse<byte[]> p = http.send(request(prioritize, bodies.body(survivors)), HttpResponse.BodyHandlers.ofByteArray());
     checkPriorities(checked(p, "prioritize"));
     return survivors.size();
-  }
-
-  /** One pair, without blocking the caller; completes with how many nodes survived filter. */
-  public CompletableFuture<Integer> pairAsync() {
-    return http.sendAsync(request(filter, filterBody), HttpResponse.BodyHandlers.ofByteArray())
-        .thenCompose(f -> {
-          List<String> survivors = RequestBodies.survivors(checked(f, "filter"));
-          return http.sendAsync(request(prioritize, bodies.body(survivors)), HttpResponse.BodyHandlers.ofByteArray())
-              .thenApply(p -> {
-                checkPriorities(checked(p, "prioritize"));
-                return survivors.size();
-              });
-        });
   }
 
   private static HttpRequest request(URI uri, byte[] body) {
