@@ -28,8 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
 @Command(name = "load", mixinStandardHelpOptions = true,
     description = {
       "Measures filter + prioritize pairs over HTTP against gpusched and a null extender (same Vert.x stack, pass-through"
-          + " answers), both on 127.0.0.1 in a child JVM, on a generated cluster (nvidia-smi fixture topologies, 60-80%"
-          + " of GPUs taken). Bodies are kube-scheduler's (NodeNames mode, captured Pod). Prints p50/p99/p99.9 per pair"
+          + " answers), both on 127.0.0.1 in a child JVM, on a generated cluster (nvidia-smi fixture topologies, about"
+          + " 70%% of GPUs taken). Bodies are kube-scheduler's (NodeNames mode, captured Pod). Prints p50/p99/p99.9 per pair"
           + " and the ratio gpusched/null.",
       "With --sustained: gpusched alone at --rate for that long; per --interval: p99 and the server's heap after GC."})
 public final class LoadCommand implements Callable<Integer> {
