@@ -3,6 +3,10 @@ package dev.gpusched.extender;
 import dev.gpusched.extender.bind.Binder;
 import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.LedgerCpuView;
+import dev.gpusched.extender.decide.WorkloadProfileLearner;
+import dev.gpusched.extender.gang.GangScheduling;
+import dev.gpusched.extender.gang.OwnerAnnotations;
 import dev.gpusched.extender.http.ExtenderServer;
 import dev.gpusched.extender.http.ExtenderService;
 import dev.gpusched.extender.http.ServerLimits;
@@ -45,9 +49,14 @@ public final class GpuschedApp implements AutoCloseable {
   private final CompletableFuture<Void> synced;
   private final DcgmPoller dcgm;
   private final ScheduledExecutorService watchdog;
+  private final GangScheduling gangs;
+  private final OwnerAnnotations owners;
 
   private GpuschedApp(ClusterState state, KubernetesSource source, ExtenderServer server, ExtenderMetrics metrics,
-      CompletableFuture<Void> synced, DcgmPoller dcgm, ScheduledExecutorService watchdog) {
+      CompletableFuture<Void> synced, DcgmPoller dcgm, ScheduledExecutorService watchdog, GangScheduling gangs,
+      OwnerAnnotations owners) {
+    this.gangs = gangs;
+    this.owners = owners;
     this.state = state;
     this.source = source;
     this.server = server;
@@ -59,10 +68,19 @@ public final class GpuschedApp implements AutoCloseable {
 
   /** Starts informers and the server; the server answers (not ready) at once and decides once the cache synced. */
   public static GpuschedApp start(Options options, KubernetesClient client, ClusterWriter writer) {
+    return start(options, GangScheduling.Settings.DEFAULT, client, writer);
+  }
+
+  /** As {@link #start(Options, KubernetesClient, ClusterWriter)} with gang scheduling settings. */
+  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubernetesClient client,
+      ClusterWriter writer) {
     ClusterState state = new ClusterState();
     KubernetesSource source = new KubernetesSource(client, state);
-    DecisionPipeline pipeline = DecisionPipeline.standard();
-    Binder binder = new Binder(state, pipeline, writer, source::pod);
+    WorkloadProfileLearner profile = new WorkloadProfileLearner();
+    DecisionPipeline pipeline = DecisionPipeline.standard(profile::current, new LedgerCpuView());
+    // Owners first: gang recovery and every verb read intent from the owning MLService too.
+    OwnerAnnotations owners = OwnerAnnotations.start(client, 10_000);
+    Binder binder = new Binder(state, pipeline, writer, source::pod, owners::of);
     java.util.function.BooleanSupplier ready = () -> state.snapshot().synced() && source.healthy();
     ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, ready, () -> true);
     DcgmSettings dcgmSettings = options.dcgm();
@@ -88,7 +106,11 @@ public final class GpuschedApp implements AutoCloseable {
       }, period, period, TimeUnit.MILLISECONDS);
       dcgm.start();
     }
-    ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics);
+    GangScheduling gangs = new GangScheduling(gangSettings, Clock.systemUTC(), state, source, writer, client, owners, metrics);
+    source.onPodDeleted(gangs::podDeleted);
+    source.beforeSynced(gangs::recover); // reservations rebuilt from pod annotations before any decision
+    ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics, gangs, owners, source::pod,
+        profile::observe);
     ExtenderServer server;
     try {
       server = ExtenderServer.start(options.host(), options.port(), options.limits(), service, metrics,
@@ -96,13 +118,16 @@ public final class GpuschedApp implements AutoCloseable {
           (ns, name) -> {
             var pod = source.pod(ns, name);
             return pod == null ? null : dev.gpusched.extender.http.InspectView.pod(pod);
-          });
+          }, gangs);
     } catch (RuntimeException e) {
+      gangs.close();
+      owners.close();
       state.close();
       throw e;
     }
     CompletableFuture<Void> synced = source.start();
-    return new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog);
+    gangs.start();
+    return new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog, gangs, owners);
   }
 
   public int port() {
@@ -133,6 +158,11 @@ public final class GpuschedApp implements AutoCloseable {
     }
   }
 
+  /** Gang scheduling (reservations, barrier, recovery). */
+  public GangScheduling gangs() {
+    return gangs;
+  }
+
   /** The DCGM poller, or null when gpusched runs on its ledger alone. */
   public DcgmPoller dcgm() {
     return dcgm;
@@ -147,7 +177,9 @@ public final class GpuschedApp implements AutoCloseable {
       dcgm.close();
     }
     server.close();
+    gangs.close();
     source.close();
+    owners.close();
     state.close();
   }
 }

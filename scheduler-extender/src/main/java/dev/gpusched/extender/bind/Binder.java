@@ -35,12 +35,20 @@ public final class Binder {
   private final DecisionPipeline pipeline;
   private final ClusterWriter writer;
   private final BiFunction<String, String, Pod> podLookup;
+  private final java.util.function.Function<Pod, java.util.Map<String, String>> ownerAnnotations;
 
   public Binder(ClusterState state, DecisionPipeline pipeline, ClusterWriter writer, BiFunction<String, String, Pod> podLookup) {
+    this(state, pipeline, writer, podLookup, pod -> java.util.Map.of());
+  }
+
+  /** @param ownerAnnotations annotations of the pod's owning MLService (intent the pod itself lacks) */
+  public Binder(ClusterState state, DecisionPipeline pipeline, ClusterWriter writer, BiFunction<String, String, Pod> podLookup,
+      java.util.function.Function<Pod, java.util.Map<String, String>> ownerAnnotations) {
     this.state = state;
     this.pipeline = pipeline;
     this.writer = writer;
     this.podLookup = podLookup;
+    this.ownerAnnotations = ownerAnnotations;
   }
 
   private static final class Rejected extends RuntimeException {
@@ -70,7 +78,7 @@ public final class Binder {
     }
     PodDemand demand;
     try {
-      demand = PodDemandParser.parse(pod);
+      demand = PodDemandParser.parse(pod, ownerAnnotations.apply(pod));
     } catch (InvalidDemandException e) {
       return new Outcome("pod " + args.podKey() + ": " + e.getMessage(), "");
     }

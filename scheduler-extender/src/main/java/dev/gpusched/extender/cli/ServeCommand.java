@@ -73,6 +73,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "XIDs that exclude a GPU until they clear (default: ${DEFAULT-VALUE}).")
   String fatalXids;
 
+  @Option(names = "--topology-label-keys", paramLabel = "KEYS", split = ",",
+      description = "Node label keys of the inter-node topology levels for gangs, narrowest first, comma-separated "
+          + "(default: nvidia.com/gpu.clique, network.topology.nvidia.com/accelerator, .../leaf, .../spine, .../core, "
+          + "topology.kubernetes.io/zone).")
+  java.util.List<String> topologyLabelKeys;
+
   static boolean serving() {
     return serving;
   }
@@ -94,6 +100,16 @@ public final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       return 2;
+    }
+    dev.gpusched.extender.gang.GangScheduling.Settings gangSettings = dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT;
+    if (topologyLabelKeys != null && !topologyLabelKeys.isEmpty()) {
+      try {
+        dev.gpusched.topology.cluster.ClusterTopology.of(topologyLabelKeys, java.util.List.of(), java.util.List.of());
+      } catch (IllegalArgumentException e) {
+        System.err.println("--topology-label-keys: " + e.getMessage());
+        return 2;
+      }
+      gangSettings = gangSettings.withTopologyLabelKeys(topologyLabelKeys);
     }
     EmbeddedApiServer embedded = null;
     KubernetesClient client;
@@ -120,7 +136,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     GpuschedApp app = GpuschedApp.start(
         new GpuschedApp.Options(host, port, new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds), dcgm),
-        client, writer);
+        gangSettings, client, writer);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();

@@ -38,13 +38,35 @@ public final class DecisionPipeline {
     this.weightSum = Math.max(1, sum);
   }
 
-  /** The default composition. */
+  /** Weight of {@link FragmentationScore}: it decides among nodes of one tier; the others break its ties. */
+  public static final int FRAGMENTATION_WEIGHT = 30;
+
+  /** The default composition over a fixed profile and no CPU figures (tests, tools). */
   public static DecisionPipeline standard() {
+    return standard(() -> WorkloadProfileLearner.DEFAULT, CpuView.NONE);
+  }
+
+  /** The default composition: {@link #standardFilters()} and {@link #standardScores}. */
+  public static DecisionPipeline standard(java.util.function.Supplier<WorkloadProfile> profile, CpuView cpu) {
+    return new DecisionPipeline(standardFilters(), standardScores(profile, cpu));
+  }
+
+  /** The default filters, in order: GPU product, GPU count (with memory and health), required interconnect. */
+  public static List<FilterPlugin> standardFilters() {
+    return List.of(new GpuModelFit(), new GpuCountFit(), new IntraNodeTopologyFit());
+  }
+
+  /**
+   * The default scores and weights: topology 2, packing 1, memory pressure 1, fragmentation
+   * {@value #FRAGMENTATION_WEIGHT}.
+   */
+  public static Map<ScorePlugin, Integer> standardScores(java.util.function.Supplier<WorkloadProfile> profile, CpuView cpu) {
     Map<ScorePlugin, Integer> scores = new LinkedHashMap<>();
     scores.put(new TopologyScore(), 2);
-    scores.put(new PackingScore(), 2);
+    scores.put(new PackingScore(), 1);
     scores.put(new MemoryPressureScore(), 1);
-    return new DecisionPipeline(List.of(new GpuModelFit(), new GpuCountFit(), new IntraNodeTopologyFit()), scores);
+    scores.put(new FragmentationScore(profile, cpu, FragmentationScore.DEFAULT_MILLI_PER_POINT), FRAGMENTATION_WEIGHT);
+    return scores;
   }
 
   public List<String> filterNames() {

@@ -42,6 +42,10 @@ public final class GpuCountFit implements FilterPlugin {
       sb.append(" (GPU ").append(g).append(": ").append(node.freeMemoryMiB(g)).append(" MiB free)");
     } else {
       sb.append(", ").append(free).append(" free");
+      long reservedFree = node.reservedMask() & node.freeWholeMaskIgnoringReservations();
+      if (reservedFree != 0) {
+        sb.append(" (").append(Long.bitCount(reservedFree)).append(" more reserved for gang members)");
+      }
     }
     for (int g = 0; g < node.gpuCount(); g++) {
       if (node.unusableReason(g) != null) {

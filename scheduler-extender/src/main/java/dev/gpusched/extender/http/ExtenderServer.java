@@ -45,6 +45,13 @@ public final class ExtenderServer implements AutoCloseable {
   public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView) {
+    return start(host, port, limits, service, metrics, clusterView, ready, snapshots, podView, null);
+  }
+
+  /** @param gangs gang scheduling for {@code GET /inspect/gangs} and reservations in {@code /inspect/{node}}, or null */
+  public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderVerbs service,
+      ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
+      java.util.function.BiFunction<String, String, JsonNode> podView, dev.gpusched.extender.gang.GangScheduling gangs) {
     Vertx vertx = Vertx.vertx();
     Router router = Router.router(vertx);
     router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
@@ -57,8 +64,12 @@ public final class ExtenderServer implements AutoCloseable {
       }
       byte[] bytes = body(ctx);
       long start = System.nanoTime();
-      Callable<JsonNode> call = () -> service.bind(bytes);
-      vertx.executeBlocking(call, false).onComplete(ar -> {
+      // Off the event loop; a gang member held at the barrier completes later without holding a thread.
+      Callable<java.util.concurrent.CompletionStage<JsonNode>> call =
+          () -> service.bindAsync(bytes).thenApply(answer -> (JsonNode) answer);
+      io.vertx.core.Context context = vertx.getOrCreateContext();
+      vertx.executeBlocking(call, false).compose(stage -> Future.fromCompletionStage(stage, context))
+          .onComplete(ar -> {
         if (ar.succeeded()) {
           JsonNode answer = ar.result();
           metrics.recordRequest("bind", answer.path("Error").asString("").isEmpty(), System.nanoTime() - start);
@@ -78,13 +89,20 @@ public final class ExtenderServer implements AutoCloseable {
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
     router.get("/inspect").handler(ctx -> respond(ctx, 200, clusterView.get()));
+    if (gangs != null) {
+      router.get("/inspect/gangs").handler(ctx -> respond(ctx, 200, gangs.inspect()));
+    }
     router.get("/inspect/:node").handler(ctx -> {
       String name = ctx.pathParam("node");
       NodeGpuState node = snapshots.get().node(name);
       if (node == null) {
         respond(ctx, 404, error("node \"" + name + "\" is unknown to gpusched; GET /inspect lists the nodes it knows"));
       } else {
-        respond(ctx, 200, InspectView.node(node));
+        tools.jackson.databind.node.ObjectNode view = InspectView.node(node);
+        if (gangs != null) {
+          view.set("reservations", gangs.reservationsOn(name));
+        }
+        respond(ctx, 200, view);
       }
     });
     router.get("/inspect/pod/:namespace/:name").handler(ctx -> {
@@ -167,7 +185,7 @@ public final class ExtenderServer implements AutoCloseable {
   }
 
   private static void respond(RoutingContext ctx, int status, JsonNode body) {
-    if (ctx.response().ended()) {
+    if (ctx.response().ended() || ctx.response().closed()) { // e.g. kube-scheduler gave up on a held bind
       return;
     }
     ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(WireJson.write(body)));

@@ -18,7 +18,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import dev.gpusched.extender.gang.GangScheduling;
+import dev.gpusched.extender.gang.OwnerAnnotations;
+import dev.gpusched.gang.GangSpec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -34,13 +40,33 @@ public final class ExtenderService implements ExtenderVerbs {
   private final Binder binder;
   private final ExtenderMetrics metrics;
   private final List<String> filterNames;
+  private final GangScheduling gangs;
+  private final OwnerAnnotations owners;
+  private final BiFunction<String, String, Pod> podLookup;
+  private final java.util.function.Consumer<PodDemand> demands;
 
   public ExtenderService(Supplier<ClusterSnapshot> snapshots, DecisionPipeline pipeline, Binder binder, ExtenderMetrics metrics) {
+    this(snapshots, pipeline, binder, metrics, null, OwnerAnnotations.none(), (ns, name) -> null, demand -> { });
+  }
+
+  /**
+   * @param gangs gang scheduling, or null to treat every pod alone
+   * @param owners annotations of a pod's owning MLService, consulted for intent the pod itself lacks
+   * @param podLookup pods from the informer cache, for bind
+   * @param demands sees the demand of every GPU pod filtered (the workload profile learns from it)
+   */
+  public ExtenderService(Supplier<ClusterSnapshot> snapshots, DecisionPipeline pipeline, Binder binder, ExtenderMetrics metrics,
+      GangScheduling gangs, OwnerAnnotations owners, BiFunction<String, String, Pod> podLookup,
+      java.util.function.Consumer<PodDemand> demands) {
+    this.demands = demands;
     this.snapshots = snapshots;
     this.pipeline = pipeline;
     this.binder = binder;
     this.metrics = metrics;
     this.filterNames = pipeline.filterNames();
+    this.gangs = gangs;
+    this.owners = owners;
+    this.podLookup = podLookup;
   }
 
   /** {@code ExtenderFilterResult}. */
@@ -52,9 +78,10 @@ public final class ExtenderService implements ExtenderVerbs {
     if (notReady != null) {
       return filterError(notReady);
     }
+    Map<String, String> owner = owners.of(args.pod());
     PodDemand demand;
     try {
-      demand = PodDemandParser.parse(args.pod());
+      demand = PodDemandParser.parse(args.pod(), owner);
     } catch (InvalidDemandException e) {
       return filterError("pod " + podKey(args.pod()) + ": " + e.getMessage());
     }
@@ -63,12 +90,75 @@ public final class ExtenderService implements ExtenderVerbs {
       // Not ours to judge: every candidate passes untouched.
       return passAll(args, out);
     }
+    demands.accept(demand);
+    GangSpec gang;
+    try {
+      gang = gangs == null ? null : GangScheduling.specOf(args.pod(), owner);
+    } catch (IllegalArgumentException e) {
+      return answer(args, out, new boolean[args.candidateNames().size()],
+          failAll(args.candidateNames(), "pod " + podKey(args.pod()) + ": " + e.getMessage()));
+    }
+    if (gang != null) {
+      return gangFilter(args, out, gang, demand, snapshot);
+    }
     DecisionPipeline.FilterOutcome outcome = pipeline.filter(demand, snapshot, args.candidateNames());
     for (int f = 0; f < filterNames.size(); f++) {
       metrics.recordRejections(filterNames.get(f), outcome.rejectionsByFilter()[f]);
     }
     metrics.recordRejections(DecisionPipeline.UNKNOWN_NODE, outcome.unknownNodes());
     boolean[] passed = outcome.passed();
+    Map<String, String> failedNodes = outcome.failed();
+    Set<String> held = gangs == null ? Set.of() : gangs.nodesHeldAgainstOthers();
+    if (!held.isEmpty()) {
+      List<String> names = args.candidateNames();
+      for (int i = 0; i < passed.length; i++) {
+        if (passed[i] && held.contains(names.get(i))) {
+          passed[i] = false;
+          failedNodes.put(names.get(i), "held for a gang that has waited longest (starvation rule); it takes no other pods "
+              + "until that gang fits");
+          metrics.recordRejections("gang_hold", 1);
+        }
+      }
+    }
+    return answer(args, out, passed, failedNodes);
+  }
+
+  /** A gang member may use only the node planned for it; FailedNodes says why for every other candidate. */
+  private ObjectNode gangFilter(ExtenderArgs args, ObjectNode out, GangSpec gang, PodDemand demand, ClusterSnapshot snapshot) {
+    GangScheduling.FilterAnswer a = gangs.filter(args.pod(), gang, demand, snapshot);
+    List<String> names = args.candidateNames();
+    boolean[] passed = new boolean[names.size()];
+    Map<String, String> failed = new java.util.LinkedHashMap<>();
+    boolean offered = false;
+    for (int i = 0; i < passed.length; i++) {
+      String name = names.get(i);
+      if (a.node() != null && a.node().equals(name)) {
+        passed[i] = true;
+        offered = true;
+      } else {
+        failed.put(name, a.node() == null ? a.reason()
+            : "gang " + gang.key() + " reserved node " + a.node() + " for this member; it may use no other node");
+      }
+    }
+    if (a.node() != null && !offered) {
+      for (String name : names) {
+        failed.put(name, "gang " + gang.key() + " reserved node " + a.node() + " for this member, but the scheduler did not "
+            + "offer it (its own filters rejected it); the member waits for that node");
+      }
+    }
+    metrics.recordRejections("gang", failed.size());
+    return answer(args, out, passed, failed);
+  }
+
+  private static Map<String, String> failAll(List<String> names, String reason) {
+    Map<String, String> failed = new java.util.LinkedHashMap<>();
+    for (String n : names) {
+      failed.put(n, reason);
+    }
+    return failed;
+  }
+
+  private static ObjectNode answer(ExtenderArgs args, ObjectNode out, boolean[] passed, Map<String, String> failedNodes) {
     if (args.namesMode()) {
       out.putNull("Nodes");
       ArrayNode names = out.putArray("NodeNames");
@@ -89,7 +179,7 @@ public final class ExtenderService implements ExtenderVerbs {
       out.putNull("NodeNames");
     }
     ObjectNode failed = out.putObject("FailedNodes");
-    for (Map.Entry<String, String> e : outcome.failed().entrySet()) {
+    for (Map.Entry<String, String> e : failedNodes.entrySet()) {
       failed.put(e.getKey(), e.getValue());
     }
     out.putObject("FailedAndUnresolvableNodes");
@@ -106,14 +196,32 @@ public final class ExtenderService implements ExtenderVerbs {
     if (notReady != null) {
       throw new NotReadyException(notReady);
     }
+    Map<String, String> owner = owners.of(args.pod());
     PodDemand demand;
     try {
-      demand = PodDemandParser.parse(args.pod());
+      demand = PodDemandParser.parse(args.pod(), owner);
     } catch (InvalidDemandException e) {
       throw new BadRequestException("pod " + podKey(args.pod()) + ": " + e.getMessage());
     }
     List<String> names = args.candidateNames();
-    int[] scores = demand.usesNoGpu() ? new int[names.size()] : pipeline.prioritize(demand, snapshot, names);
+    String gangNode = null;
+    if (gangs != null && !demand.usesNoGpu()) {
+      try {
+        GangSpec gang = GangScheduling.specOf(args.pod(), owner);
+        gangNode = gang == null ? null : gangs.reservedNodeOf(args.pod(), gang);
+      } catch (IllegalArgumentException e) {
+        throw new BadRequestException("pod " + podKey(args.pod()) + ": " + e.getMessage());
+      }
+    }
+    int[] scores;
+    if (gangNode != null) {
+      scores = new int[names.size()];
+      for (int i = 0; i < scores.length; i++) {
+        scores[i] = gangNode.equals(names.get(i)) ? DecisionPipeline.MAX_EXTENDER_PRIORITY : 0;
+      }
+    } else {
+      scores = demand.usesNoGpu() ? new int[names.size()] : pipeline.prioritize(demand, snapshot, names);
+    }
     ArrayNode out = WireJson.array();
     for (int i = 0; i < scores.length; i++) {
       ObjectNode hp = out.addObject();
@@ -126,7 +234,41 @@ public final class ExtenderService implements ExtenderVerbs {
   /** {@code ExtenderBindingResult}. Blocking (API calls): run off the event loop. */
   @Override
   public ObjectNode bind(byte[] body) {
+    return bindAsync(body).toCompletableFuture().join();
+  }
+
+  /**
+   * {@code ExtenderBindingResult}, answered later for a gang member held at the bind barrier (no thread waits
+   * meanwhile). Call off the event loop: a pod outside gangs, and the member that opens a barrier, bind at once.
+   */
+  @Override
+  public CompletionStage<ObjectNode> bindAsync(byte[] body) {
     BindingArgs args = BindingArgs.decode(body);
+    if (gangs != null) {
+      Pod pod = podLookup.apply(args.podNamespace(), args.podName());
+      if (pod != null && args.podUid().equals(pod.getMetadata().getUid())) {
+        GangSpec gang;
+        try {
+          gang = GangScheduling.specOf(pod, owners.of(pod));
+        } catch (IllegalArgumentException e) {
+          return CompletableFuture.completedFuture(bindAnswer("pod " + args.podKey() + ": " + e.getMessage()));
+        }
+        if (gang != null) {
+          return gangs.bind(pod, gang, args.node()).thenApply(this::bindAnswer);
+        }
+      }
+    }
+    return CompletableFuture.completedFuture(bindOne(args));
+  }
+
+  private ObjectNode bindAnswer(String error) {
+    metrics.recordBind(error == null ? "bound" : "error");
+    ObjectNode out = WireJson.object();
+    out.put("Error", error == null ? "" : error);
+    return out;
+  }
+
+  private ObjectNode bindOne(BindingArgs args) {
     Binder.Outcome outcome = binder.bind(args);
     metrics.recordBind(outcome.ok() ? "bound" : "error");
     ObjectNode out = WireJson.object();
@@ -150,25 +292,34 @@ public final class ExtenderService implements ExtenderVerbs {
     }
     PodDemand demand;
     try {
-      demand = PodDemandParser.parse(args.pod());
+      demand = PodDemandParser.parse(args.pod(), owners.of(args.pod()));
     } catch (InvalidDemandException e) {
       throw new BadRequestException("pod " + podKey(args.pod()) + ": " + e.getMessage());
     }
+    Map<String, List<String>> proposed = new java.util.LinkedHashMap<>();
     for (Map.Entry<String, PreemptionArgs.Victims> e : args.victimsByNode().entrySet()) {
-      PreemptionArgs.Victims victims = e.getValue();
+      proposed.put(e.getKey(), e.getValue().podUids());
+    }
+    if (gangs != null) {
+      // Never evict part of a gang: gang victims bring their gang's other pods on that node, or the node is dropped.
+      proposed = gangs.expandVictims(proposed).victimsByNode();
+    }
+    for (Map.Entry<String, List<String>> e : proposed.entrySet()) {
+      PreemptionArgs.Victims victims = args.victimsByNode().get(e.getKey());
+      List<String> victimUids = e.getValue();
       if (!demand.usesNoGpu()) {
         NodeGpuState node = snapshot.node(e.getKey());
         if (node == null) {
           continue;
         }
-        Set<String> uids = new HashSet<>(victims.podUids());
+        Set<String> uids = new HashSet<>(victimUids);
         if (pipeline.reject(demand, node.without(uids)) != null) {
           continue;
         }
       }
       ObjectNode v = result.putObject(e.getKey());
       ArrayNode pods = v.putArray("Pods");
-      for (String uid : victims.podUids()) {
+      for (String uid : victimUids) {
         pods.addObject().put("UID", uid);
       }
       v.put("NumPDBViolations", victims.numPdbViolations());

@@ -17,4 +17,12 @@ public interface ExtenderVerbs {
   ObjectNode bind(byte[] body);
 
   ObjectNode preempt(byte[] body);
+
+  /**
+   * Bind whose answer may come later (a gang member held at the bind barrier): the HTTP layer calls it off the event
+   * loop and answers when the stage completes. The default binds at once.
+   */
+  default java.util.concurrent.CompletionStage<ObjectNode> bindAsync(byte[] body) {
+    return java.util.concurrent.CompletableFuture.completedFuture(bind(body));
+  }
 }

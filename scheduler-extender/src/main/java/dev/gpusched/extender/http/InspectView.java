@@ -89,6 +89,7 @@ public final class InspectView {
       out.put("problem", n.info().problem());
     }
     out.put("freeGpus", n.freeWholeCount());
+    out.put("reservedGpus", Long.bitCount(n.reservedMask() & n.freeWholeMaskIgnoringReservations()));
     if (n.info().topology() != null) {
       ObjectNode topo = out.putObject("topology");
       topo.put("class", n.info().topology().id());
@@ -101,7 +102,8 @@ public final class InspectView {
       ObjectNode o = gpus.addObject();
       o.put("index", g);
       String mode = (n.unusableMask() & bit) != 0 ? "unusable"
-          : (n.wholeMask() & bit) != 0 ? "whole" : (n.sharedMask() & bit) != 0 ? "shared" : "free";
+          : (n.wholeMask() & bit) != 0 ? "whole" : (n.sharedMask() & bit) != 0 ? "shared"
+          : (n.reservedMask() & bit) != 0 ? "reserved" : "free";
       o.put("state", mode);
       ArrayNode pods = o.putArray("pods");
       for (String key : n.holdersOf(g)) {

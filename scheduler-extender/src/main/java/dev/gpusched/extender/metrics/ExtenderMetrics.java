@@ -31,6 +31,8 @@ public final class ExtenderMetrics {
   private final MultiGauge nodeGpus;
   private final MultiGauge fragmented;
   private final Supplier<ClusterSnapshot> snapshots;
+  private final Timer gangWait;
+  private final Counter gangTimeouts;
 
   public ExtenderMetrics(Supplier<ClusterSnapshot> snapshots, BooleanSupplier ready, BooleanSupplier leader) {
     this.snapshots = snapshots;
@@ -39,7 +41,7 @@ public final class ExtenderMetrics {
     Gauge.builder("gpusched.leader", () -> leader.getAsBoolean() ? 1 : 0)
         .description("1 on the replica that holds the leader lease (the one that binds)").register(registry);
     nodeGpus = MultiGauge.builder("gpusched.node.gpus")
-        .description("GPUs per node, model and state (allocated, free, unhealthy) as gpusched's ledger sees them")
+        .description("GPUs per node, model and state (allocated, free, unhealthy, reserved) as gpusched's ledger sees them")
         .register(registry);
     fragmented = MultiGauge.builder("gpusched.fragmented.gpus")
         .description("free GPUs that cannot serve a request of request_size GPUs on their node").register(registry);
@@ -48,6 +50,36 @@ public final class ExtenderMetrics {
     Gauge.builder("gpusched.ledger.disagreements", () -> disagreements(snapshots.get()))
         .description("GPUs where gpusched.dev/gpu-ids and dcgm-exporter's pod labels disagree (observed wins)")
         .register(registry);
+    Gauge.builder("gpusched.reserved.gpus", () -> reservedGpus(snapshots.get()))
+        .description("GPUs reserved for gang members not bound yet; they count as used for every other pod")
+        .register(registry);
+    gangWait = Timer.builder("gpusched.gang.wait")
+        .description("time from a gang's first filter (refused or planned) until all its members were bound")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(10))
+        .maximumExpectedValue(Duration.ofHours(1))
+        .register(registry);
+    gangTimeouts = Counter.builder("gpusched.gang.timeouts")
+        .description("gangs released because not every member reached bind before gang-timeout").register(registry);
+  }
+
+  /** Registers {@code gpusched_gangs{state}} (state waiting, reserved, bound), read from {@code count} when scraped. */
+  public void registerGangs(java.util.function.ToDoubleFunction<String> count) {
+    for (String state : new String[] {"waiting", "reserved", "bound"}) {
+      Gauge.builder("gpusched.gangs", () -> count.applyAsDouble(state))
+          .description("gangs by state: waiting (plan failed), reserved (placed, not all bound), bound (all running)")
+          .tag("state", state).register(registry);
+    }
+  }
+
+  /** A gang got all its members bound, {@code waited} after its first filter. */
+  public void recordGangWait(Duration waited) {
+    gangWait.record(waited.isNegative() ? Duration.ZERO : waited);
+  }
+
+  /** A gang timed out and was released. */
+  public void recordGangTimeout() {
+    gangTimeouts.increment();
   }
 
   public PrometheusMeterRegistry registry() {
@@ -96,9 +128,11 @@ public final class ExtenderMetrics {
       int free = n.freeWholeCount();
       int unhealthy = Long.bitCount(n.unusableMask() & ~(n.wholeMask() | n.sharedMask()));
       int allocated = Long.bitCount(n.wholeMask() | n.sharedMask());
+      int reserved = Long.bitCount(n.reservedMask() & n.freeWholeMaskIgnoringReservations());
       rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "allocated"), allocated));
       rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "free"), free));
       rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "unhealthy"), unhealthy));
+      rows.add(MultiGauge.Row.of(Tags.of("node", n.name(), "model", model, "state", "reserved"), reserved));
       for (int i = 0; i < FRAGMENT_SIZES.length; i++) {
         if (free < FRAGMENT_SIZES[i]) {
           frag[i] += free;
@@ -111,6 +145,14 @@ public final class ExtenderMetrics {
       fragRows.add(MultiGauge.Row.of(Tags.of("request_size", Integer.toString(FRAGMENT_SIZES[i])), frag[i]));
     }
     fragmented.register(fragRows, true);
+  }
+
+  private static double reservedGpus(ClusterSnapshot s) {
+    long c = 0;
+    for (NodeGpuState n : s.nodes()) {
+      c += Long.bitCount(n.reservedMask() & n.freeWholeMaskIgnoringReservations());
+    }
+    return c;
   }
 
   private static double disagreements(ClusterSnapshot s) {

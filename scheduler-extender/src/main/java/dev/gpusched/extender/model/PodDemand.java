@@ -11,6 +11,7 @@ import java.util.List;
  * @param memoryMiB framebuffer each of its GPUs needs ({@code gpusched.dev/gpu-memory}); 0 when unspecified
  * @param intraNode the interconnect policy ({@code gpusched.dev/intra-node})
  * @param allowedModels lower-case product substrings, one of which the node's GPU product must contain; empty = any
+ * @param cpuMilli the pod's CPU request in milli-CPU (as kube-scheduler counts it), 0 when it requests none
  */
 public record PodDemand(
     String namespace,
@@ -21,7 +22,14 @@ public record PodDemand(
     long memoryMiB,
     IntraNodePolicy intraNode,
     Placement placement,
-    List<String> allowedModels) {
+    List<String> allowedModels,
+    long cpuMilli) {
+
+  /** A demand without a CPU request. */
+  public PodDemand(String namespace, String name, String uid, int gpus, int milli, long memoryMiB,
+      IntraNodePolicy intraNode, Placement placement, List<String> allowedModels) {
+    this(namespace, name, uid, gpus, milli, memoryMiB, intraNode, placement, allowedModels, 0);
+  }
 
   public static final PodDemand NONE =
       new PodDemand("", "", "", 0, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of());

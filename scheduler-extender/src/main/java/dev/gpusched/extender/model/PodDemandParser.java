@@ -52,7 +52,42 @@ public final class PodDemandParser {
     String placement = lookup(own, ownerAnnotations, Annotations.PLACEMENT);
     String models = lookup(own, ownerAnnotations, Annotations.GPU_MODEL);
     return new PodDemand(namespace, meta.getName(), uid, gpus, milli, memoryMiB, intra,
-        placement == null ? Placement.BINPACK : Placement.parse(placement), parseModels(models));
+        placement == null ? Placement.BINPACK : Placement.parse(placement), parseModels(models), cpuRequestMilli(pod));
+  }
+
+  /**
+   * The pod's CPU request in milli-CPU as kube-scheduler counts it: the sum over app containers, or the largest init
+   * container if that is more. Unreadable quantities count as 0 (kube-scheduler's own validation rejects them).
+   */
+  public static long cpuRequestMilli(Pod pod) {
+    if (pod.getSpec() == null) {
+      return 0;
+    }
+    long sum = 0;
+    for (Container c : nullSafe(pod.getSpec().getContainers())) {
+      sum += cpuMilli(c);
+    }
+    long init = 0;
+    for (Container c : nullSafe(pod.getSpec().getInitContainers())) {
+      init = Math.max(init, cpuMilli(c));
+    }
+    return Math.max(sum, init);
+  }
+
+  private static long cpuMilli(Container c) {
+    if (c.getResources() == null || c.getResources().getRequests() == null) {
+      return 0;
+    }
+    Quantity q = c.getResources().getRequests().get("cpu");
+    if (q == null) {
+      return 0;
+    }
+    try {
+      BigDecimal milli = q.getNumericalAmount().multiply(BigDecimal.valueOf(1000)).setScale(0, RoundingMode.CEILING);
+      return milli.signum() < 0 ? 0 : milli.min(BigDecimal.valueOf(Long.MAX_VALUE / 4)).longValue();
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   static String lookup(Map<String, String> own, Map<String, String> owner, String key) {

@@ -19,6 +19,23 @@ public final class KubeRecords {
   private KubeRecords() {}
 
   public static NodeInfo nodeInfo(Node node) {
+    return gpuInfo(node).withCpuAllocatable(cpuAllocatableMilli(node));
+  }
+
+  /** Allocatable CPU in milli-CPU, or 0 when the node does not say. */
+  static long cpuAllocatableMilli(Node node) {
+    if (node.getStatus() == null || node.getStatus().getAllocatable() == null) {
+      return 0;
+    }
+    Quantity q = node.getStatus().getAllocatable().get("cpu");
+    try {
+      return q == null ? 0 : Math.max(0, q.getNumericalAmount().multiply(BigDecimal.valueOf(1000)).longValue());
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private static NodeInfo gpuInfo(Node node) {
     var meta = node.getMetadata();
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
     Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : Map.copyOf(meta.getAnnotations());
@@ -98,7 +115,7 @@ public final class KubeRecords {
     }
     String uid = meta.getUid() == null ? meta.getNamespace() + "/" + meta.getName() : meta.getUid();
     return new PodRecord(uid, meta.getNamespace() == null ? "default" : meta.getNamespace(), meta.getName(), nodeName,
-        gpus, milli, memory, ids, terminal, meta.getCreationTimestamp(), problem);
+        gpus, milli, memory, ids, terminal, meta.getCreationTimestamp(), problem, PodDemandParser.cpuRequestMilli(pod));
   }
 
   /** Parses {@code gpusched.dev/gpu-ids} ("2,3"). */

@@ -20,10 +20,30 @@ public final class KubernetesSource implements AutoCloseable {
   private final ClusterState state;
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
+  private volatile java.util.function.Consumer<Pod> podDeleted = p -> { };
+  private volatile Runnable beforeSynced = () -> { };
 
   public KubernetesSource(KubernetesClient client, ClusterState state) {
     this.client = client;
     this.state = state;
+  }
+
+  /** Called on the informer thread after a pod is deleted (gang bookkeeping); set before {@link #start()}. */
+  public void onPodDeleted(java.util.function.Consumer<Pod> listener) {
+    this.podDeleted = listener;
+  }
+
+  /**
+   * Runs once both initial lists are in, before the state is marked synced and decisions start (gang recovery rebuilds
+   * reservations from pod annotations there); set before {@link #start()}.
+   */
+  public void beforeSynced(Runnable hook) {
+    this.beforeSynced = hook;
+  }
+
+  /** Every pod in the informer cache (a copy). */
+  public java.util.List<Pod> pods() {
+    return pods == null ? java.util.List.of() : pods.getStore().list();
   }
 
   /** Starts both informers; the returned future completes when both have synced and the state is marked synced. */
@@ -64,12 +84,33 @@ public final class KubernetesSource implements AutoCloseable {
       public void onDelete(Pod p, boolean unknownFinalState) {
         String uid = KubeRecords.podRecord(p).uid();
         state.submit(l -> l.removePod(uid));
+        try {
+          podDeleted.accept(p);
+        } catch (RuntimeException e) {
+          LOG.warn("handling the deletion of pod {}/{}: {}", p.getMetadata().getNamespace(), p.getMetadata().getName(),
+              e.toString());
+        }
       }
     });
     CompletableFuture<Void> nodesSynced = nodes.start().toCompletableFuture();
     CompletableFuture<Void> podsSynced = pods.start().toCompletableFuture();
     return CompletableFuture.allOf(nodesSynced, podsSynced).thenRun(() -> {
       LOG.info("informers synced: {} nodes, {} pods listed", nodes.getStore().list().size(), pods.getStore().list().size());
+      // Informer handlers run asynchronously: feed the listed objects once more so the ledger holds the whole initial
+      // list before it is marked synced (and before gang recovery reads it). Upserts are idempotent.
+      for (Node n : nodes.getStore().list()) {
+        NodeInfo info = KubeRecords.nodeInfo(n);
+        state.submit(l -> l.upsertNode(info));
+      }
+      for (Pod p : pods.getStore().list()) {
+        PodRecord r = KubeRecords.podRecord(p);
+        state.submit(l -> l.upsertPod(r));
+      }
+      try {
+        beforeSynced.run();
+      } catch (RuntimeException e) {
+        LOG.error("preparing state before serving failed; serving without it", e);
+      }
       state.markSynced();
     });
   }

@@ -19,6 +19,8 @@ public final class Ledger {
   private final Map<String, Set<String>> podUidsByNode = new HashMap<>();
   private final Map<String, PodRecord> assumed = new HashMap<>();
   private final Set<String> dirty = new HashSet<>();
+  /** Per node: GPUs held by gang reservations for members not bound yet (from the gang coordinator). */
+  private Map<String, Long> reserved = Map.of();
   private dev.gpusched.extender.dcgm.GpuTelemetry telemetry;
   private dev.gpusched.extender.dcgm.HealthRules health = dev.gpusched.extender.dcgm.HealthRules.DEFAULT;
 
@@ -41,6 +43,35 @@ public final class Ledger {
     return telemetry != null;
   }
 
+  /**
+   * The GPUs gang reservations keep per node (every gang's, for members not bound yet): they count as used for every
+   * pod outside the gang, in filter, prioritize and bind. Nodes whose reserved GPUs changed are rebuilt.
+   */
+  public void setReserved(Map<String, Long> next) {
+    for (Map.Entry<String, Long> e : next.entrySet()) {
+      if (!e.getValue().equals(reserved.get(e.getKey()))) {
+        dirty.add(e.getKey());
+      }
+    }
+    for (String name : reserved.keySet()) {
+      if (!next.containsKey(name)) {
+        dirty.add(name);
+      }
+    }
+    reserved = Map.copyOf(next);
+  }
+
+  /** GPUs reserved for gangs on a node (0 when none). */
+  public long reservedOn(String node) {
+    Long m = reserved.get(node);
+    return m == null ? 0 : m;
+  }
+
+  /** Names of every known node. */
+  public Set<String> nodeNames() {
+    return Set.copyOf(nodes.keySet());
+  }
+
   public void upsertNode(NodeInfo node) {
     nodes.put(node.name(), node);
     dirty.add(node.name());
@@ -51,8 +82,31 @@ public final class Ledger {
     dirty.add(name);
   }
 
-  /** Records the API's view of a pod; a pod that no longer holds GPUs is forgotten. */
+  /** CPU a bound, running pod takes of its node (every pod, GPU or not): what {@code CpuView} subtracts. */
+  private record PodCpu(String node, long milli) {}
+
+  private final Map<String, PodCpu> cpuByPod = new HashMap<>();
+  private final Map<String, Long> cpuByNode = new HashMap<>();
+
+  private void accountCpu(String uid, String node, long milli) {
+    PodCpu next = node == null || milli <= 0 ? null : new PodCpu(node, milli);
+    PodCpu old = next == null ? cpuByPod.remove(uid) : cpuByPod.put(uid, next);
+    if (java.util.Objects.equals(old, next)) {
+      return;
+    }
+    if (old != null) {
+      cpuByNode.merge(old.node(), -old.milli(), Long::sum);
+      dirty.add(old.node());
+    }
+    if (next != null) {
+      cpuByNode.merge(node, milli, Long::sum);
+      dirty.add(node);
+    }
+  }
+
+  /** Records the API's view of a pod; a pod that no longer holds GPUs is forgotten (but for its CPU, while bound). */
   public void upsertPod(PodRecord pod) {
+    accountCpu(pod.uid(), pod.terminal() ? null : pod.nodeName(), pod.cpuMilli());
     PodRecord old = pods.get(pod.uid());
     if (old != null && old.nodeName() != null) {
       unindex(old);
@@ -75,6 +129,7 @@ public final class Ledger {
   }
 
   public void removePod(String uid) {
+    accountCpu(uid, null, 0);
     PodRecord old = pods.remove(uid);
     if (old != null && old.nodeName() != null) {
       unindex(old);
@@ -146,9 +201,13 @@ public final class Ledger {
       }
     }
     List<PodRecord> placing = new ArrayList<>();
+    long cpu = cpuByNode.getOrDefault(info.name(), 0L);
     for (PodRecord a : assumed.values()) {
       if (info.name().equals(a.nodeName())) {
         placing.add(a);
+        if (!cpuByPod.containsKey(a.uid())) {
+          cpu += a.cpuMilli();
+        }
       }
     }
     NodeTelemetry observed = null;
@@ -158,7 +217,9 @@ public final class Ledger {
         observed = new NodeTelemetry(samples, telemetry.observedPods(info.name()), health);
       }
     }
-    return NodeStateBuilder.build(info, bound, placing, observed);
+    NodeGpuState built = NodeStateBuilder.build(info, bound, placing, observed);
+    Long r = reserved.get(info.name());
+    return (r == null ? built : built.withReservedMask(r)).withCpuRequested(cpu);
   }
 
   private void unindex(PodRecord old) {

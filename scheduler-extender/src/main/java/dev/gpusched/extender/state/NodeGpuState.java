@@ -23,6 +23,10 @@ public final class NodeGpuState {
   private final String[] unusableReasons;
   private final NodeTelemetry telemetry;
   private final List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements;
+  /** GPUs no gang member holds yet but a gang reservation keeps for it: used for every pod outside that gang. */
+  private final long reservedMask;
+  /** CPU requested by every pod bound to the node (GPU pods or not) and by binds in flight, in milli-CPU. */
+  private final long cpuRequestedMilli;
 
   /** Free memory of a GPU whose size is unknown and unobserved: no memory request is refused for it. */
   public static final long UNKNOWN_FREE_MIB = Long.MAX_VALUE;
@@ -36,6 +40,16 @@ public final class NodeGpuState {
   NodeGpuState(NodeInfo info, long wholeMask, long sharedMask, long unusableMask, int[] milliUsed, long[] memoryRequestedMiB,
       List<Holder> holders, List<String> conflicts, long[] freeMemoryMiB, String[] unusableReasons, NodeTelemetry telemetry,
       List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements) {
+    this(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts, freeMemoryMiB,
+        unusableReasons, telemetry, disagreements, 0L, 0L);
+  }
+
+  private NodeGpuState(NodeInfo info, long wholeMask, long sharedMask, long unusableMask, int[] milliUsed,
+      long[] memoryRequestedMiB, List<Holder> holders, List<String> conflicts, long[] freeMemoryMiB,
+      String[] unusableReasons, NodeTelemetry telemetry,
+      List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements, long reservedMask,
+      long cpuRequestedMilli) {
+    this.cpuRequestedMilli = cpuRequestedMilli;
     this.freeMemoryMiB = freeMemoryMiB;
     this.unusableReasons = unusableReasons;
     this.telemetry = telemetry;
@@ -50,6 +64,7 @@ public final class NodeGpuState {
     this.memoryRequestedMiB = memoryRequestedMiB;
     this.holders = Collections.unmodifiableList(holders);
     this.conflicts = Collections.unmodifiableList(conflicts);
+    this.reservedMask = reservedMask & allMask;
     this.freeWholeCount = Long.bitCount(freeWholeMask());
   }
 
@@ -128,9 +143,42 @@ public final class NodeGpuState {
     return unusableMask;
   }
 
-  /** GPUs free for a whole-GPU pod. */
+  /** GPUs free for a whole-GPU pod outside every gang: neither held, unusable nor reserved for a gang. */
   public long freeWholeMask() {
+    return allMask & ~(wholeMask | sharedMask | unusableMask | reservedMask);
+  }
+
+  /** GPUs free before gang reservations are subtracted (a gang's planner subtracts only other gangs' reservations). */
+  public long freeWholeMaskIgnoringReservations() {
     return allMask & ~(wholeMask | sharedMask | unusableMask);
+  }
+
+  /** GPUs kept for gang members that are not bound yet ({@code gpusched.dev/reserved-gpu-ids}); 0 without gangs. */
+  public long reservedMask() {
+    return reservedMask;
+  }
+
+  /** This node with other gang reservations: the same holders, {@code mask} as the reserved GPUs. */
+  public NodeGpuState withReservedMask(long mask) {
+    if (mask == reservedMask) {
+      return this;
+    }
+    return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
+        freeMemoryMiB, unusableReasons, telemetry, disagreements, mask, cpuRequestedMilli);
+  }
+
+  /** CPU requested on this node by every pod bound to it and by binds in flight, in milli-CPU. */
+  public long cpuRequestedMilli() {
+    return cpuRequestedMilli;
+  }
+
+  /** This node with {@code milli} of CPU requested by its pods. */
+  public NodeGpuState withCpuRequested(long milli) {
+    if (milli == cpuRequestedMilli) {
+      return this;
+    }
+    return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
+        freeMemoryMiB, unusableReasons, telemetry, disagreements, reservedMask, milli);
   }
 
   public int freeWholeCount() {
@@ -186,7 +234,7 @@ public final class NodeGpuState {
       }
     }
     return new NodeGpuState(info, whole, shared, unusableMask, milli, memory, kept, conflicts, freeMemory, unusableReasons,
-        telemetry, disagreements);
+        telemetry, disagreements, reservedMask, cpuRequestedMilli);
   }
 
   /** Pod keys holding GPU {@code gpu}, whole or a share of it. */

@@ -15,11 +15,24 @@ import java.util.Map;
  * @param topologySource where the topology came from ({@code annotation:nvidia-smi}, {@code gfd:nvswitch(...)}, ...)
  *     and, when a better source was unusable, why
  * @param problem why the node's GPU data could not be used, or null (shown by /inspect; the node then offers no GPU)
+ * @param cpuAllocatableMilli allocatable CPU in milli-CPU, or 0 when unknown
  */
 public record NodeInfo(
     String name, int gpuCount, String product, long gpuMemoryMiB, Map<String, String> labels,
     Map<String, String> annotations, boolean unschedulable, TopologyClass topology, String topologySource,
-    String problem) {
+    String problem, long cpuAllocatableMilli) {
+
+  public NodeInfo(String name, int gpuCount, String product, long gpuMemoryMiB, Map<String, String> labels,
+      Map<String, String> annotations, boolean unschedulable, TopologyClass topology, String topologySource,
+      String problem) {
+    this(name, gpuCount, product, gpuMemoryMiB, labels, annotations, unschedulable, topology, topologySource, problem, 0);
+  }
+
+  /** The same node with its allocatable CPU. */
+  public NodeInfo withCpuAllocatable(long milli) {
+    return new NodeInfo(name, gpuCount, product, gpuMemoryMiB, labels, annotations, unschedulable, topology,
+        topologySource, problem, milli);
+  }
 
   /** The same node with its GPU topology resolved from its annotation or labels. */
   public static NodeInfo withTopology(String name, int gpuCount, String product, long gpuMemoryMiB,

@@ -30,10 +30,15 @@ public final class Standalone implements AutoCloseable {
   public KubernetesClient client;
   public GpuschedApp app;
   private final ServerLimits limits;
+  /** Gang settings used by {@link #startGpusched()} (defaults unless a test shortens e.g. the starvation rule). */
+  public dev.gpusched.extender.gang.GangScheduling.Settings gangSettings =
+      dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT;
+  private final dev.gpusched.extender.dcgm.DcgmSettings dcgm;
 
-  private Standalone(EmbeddedApiServer api, ServerLimits limits) {
+  private Standalone(EmbeddedApiServer api, ServerLimits limits, dev.gpusched.extender.dcgm.DcgmSettings dcgm) {
     this.api = api;
     this.limits = limits;
+    this.dcgm = dcgm;
   }
 
   public static Standalone start(List<HasMetadata> objects) throws Exception {
@@ -41,6 +46,22 @@ public final class Standalone implements AutoCloseable {
   }
 
   public static Standalone start(List<HasMetadata> objects, ServerLimits limits) throws Exception {
+    return start(objects, limits, GpuschedApp.Options.NO_DCGM);
+  }
+
+  public static Standalone start(List<HasMetadata> objects, ServerLimits limits,
+      dev.gpusched.extender.gang.GangScheduling.Settings gangSettings) throws Exception {
+    return start(objects, limits, GpuschedApp.Options.NO_DCGM, gangSettings);
+  }
+
+  public static Standalone start(List<HasMetadata> objects, ServerLimits limits,
+      dev.gpusched.extender.dcgm.DcgmSettings dcgm) throws Exception {
+    return start(objects, limits, dcgm, dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT);
+  }
+
+  public static Standalone start(List<HasMetadata> objects, ServerLimits limits,
+      dev.gpusched.extender.dcgm.DcgmSettings dcgm, dev.gpusched.extender.gang.GangScheduling.Settings gangSettings)
+      throws Exception {
     EmbeddedApiServer api = EmbeddedApiServer.start();
     for (HasMetadata o : objects) {
       if (o instanceof Node n) {
@@ -52,7 +73,8 @@ public final class Standalone implements AutoCloseable {
         api.client().pods().inNamespace(p.getMetadata().getNamespace()).resource(p).create();
       }
     }
-    Standalone s = new Standalone(api, limits);
+    Standalone s = new Standalone(api, limits, dcgm);
+    s.gangSettings = gangSettings;
     s.startGpusched();
     return s;
   }
@@ -60,7 +82,8 @@ public final class Standalone implements AutoCloseable {
   /** Starts (or restarts) the gpusched instance with a fresh client, as a new process would. */
   public void startGpusched() throws InterruptedException {
     client = api.newClient();
-    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, GpuschedApp.Options.NO_DCGM), client, api.writer(client));
+    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, dcgm), gangSettings, client,
+        api.writer(client));
     app.awaitReady(30_000);
   }
 
@@ -73,29 +96,47 @@ public final class Standalone implements AutoCloseable {
     return "http://127.0.0.1:" + app.port();
   }
 
-  public HttpResponse<String> post(String path, String body) throws Exception {
+  public HttpResponse<String> post(String path, String body) {
     return post(path, body, "application/json");
   }
 
-  public HttpResponse<String> post(String path, String body, String contentType) throws Exception {
+  public HttpResponse<String> post(String path, String body, String contentType) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     if (contentType != null) {
       b.header("Content-Type", contentType);
     }
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return send(b.build());
   }
 
-  public HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+  /** POST without waiting for the answer (a bind held at a gang's barrier answers later). */
+  public java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(String path, String body) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+    return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30)).GET().build());
+  }
+
+  private static HttpResponse<String> send(HttpRequest request) {
+    try {
+      return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   public JsonNode json(HttpResponse<String> response) {
     return JSON.readTree(response.body());
   }
 
-  public JsonNode inspect(String node) throws Exception {
+  public JsonNode inspect(String node) {
     return json(get("/inspect/" + node));
   }
 
@@ -148,8 +189,17 @@ public final class Standalone implements AutoCloseable {
   }
 
   public static Node gpuNode(String name, int gpus, String product) {
-    return new NodeBuilder().withNewMetadata().withName(name)
-        .addToLabels("nvidia.com/gpu.product", product).endMetadata()
+    return gpuNode(name, gpus, product, 0);
+  }
+
+  /** A GPU node as GPU feature discovery labels it; {@code memoryMiB} 0 leaves nvidia.com/gpu.memory off. */
+  public static Node gpuNode(String name, int gpus, String product, long memoryMiB) {
+    Map<String, String> labels = new java.util.HashMap<>();
+    labels.put("nvidia.com/gpu.product", product);
+    if (memoryMiB > 0) {
+      labels.put("nvidia.com/gpu.memory", Long.toString(memoryMiB));
+    }
+    return new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
         .withNewStatus().addToAllocatable("nvidia.com/gpu", new Quantity(Integer.toString(gpus)))
         .addToCapacity("nvidia.com/gpu", new Quantity(Integer.toString(gpus))).endStatus().build();
   }

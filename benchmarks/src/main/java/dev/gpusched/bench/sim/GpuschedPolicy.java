@@ -1,0 +1,99 @@
+package dev.gpusched.bench.sim;
+
+import dev.gpusched.extender.decide.CpuView;
+import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.FilterPlugin;
+import dev.gpusched.extender.decide.ScorePlugin;
+import dev.gpusched.extender.decide.WorkloadProfile;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * gpusched's default policy exactly as the server composes it: {@link DecisionPipeline#standardFilters()} and
+ * {@link DecisionPipeline#standardScores} over the workload profile and a {@link CpuView} (the server's is
+ * {@code LedgerCpuView}; the replay's cluster is the same view of its own pods).
+ */
+public final class GpuschedPolicy {
+  public static final String NAME = "gpusched";
+
+  private GpuschedPolicy() {}
+
+  public static List<FilterPlugin> filters() {
+    return DecisionPipeline.standardFilters();
+  }
+
+  public static Map<ScorePlugin, Integer> scores(WorkloadProfile profile, CpuView cpu) {
+    return DecisionPipeline.standardScores(() -> profile, cpu);
+  }
+
+  /** The pipeline the server runs with this profile and CPU view. */
+  public static DecisionPipeline pipeline(WorkloadProfile profile, CpuView cpu) {
+    return DecisionPipeline.standard(() -> profile, cpu);
+  }
+
+  /**
+   * The proposed default: the pipeline scores every pod, GPU or not, and sees CPU (the replay's cluster is its
+   * {@link CpuView}); nodes are ranked by the plugins' weighted score at full resolution.
+   */
+  public static Policy policy(WorkloadProfile profile) {
+    Policy.ScorerFactory scorer = cluster -> new LearningScorer(profile, cluster);
+    return new Policy(NAME, "gpusched: DecisionPipeline.standard() (filters GpuModelFit, GpuCountFit,"
+        + " IntraNodeTopologyFit; TopologyScore x2, PackingScore x1, MemoryPressureScore x1, FragmentationScore x"
+        + DecisionPipeline.FRAGMENTATION_WEIGHT + ") with CPU view; scores every pod", filters(), scorer, scorer);
+  }
+
+  /** As {@link #policy} without CPU figures ({@link CpuView#NONE}): GPU-only fragmentation. */
+  public static Policy gpuOnly(WorkloadProfile profile) {
+    PluginScorer scorer = new PluginScorer(scores(profile, CpuView.NONE));
+    return Policy.of(NAME + "-gpuonly", "gpusched without CPU view (GPU-only fragmentation); scores every pod",
+        filters(), scorer, scorer);
+  }
+
+  /**
+   * The server as it is wired today: no CPU view, and pods without GPUs left to kube-scheduler's default scoring (the
+   * extender answers 0 for them), modelled by LeastAllocated.
+   */
+  public static Policy asWiredToday(WorkloadProfile profile) {
+    return Policy.of(NAME + "-today", "gpusched without CPU view; pods without GPUs placed by kube-scheduler's"
+        + " LeastAllocated", filters(), new PluginScorer(scores(profile, CpuView.NONE)), new LeastAllocatedScore());
+  }
+
+  /**
+   * {@link #policy} ranked by exactly the 0..10 priorities the extender protocol carries to kube-scheduler
+   * ({@link DecisionPipeline#score}); equal priorities are broken at random, as kube-scheduler does.
+   */
+  public static Policy extenderPriorities(WorkloadProfile profile) {
+    Policy.ScorerFactory scorer = cluster -> {
+      DecisionPipeline pipeline = pipeline(profile, cluster);
+      return (pod, c, node) -> pipeline.score(pod.demand(), c.gpu(node));
+    };
+    return new Policy(NAME + "-priority10", "gpusched ranked by its 0..10 extender priorities (random among equal)",
+        filters(), scorer, scorer);
+  }
+
+  /**
+   * The plugins over the replay's learned profile when it offers one (rebuilt when it changes, as the server would swap
+   * its pipeline when its rolling profile is refreshed), else over the fixed profile.
+   */
+  private static final class LearningScorer implements NodeScorer {
+    private final SimCluster cluster;
+    private WorkloadProfile current;
+    private PluginScorer scorer;
+
+    LearningScorer(WorkloadProfile fixed, SimCluster cluster) {
+      this.cluster = cluster;
+      this.current = fixed;
+      this.scorer = new PluginScorer(scores(fixed, cluster));
+    }
+
+    @Override
+    public double score(SimPod pod, SimCluster c, int node) {
+      WorkloadProfile learned = cluster.learnedProfile();
+      if (learned != null && learned != current) {
+        current = learned;
+        scorer = new PluginScorer(scores(learned, cluster));
+      }
+      return scorer.score(pod, c, node);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package dev.gpusched.bench.sim;
+
+import dev.gpusched.extender.decide.CpuView;
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.state.NodeGpuState;
+import dev.gpusched.extender.state.NodeInfo;
+import dev.gpusched.extender.state.NodeStateBuilder;
+import dev.gpusched.extender.state.PodRecord;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The replay's cluster: per node its CPU and memory left, and its GPU state as gpusched's own {@link NodeStateBuilder}
+ * derives it from the pods placed there (rebuilt after each placement on that node, as the server rebuilds it from the
+ * API). Mutable; one instance per replay.
+ *
+ * <p>It is also the {@link CpuView} gpusched's plugins get in the replay: CPU left per node, CPU request per pod (pods
+ * are known by their demand's uid, registered with {@link #knowPods}).
+ */
+public final class SimCluster implements CpuView {
+  private final TraceNode[] nodes;
+  private final NodeInfo[] infos;
+  private final long[] cpuLeft;
+  private final long[] memLeft;
+  private final NodeGpuState[] gpu;
+  private final List<List<PodRecord>> pods;
+  private final long totalGpuMilli;
+  private final Map<String, Integer> indexByName = new HashMap<>();
+  private final Map<String, Long> cpuByUid = new HashMap<>();
+  private PodDemand lastDemand;
+  private long lastDemandCpu;
+  private long allocatedGpuMilli;
+  private dev.gpusched.extender.decide.WorkloadProfile learnedProfile;
+  private int placed;
+
+  public SimCluster(List<TraceNode> trace) {
+    int n = trace.size();
+    nodes = trace.toArray(new TraceNode[0]);
+    infos = new NodeInfo[n];
+    cpuLeft = new long[n];
+    memLeft = new long[n];
+    gpu = new NodeGpuState[n];
+    pods = new ArrayList<>(n);
+    long total = 0;
+    for (int i = 0; i < n; i++) {
+      TraceNode t = nodes[i];
+      infos[i] = NodeInfo.withTopology(t.name(), t.gpus(), t.model(), 0, Map.of(), Map.of(), false, null);
+      cpuLeft[i] = t.cpuMilli();
+      memLeft[i] = t.memoryMib();
+      gpu[i] = NodeStateBuilder.build(infos[i], List.of(), List.of());
+      pods.add(new ArrayList<>());
+      total += t.gpus() * 1000L;
+      indexByName.put(t.name(), i);
+    }
+    totalGpuMilli = total;
+  }
+
+  /** Registers the CPU requests of the pods that may arrive, by their demand's uid. */
+  public SimCluster knowPods(SimPod[] pods) {
+    for (SimPod p : pods) {
+      cpuByUid.put(p.demand().uid(), p.trace().cpuMilli());
+    }
+    return this;
+  }
+
+  @Override
+  public long nodeCpuLeftMilli(NodeGpuState node) {
+    Integer i = indexByName.get(node.name());
+    return i == null ? UNKNOWN : cpuLeft[i];
+  }
+
+  @Override
+  public long podCpuMilli(PodDemand demand) {
+    if (demand != lastDemand) {
+      Long cpu = cpuByUid.get(demand.uid());
+      lastDemandCpu = cpu == null ? UNKNOWN : cpu;
+      lastDemand = demand;
+    }
+    return lastDemandCpu;
+  }
+
+  public int size() {
+    return nodes.length;
+  }
+
+  public TraceNode node(int i) {
+    return nodes[i];
+  }
+
+  public NodeGpuState gpu(int i) {
+    return gpu[i];
+  }
+
+  public long cpuLeft(int i) {
+    return cpuLeft[i];
+  }
+
+  public long memLeft(int i) {
+    return memLeft[i];
+  }
+
+  /** Free milli-GPU of the node: whole free GPUs plus what shared GPUs have left. */
+  public long gpuMilliLeft(int i) {
+    NodeGpuState s = gpu[i];
+    long left = (long) s.freeWholeCount() * 1000;
+    for (long m = s.sharedMask() & ~s.unusableMask(); m != 0; m &= m - 1) {
+      left += 1000 - s.milliUsed(Long.numberOfTrailingZeros(m));
+    }
+    return left;
+  }
+
+  public long totalGpuMilli() {
+    return totalGpuMilli;
+  }
+
+  /**
+   * The workload profile learned from the pods seen so far, when the replay learns it online (as the server would, from
+   * the pods it is asked about); null when the policy keeps the profile it was built with.
+   */
+  public dev.gpusched.extender.decide.WorkloadProfile learnedProfile() {
+    return learnedProfile;
+  }
+
+  void learnedProfile(dev.gpusched.extender.decide.WorkloadProfile profile) {
+    this.learnedProfile = profile;
+  }
+
+  public long allocatedGpuMilli() {
+    return allocatedGpuMilli;
+  }
+
+  public int placedPods() {
+    return placed;
+  }
+
+  /**
+   * Removes a pod placed with {@link #place} (a departure), giving back its CPU, memory and GPUs.
+   *
+   * @param sequence the sequence number it was placed with
+   */
+  public void remove(int i, SimPod pod, int sequence) {
+    TracePod t = pod.trace();
+    cpuLeft[i] += t.cpuMilli();
+    memLeft[i] += t.memoryMib();
+    if (t.numGpu() > 0) {
+      String name = t.name() + "-" + sequence;
+      List<PodRecord> list = pods.get(i);
+      boolean removed = false;
+      for (int k = 0; k < list.size(); k++) {
+        if (list.get(k).name().equals(name)) {
+          list.remove(k);
+          removed = true;
+          break;
+        }
+      }
+      if (!removed) {
+        throw new IllegalStateException(name + " is not on node " + infos[i].name());
+      }
+      gpu[i] = NodeStateBuilder.build(infos[i], list, List.of());
+      allocatedGpuMilli -= t.gpuRequestMilli();
+    }
+    placed--;
+  }
+
+  /** Binds the pod to node {@code i} on the GPUs of {@code gpuMask} and rebuilds that node's GPU state. */
+  public void place(int i, SimPod pod, long gpuMask, int sequence) {
+    TracePod t = pod.trace();
+    cpuLeft[i] -= t.cpuMilli();
+    memLeft[i] -= t.memoryMib();
+    if (t.numGpu() > 0) {
+      List<Integer> ids = new ArrayList<>(Long.bitCount(gpuMask));
+      for (long m = gpuMask; m != 0; m &= m - 1) {
+        ids.add(Long.numberOfTrailingZeros(m));
+      }
+      PodRecord r = new PodRecord(pod.demand().uid() + "-" + sequence, "trace", t.name() + "-" + sequence, infos[i].name(),
+          pod.demand().gpus(), pod.demand().milli(), 0, ids, false, String.format("%09d", sequence), null);
+      pods.get(i).add(r);
+      gpu[i] = NodeStateBuilder.build(infos[i], pods.get(i), List.of());
+      allocatedGpuMilli += t.gpuRequestMilli();
+    }
+    placed++;
+  }
+}

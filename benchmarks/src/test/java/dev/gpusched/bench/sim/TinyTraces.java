@@ -1,0 +1,45 @@
+package dev.gpusched.bench.sim;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Small hand-made traces and the project's openb trace, for the simulator's tests. */
+final class TinyTraces {
+  static final String NODE_HEADER = "sn,cpu_milli,memory_mib,gpu,model\n";
+  static final String POD_HEADER =
+      "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n";
+
+  private TinyTraces() {}
+
+  static Trace parse(String nodes, String pods) {
+    try {
+      return new Trace(OpenbCsv.parseNodes(new StringReader(NODE_HEADER + nodes), "nodes.csv"),
+          OpenbCsv.parsePods(new StringReader(POD_HEADER + pods), "pods.csv"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static Path projectRoot() {
+    String root = System.getProperty("gpusched.root");
+    if (root != null) {
+      return Path.of(root);
+    }
+    return SimulateCommand.projectRoot();
+  }
+
+  static Path openbNodes() {
+    return projectRoot().resolve("../shared/openb/openb_node_list_gpu_node.csv");
+  }
+
+  static Path openbPods() {
+    return projectRoot().resolve("../shared/openb/openb_pod_list_default.csv");
+  }
+
+  static List<String> lines(String s) {
+    return List.of(s.split("\n"));
+  }
+}

@@ -1,0 +1,174 @@
+package dev.gpusched.extender.gang;
+
+import dev.gpusched.extender.state.KubernetesSource;
+import dev.gpusched.gang.GangAnnotations;
+import dev.gpusched.gang.GangKey;
+import dev.gpusched.gang.GangPreemption;
+import dev.gpusched.gang.GangSpec;
+import dev.gpusched.gang.RecordedMember;
+import dev.gpusched.topology.cluster.ClusterTopology;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gang membership as the informer's pod cache shows it: which gang a pod belongs to (with its owner's intent), which
+ * members run where, and the reservation records pods carry. Scans are O(pods) and used off the hot path only (at
+ * gang planning, deletion, preemption, recovery, /inspect and metrics).
+ */
+final class GangPods {
+  private static final Logger LOG = LoggerFactory.getLogger(GangPods.class);
+
+  private final KubernetesSource source;
+  private final OwnerAnnotations owners;
+
+  GangPods(KubernetesSource source, OwnerAnnotations owners) {
+    this.source = source;
+    this.owners = owners;
+  }
+
+  /**
+   * The gang a pod belongs to, or null. Cheap for pods of no gang: a few map lookups, no allocation.
+   *
+   * @throws IllegalArgumentException with a message naming the bad key and value
+   */
+  static GangSpec specOf(Pod pod, Map<String, String> ownerAnnotations) {
+    var meta = pod.getMetadata();
+    Map<String, String> ann = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+    Map<String, String> owner = ownerAnnotations == null ? Map.of() : ownerAnnotations;
+    if (!ann.containsKey(GangAnnotations.GANG) && !ann.containsKey(GangAnnotations.GANG_SIZE)
+        && !ann.containsKey(GangAnnotations.GANG_FROM_KRO) && !labels.containsKey(GangAnnotations.GANG)
+        && !labels.containsKey(GangAnnotations.GANG_SIZE) && !owner.containsKey(GangAnnotations.GANG)) {
+      return null;
+    }
+    return GangSpec.fromPod(meta.getNamespace() == null ? "default" : meta.getNamespace(), ann, labels, owner);
+  }
+
+  /** The pod's gang, or null when it has none or its gang annotations are malformed. */
+  GangSpec specOrNull(Pod pod) {
+    try {
+      return specOf(pod, owners.of(pod));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  static String uid(Pod pod) {
+    return pod.getMetadata().getUid() == null ? "" : pod.getMetadata().getUid();
+  }
+
+  /** Finished or being deleted: it holds no place any more. */
+  static boolean gone(Pod p) {
+    String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase) || p.getMetadata().getDeletionTimestamp() != null;
+  }
+
+  private static String boundNode(Pod p) {
+    String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
+    return node == null || node.isEmpty() ? null : node;
+  }
+
+  /** Topology indices of the nodes of the gang's bound, running members other than {@code exceptUid}. */
+  int[] runningMemberNodes(GangKey key, String exceptUid, ClusterTopology topology) {
+    List<Integer> nodes = new ArrayList<>();
+    for (Pod p : source.pods()) {
+      String node = boundNode(p);
+      if (node == null || exceptUid.equals(uid(p)) || gone(p)) {
+        continue;
+      }
+      GangSpec s = specOrNull(p);
+      int i = s != null && s.key().equals(key) ? topology.nodeIndex(node) : -1;
+      if (i >= 0) {
+        nodes.add(i);
+      }
+    }
+    int[] out = new int[nodes.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = nodes.get(i);
+    }
+    return out;
+  }
+
+  /** True when a pod of the gang other than {@code exceptUid} still exists (not being deleted). */
+  boolean anyPodOf(GangKey key, String exceptUid) {
+    for (Pod p : source.pods()) {
+      if (!exceptUid.equals(uid(p)) && p.getMetadata().getDeletionTimestamp() == null) {
+        GangSpec s = specOrNull(p);
+        if (s != null && s.key().equals(key)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Per gang: how many of its pods are bound and running, and its size (as {@code {running, size}}). */
+  Map<GangKey, int[]> runningMembers() {
+    Map<GangKey, int[]> out = new LinkedHashMap<>();
+    for (Pod p : source.pods()) {
+      if (boundNode(p) == null || gone(p)) {
+        continue;
+      }
+      GangSpec s = specOrNull(p);
+      if (s != null) {
+        out.computeIfAbsent(s.key(), k -> new int[] {0, s.size()})[0]++;
+      }
+    }
+    return out;
+  }
+
+  /** Every bound, running pod of every gang, for preemption. */
+  List<GangPreemption.GangPod> boundGangPods() {
+    List<GangPreemption.GangPod> out = new ArrayList<>();
+    for (Pod p : source.pods()) {
+      String node = boundNode(p);
+      if (node == null || gone(p)) {
+        continue;
+      }
+      GangSpec s = specOrNull(p);
+      if (s != null) {
+        out.add(new GangPreemption.GangPod(uid(p), s.key(), node));
+      }
+    }
+    return out;
+  }
+
+  /** The pod with this UID, or null. */
+  PodRef byUid(String uid) {
+    for (Pod p : source.pods()) {
+      if (uid.equals(uid(p))) {
+        return PodRef.of(p);
+      }
+    }
+    return null;
+  }
+
+  /** What pods record of their gang reservations ({@code gpusched.dev/reserved-node} etc.); unreadable ones logged. */
+  List<RecordedMember> recordedMembers(BiConsumer<RecordedMember, PodRef> eachPod) {
+    List<RecordedMember> records = new ArrayList<>();
+    for (Pod p : source.pods()) {
+      Map<String, String> ann = p.getMetadata().getAnnotations();
+      if (ann == null || !ann.containsKey(GangAnnotations.RESERVED_NODE) || gone(p)) {
+        continue;
+      }
+      try {
+        GangSpec spec = specOf(p, owners.of(p));
+        RecordedMember m = spec == null ? null : RecordedMember.fromAnnotations(uid(p), spec, ann, boundNode(p));
+        if (m != null) {
+          records.add(m);
+          eachPod.accept(m, PodRef.of(p));
+        }
+      } catch (IllegalArgumentException e) {
+        LOG.warn("pod {}: its gang reservation annotations are unreadable and ignored: {}", PodRef.of(p).key(),
+            e.getMessage());
+      }
+    }
+    return records;
+  }
+}

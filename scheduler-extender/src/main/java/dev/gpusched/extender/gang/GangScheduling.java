@@ -1,0 +1,709 @@
+package dev.gpusched.extender.gang;
+
+import dev.gpusched.extender.bind.ClusterWriter;
+import dev.gpusched.extender.metrics.ExtenderMetrics;
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.ClusterState;
+import dev.gpusched.extender.state.Holder;
+import dev.gpusched.extender.state.KubernetesSource;
+import dev.gpusched.extender.state.NodeGpuState;
+import dev.gpusched.extender.state.PodRecord;
+import dev.gpusched.gang.BarrierDecision;
+import dev.gpusched.gang.ExpiredGang;
+import dev.gpusched.gang.FilterOutcome;
+import dev.gpusched.gang.GangAnnotations;
+import dev.gpusched.gang.GangCoordinator;
+import dev.gpusched.gang.GangKey;
+import dev.gpusched.gang.GangPlanCodec;
+import dev.gpusched.gang.GangPlanner;
+import dev.gpusched.gang.GangPreemption;
+import dev.gpusched.gang.GangRecovery;
+import dev.gpusched.gang.GangReservation;
+import dev.gpusched.gang.GangSpec;
+import dev.gpusched.gang.MemberBinding;
+import dev.gpusched.gang.MemberDemand;
+import dev.gpusched.gang.Plan;
+import dev.gpusched.gang.RecordedMember;
+import dev.gpusched.gang.Reservations;
+import dev.gpusched.gang.ReservedSlot;
+import dev.gpusched.gang.StarvationGuard;
+import dev.gpusched.topology.cluster.ClusterTopology;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gang scheduling inside the extender: the edge around the pure {@link GangCoordinator}. It plans gangs at filter over
+ * the snapshot, writes the reservation annotations, holds bind calls asynchronously at the barrier and binds every
+ * member itself when the barrier opens, releases timed-out gangs (deleting members already bound), keeps the
+ * reservations in the ledger so every other pod sees them as used, nudges kube-scheduler to retry waiting gangs when
+ * they became placeable, keeps preemption from splitting gangs, and rebuilds reservations from pod annotations at
+ * start.
+ *
+ * <p>Threads: filter calls come from the event loop and never block (API writes go to a writer thread); bind calls
+ * come from a worker; a timer thread sweeps about once a second and answers held bind calls at their hold bound.
+ */
+public final class GangScheduling implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(GangScheduling.class);
+
+  /**
+   * @param topologyLabelKeys node label keys of the inter-node levels, narrowest first
+   * @param holdBound how long a bind call is held at the barrier (below kube-scheduler's extender httpTimeout)
+   * @param sweepInterval how often deadlines are checked and waiting gangs are re-checked
+   * @param retryMinInterval least time between two retry nudges of one gang
+   */
+  public record Settings(List<String> topologyLabelKeys, Duration holdBound, Duration sweepInterval,
+      Duration retryMinInterval, StarvationGuard starvation) {
+    public static final Settings DEFAULT = new Settings(ClusterTopology.DEFAULT_LEVEL_KEYS, Duration.ofSeconds(4),
+        Duration.ofSeconds(1), Duration.ofSeconds(5),
+        StarvationGuard.create(Duration.ofSeconds(60), Duration.ofMinutes(15), Duration.ofMinutes(5)));
+
+    public Settings withTopologyLabelKeys(List<String> keys) {
+      return new Settings(keys, holdBound, sweepInterval, retryMinInterval, starvation);
+    }
+
+    public Settings withStarvation(StarvationGuard rule) {
+      return new Settings(topologyLabelKeys, holdBound, sweepInterval, retryMinInterval, rule);
+    }
+  }
+
+  /**
+   * What filter answers for a gang member: {@code node} is the only node it may use (null: none), {@code reason} why
+   * every other candidate (or, without a node, every candidate) fails.
+   */
+  public record FilterAnswer(String node, String reason) {}
+
+  /** A gang whose plan failed: its pods seen at filter and its last refusal. */
+  private static final class Waiting {
+    final GangSpec spec;
+    final PodDemand demand;
+    final Instant since;
+    final Map<String, PodRef> pods = new ConcurrentHashMap<>();
+    volatile String reason;
+    volatile Instant lastAttempt;
+    volatile Instant lastNudge;
+    volatile long checkedVersion = -1;
+    volatile Reservations checkedReservations;
+
+    Waiting(GangSpec spec, PodDemand demand, Instant since) {
+      this.spec = spec;
+      this.demand = demand;
+      this.since = since;
+    }
+  }
+
+  private record Held(GangKey gang, CompletableFuture<String> answer) {}
+
+  private final GangCoordinator coordinator;
+  private final GangPlanner planner = new GangPlanner();
+  private final InstantSource clock;
+  private final Settings settings;
+  private final ClusterState state;
+  private final GangWrites writes;
+  private final OwnerAnnotations owners;
+  private final ExtenderMetrics metrics;
+  private final TopologyCache topologies;
+  private final GangPods pods;
+  private final ScheduledExecutorService timer;
+  private final ExecutorService apiWrites;
+  private final ExecutorService bindPool;
+  private final MemberBinder memberBinder;
+  private final Map<String, PodRef> claimants = new ConcurrentHashMap<>();
+  private final Map<String, String> writtenClaims = new ConcurrentHashMap<>();
+  private final Map<GangKey, Waiting> waiting = new ConcurrentHashMap<>();
+  private final Map<GangKey, Instant> firstSeen = new ConcurrentHashMap<>();
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
+  private Reservations published;
+  private CompletableFuture<Void> publishedDone = CompletableFuture.completedFuture(null);
+  private volatile boolean recovered;
+  private volatile java.util.function.BooleanSupplier leader = () -> true;
+
+  public GangScheduling(Settings settings, InstantSource clock, ClusterState state, KubernetesSource source,
+      ClusterWriter writer, io.fabric8.kubernetes.client.KubernetesClient client, OwnerAnnotations owners,
+      ExtenderMetrics metrics) {
+    this.settings = settings;
+    this.clock = clock;
+    this.coordinator = new GangCoordinator(planner, clock, settings.holdBound(), settings.starvation());
+    this.state = state;
+    this.writes = new GangWrites(client);
+    this.owners = owners;
+    this.metrics = metrics;
+    this.topologies = new TopologyCache(settings.topologyLabelKeys());
+    this.pods = new GangPods(source, owners);
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "gpusched-gang-timer"));
+    this.apiWrites = Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-writes"));
+    this.bindPool = Executors.newFixedThreadPool(8, r -> daemon(r, "gpusched-gang-bind"));
+    this.memberBinder = new MemberBinder(state, source, writer);
+    metrics.registerGangs(this::gangCount);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Starts the sweep timer (after {@link #recover()}). */
+  public void start() {
+    long period = settings.sweepInterval().toMillis();
+    timer.scheduleAtFixedRate(() -> {
+      try {
+        sweep();
+      } catch (RuntimeException e) {
+        LOG.error("gang sweep failed", e);
+      }
+    }, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * With several replicas, only the leader may plan gangs, hold binds, release timed-out gangs and nudge retries (the
+   * gang state lives in one process). Default: always the leader. On gaining leadership call {@link #recover()} so
+   * the new leader rebuilds the reservations from the pods' annotations.
+   */
+  public void leaderCheck(java.util.function.BooleanSupplier isLeader) {
+    this.leader = isLeader;
+  }
+
+  private String notServing() {
+    if (!recovered) {
+      return "gpusched is still rebuilding gang reservations after its start; the scheduler will retry";
+    }
+    return leader.getAsBoolean() ? null
+        : "this gpusched replica is not the leader; gang members are planned and bound by the leader only";
+  }
+
+  /** The coordinator (read-only use: reservations and starvation state). */
+  public GangCoordinator coordinator() {
+    return coordinator;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- membership
+
+  /**
+   * The gang a pod belongs to, or null. Cheap for pods of no gang: a few map lookups, no allocation.
+   *
+   * @throws IllegalArgumentException with a message naming the bad key and value
+   */
+  public static GangSpec specOf(Pod pod, Map<String, String> ownerAnnotations) {
+    return GangPods.specOf(pod, ownerAnnotations);
+  }
+
+  private static String uid(Pod pod) {
+    return GangPods.uid(pod);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- filter
+
+  /** Filter for a gang member: its planned node, or why it has none. Never blocks. */
+  public FilterAnswer filter(Pod pod, GangSpec spec, PodDemand demand, ClusterSnapshot snapshot) {
+    GangKey key = spec.key();
+    String notServing = notServing();
+    if (notServing != null) {
+      return new FilterAnswer(null, notServing);
+    }
+    if (demand.isShared()) {
+      return new FilterAnswer(null, "gang " + key + ": members must ask for whole GPUs (nvidia.com/gpu); a share of a GPU "
+          + "(" + demand.milli() + " milli-GPU) cannot be reserved for a gang");
+    }
+    String uid = uid(pod);
+    MemberDemand member = new MemberDemand(demand.gpus(), demand.intraNode().annotationValue());
+    ClusterTopology topology = topologies.of(snapshot);
+    Reservations reservations = coordinator.reservations();
+    int[] bound = reservations.get(key) == null ? pods.runningMemberNodes(key, uid, topology) : new int[0];
+    SnapshotCapacityView view = new SnapshotCapacityView(snapshot, topology, reservations, key,
+        coordinator.starvation().nodesHeldAgainst(key), demand);
+    FilterOutcome outcome = coordinator.assign(spec, uid, member, view, bound);
+    publishReservations();
+    PodRef ref = PodRef.of(pod);
+    if (outcome instanceof FilterOutcome.Assigned a) {
+      claimants.put(uid, ref);
+      Waiting w = waiting.remove(key);
+      firstSeen.putIfAbsent(key, w != null ? w.since : a.reservation().reservedAt());
+      if (a.newlyPlanned()) {
+        LOG.info("gang {} planned: {}", key, a.planText());
+      }
+      writeClaim(ref, a);
+      return new FilterAnswer(a.slot().node(), "gang " + key + " reserved node " + a.slot().node() + " (GPUs "
+          + GangPlanCodec.gpuIds(a.slot().gpuMask()) + ") for this member");
+    }
+    String reason = ((FilterOutcome.Refused) outcome).reason();
+    Instant now = clock.instant();
+    Waiting w = waiting.computeIfAbsent(key, k -> new Waiting(spec, demand, now));
+    w.pods.put(uid, ref);
+    w.reason = reason;
+    w.lastAttempt = now;
+    return new FilterAnswer(null, reason);
+  }
+
+  /** Writes the reservation annotations on a claiming pod (once per claim), off the calling thread. */
+  private void writeClaim(PodRef pod, FilterOutcome.Assigned a) {
+    ReservedSlot slot = a.slot();
+    Map<String, String> ann = new LinkedHashMap<>();
+    ann.put(GangAnnotations.RESERVED_NODE, slot.node());
+    ann.put(GangAnnotations.RESERVED_GPU_IDS, GangPlanCodec.gpuIds(slot.gpuMask()));
+    ann.put(GangAnnotations.RESERVED_AT, a.reservation().reservedAt().toString());
+    ann.put(GangAnnotations.GANG_SLOT, Integer.toString(slot.member()));
+    ann.put(GangAnnotations.GANG_PLAN, a.planText());
+    String fingerprint = ann.toString();
+    if (fingerprint.equals(writtenClaims.put(pod.uid(), fingerprint))) {
+      return;
+    }
+    apiWrites.execute(() -> {
+      try {
+        writes.annotate(pod, ann);
+      } catch (RuntimeException e) {
+        writtenClaims.remove(pod.uid(), fingerprint);
+        LOG.warn("could not write the gang reservation annotations on {}: {}", pod.key(), e.getMessage());
+      }
+    });
+  }
+
+  /** Prioritize for a gang member: the node of its place, or null when it holds none. */
+  public String reservedNodeOf(Pod pod, GangSpec spec) {
+    GangReservation g = coordinator.reservations().get(spec.key());
+    ReservedSlot s = g == null ? null : g.slotOf(uid(pod));
+    return s == null ? null : s.node();
+  }
+
+  /**
+   * Nodes a pod outside every gang may not use now because a starving gang holds them (empty almost always); the
+   * set is immutable and read without locking.
+   */
+  public Set<String> nodesHeldAgainstOthers() {
+    return coordinator.starvation().nodesHeldAgainst(null);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- bind
+
+  /**
+   * A gang member's bind call. Completes with null (bound) or the error to answer; a call waiting at the barrier
+   * completes when the barrier opens or at the hold bound, never blocking a thread meanwhile. The call that opens the
+   * barrier binds every ready member on the calling thread (blocking API calls: call it off the event loop).
+   */
+  public CompletableFuture<String> bind(Pod pod, GangSpec spec, String node) {
+    String notServing = notServing();
+    if (notServing != null) {
+      return CompletableFuture.completedFuture(notServing);
+    }
+    GangKey key = spec.key();
+    String uid = uid(pod);
+    String boundTo = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+    if (node.equals(boundTo) || bindingTo(uid, node)) {
+      return CompletableFuture.completedFuture(null); // bound already (the barrier opened for it earlier)
+    }
+    claimants.put(uid, PodRef.of(pod));
+    BarrierDecision decision = coordinator.arrive(key, uid, node);
+    if (decision instanceof BarrierDecision.Wait w) {
+      return hold(key, uid, w);
+    }
+    if (decision instanceof BarrierDecision.BindAll all) {
+      Map<String, String> errors = bindAll(key, all.members());
+      return CompletableFuture.completedFuture(errors.get(uid));
+    }
+    if (decision instanceof BarrierDecision.AlreadyBound) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.completedFuture(((BarrierDecision.Reject) decision).reason());
+  }
+
+  /** True when gpusched bound the pod to the node and the API does not show it yet. */
+  private boolean bindingTo(String uid, String node) {
+    PodRecord assumed = state.apply(ledger -> ledger.assumedPod(uid)).join();
+    return assumed != null && node.equals(assumed.nodeName());
+  }
+
+  private CompletableFuture<String> hold(GangKey key, String uid, BarrierDecision.Wait w) {
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    Held h = new Held(key, answer);
+    Held previous = held.put(uid, h);
+    if (previous != null) {
+      previous.answer().complete("a newer bind call for this pod arrived; this one is answered");
+    }
+    long delay = Math.max(0, Duration.between(clock.instant(), w.holdUntil()).toMillis());
+    LOG.debug("holding bind of {} ({} of {} members ready) for {} ms", uid, w.ready(), w.size(), delay);
+    timer.schedule(() -> holdExpired(key, uid, h), delay, TimeUnit.MILLISECONDS);
+    return answer;
+  }
+
+  private void holdExpired(GangKey key, String uid, Held h) {
+    if (h.answer().isDone()) {
+      return;
+    }
+    BarrierDecision d = coordinator.holdExpired(key, uid);
+    held.remove(uid, h);
+    h.answer().complete(d instanceof BarrierDecision.AlreadyBound ? null
+        : d instanceof BarrierDecision.Reject r ? r.reason() : "gang " + key + " is still waiting; the scheduler will retry");
+  }
+
+  private void answerHeld(String uid, String error) {
+    Held h = held.remove(uid);
+    if (h != null) {
+      h.answer().complete(error);
+    }
+  }
+
+  /**
+   * Binds every member the barrier released, in parallel (a big gang must bind well within kube-scheduler's
+   * httpTimeout), answering each held call as its member is done; returns each pod's error (null when bound).
+   */
+  private Map<String, String> bindAll(GangKey key, List<MemberBinding> members) {
+    Map<String, String> errors = new ConcurrentHashMap<>();
+    java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+    List<CompletableFuture<Void>> binds = new ArrayList<>(members.size());
+    for (MemberBinding m : members) {
+      binds.add(CompletableFuture.runAsync(() -> {
+        String error;
+        try {
+          error = memberBinder.bind(key, m, podByUid(m.podUid()));
+        } catch (RuntimeException e) {
+          error = "bind of gang " + key + " member " + m.podUid() + " failed: " + e.getMessage();
+        }
+        if (error == null) {
+          coordinator.bindSucceeded(key, m.podUid());
+          ok.incrementAndGet();
+        } else {
+          LOG.warn("gang {}: {}", key, error);
+          coordinator.bindFailed(key, m.podUid());
+          errors.put(m.podUid(), error);
+        }
+        answerHeld(m.podUid(), error);
+      }, bindPool));
+    }
+    CompletableFuture.allOf(binds.toArray(new CompletableFuture<?>[0])).join();
+    publishReservations();
+    if (ok.get() == members.size() && coordinator.reservations().get(key) == null) {
+      Instant first = firstSeen.remove(key);
+      if (first != null) {
+        metrics.recordGangWait(Duration.between(first, clock.instant()));
+      }
+      LOG.info("gang {}: all {} members bound", key, members.size());
+    }
+    return errors;
+  }
+
+  private PodRef podByUid(String uid) {
+    PodRef ref = claimants.get(uid);
+    if (ref != null) {
+      return ref;
+    }
+    return pods.byUid(uid);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- timer
+
+  /** Releases gangs past their deadline and re-checks waiting gangs; runs on the timer thread. */
+  void sweep() {
+    if (!recovered || !leader.getAsBoolean()) {
+      return;
+    }
+    List<ExpiredGang> expired = coordinator.sweep();
+    for (ExpiredGang e : expired) {
+      metrics.recordGangTimeout();
+      firstSeen.remove(e.gang());
+      LOG.warn("{}", e.reason());
+      for (String uid : e.waitingPodUids()) {
+        answerHeld(uid, e.reason());
+      }
+      Set<String> deleted = new HashSet<>();
+      for (MemberBinding b : e.boundToDelete()) {
+        PodRef ref = podByUid(b.podUid());
+        answerHeld(b.podUid(), e.reason());
+        if (ref != null) {
+          deleted.add(b.podUid());
+          apiWrites.execute(() -> {
+            try {
+              if (writes.delete(ref)) {
+                LOG.warn("deleted {}: bound member of gang {}, which timed out", ref.key(), e.gang());
+              }
+            } catch (RuntimeException ex) {
+              LOG.warn("could not delete {} (bound member of timed-out gang {}): {}", ref.key(), e.gang(), ex.getMessage());
+            }
+          });
+        }
+      }
+      for (String uid : e.claimedPodUids()) {
+        writtenClaims.remove(uid);
+        PodRef ref = podByUid(uid);
+        if (ref != null && !deleted.contains(uid)) {
+          apiWrites.execute(() -> {
+            try {
+              writes.clearReservation(ref);
+            } catch (RuntimeException ex) {
+              LOG.debug("could not clear the reservation annotations of {}: {}", ref.key(), ex.getMessage());
+            }
+          });
+        }
+      }
+    }
+    if (!expired.isEmpty()) {
+      publishReservations();
+    }
+    nudgeWaitingGangs();
+  }
+
+  /**
+   * Prompt retry: kube-scheduler parks a pod its extender refused in its unschedulable pool, for up to 5 minutes. An
+   * update of the pod itself other than its status moves it back to the queue (the pod was rejected by no in-tree
+   * plugin, so every pod-update event counts), so when capacity changed and a waiting gang's plan now succeeds, its
+   * waiting pods get annotation {@code gpusched.dev/retry-after}. At most once per gang per retry interval, and only
+   * after the snapshot or the reservations changed since the gang was last checked.
+   */
+  private void nudgeWaitingGangs() {
+    if (waiting.isEmpty()) {
+      return;
+    }
+    ClusterSnapshot snapshot = state.snapshot();
+    if (!snapshot.synced()) {
+      return;
+    }
+    Reservations reservations = coordinator.reservations();
+    Instant now = clock.instant();
+    for (Map.Entry<GangKey, Waiting> e : waiting.entrySet()) {
+      Waiting w = e.getValue();
+      GangKey key = e.getKey();
+      if (!now.isBefore(w.lastAttempt.plus(Duration.ofMinutes(5))) || w.pods.isEmpty()) {
+        waiting.remove(key, w);
+        continue;
+      }
+      if (reservations.get(key) != null
+          || (w.checkedVersion == snapshot.version() && w.checkedReservations == reservations)
+          || (w.lastNudge != null && now.isBefore(w.lastNudge.plus(settings.retryMinInterval())))) {
+        continue;
+      }
+      w.checkedVersion = snapshot.version();
+      w.checkedReservations = reservations;
+      ClusterTopology topology = topologies.of(snapshot);
+      int[] bound = pods.runningMemberNodes(key, "", topology);
+      int missing = w.spec.size() - bound.length;
+      if (missing <= 0 || w.demand.isShared()) {
+        continue;
+      }
+      SnapshotCapacityView view = new SnapshotCapacityView(snapshot, topology, reservations, key,
+          coordinator.starvation().nodesHeldAgainst(key), w.demand);
+      MemberDemand member = new MemberDemand(w.demand.gpus(), w.demand.intraNode().annotationValue());
+      Plan plan = planner.plan(w.spec, Collections.nCopies(missing, member), view, bound);
+      if (!(plan instanceof Plan.Planned)) {
+        continue;
+      }
+      w.lastNudge = now;
+      String stamp = now.toString();
+      List<PodRef> pods = new ArrayList<>(w.pods.values());
+      LOG.info("gang {} can be placed now; asking kube-scheduler to retry its {} waiting pod(s)", key, pods.size());
+      for (PodRef ref : pods) {
+        apiWrites.execute(() -> {
+          try {
+            writes.annotate(ref, Map.of(GangWrites.RETRY_AFTER, stamp));
+          } catch (RuntimeException ex) {
+            LOG.debug("retry nudge of {} failed: {}", ref.key(), ex.getMessage());
+          }
+        });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- deletion
+
+  /** A pod was deleted (informer thread): its place waits for a replacement; the last pod of a gang ends it. */
+  public void podDeleted(Pod pod) {
+    String uid = uid(pod);
+    answerHeld(uid, "pod " + PodRef.of(pod).key() + " was deleted");
+    claimants.remove(uid);
+    writtenClaims.remove(uid);
+    for (Waiting w : waiting.values()) {
+      w.pods.remove(uid);
+    }
+    GangSpec spec = pods.specOrNull(pod);
+    if (spec == null) {
+      return;
+    }
+    GangKey key = spec.key();
+    coordinator.podDeleted(key, uid);
+    if (!pods.anyPodOf(key, uid)) {
+      coordinator.gangDeleted(key);
+      waiting.remove(key);
+      firstSeen.remove(key);
+    }
+    publishReservations();
+  }
+
+  // ---------------------------------------------------------------------------------------------------- preempt
+
+  /** Kube-scheduler's proposed victims per node, expanded so no gang is split (nodes that would split one dropped). */
+  public GangPreemption.Result expandVictims(Map<String, List<String>> proposed) {
+    Map<String, GangPreemption.GangPod> placed = new LinkedHashMap<>();
+    for (GangReservation g : coordinator.reservations().all()) {
+      for (ReservedSlot s : g.slots()) {
+        if (s.podUid() != null) {
+          placed.put(s.podUid(), new GangPreemption.GangPod(s.podUid(), g.key(), s.node()));
+        }
+      }
+    }
+    for (GangPreemption.GangPod p : pods.boundGangPods()) {
+      placed.put(p.podUid(), p);
+    }
+    GangPreemption.Result result = GangPreemption.expand(proposed, new ArrayList<>(placed.values()));
+    result.droppedNodes().forEach((node, why) -> LOG.info("preemption candidate {} dropped: {}", node, why));
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- restart
+
+  /**
+   * Rebuilds the reservations from the member pods' annotations before serving: called once the informers listed
+   * everything, before decisions start. Gangs that cannot be restored safely are restored expired and released by
+   * the first sweep (their bound members deleted).
+   */
+  public void recover() {
+    try {
+      rebuild();
+    } catch (RuntimeException e) {
+      LOG.error("gang recovery failed; serving gangs without the reservations found on pods (they may be planned again)", e);
+    } finally {
+      recovered = true;
+    }
+    sweep();
+  }
+
+  private void rebuild() {
+    Set<String> uids = new HashSet<>();
+    List<RecordedMember> records = pods.recordedMembers((m, ref) -> {
+      uids.add(m.podUid());
+      claimants.put(m.podUid(), ref);
+    });
+    Map<String, Long> used = state.apply(ledger -> {
+      Map<String, Long> out = new HashMap<>();
+      for (String name : ledger.nodeNames()) {
+        NodeGpuState n = ledger.currentNode(name);
+        long mask = 0;
+        for (Holder h : n.holders()) {
+          if (!uids.contains(h.uid())) {
+            mask |= h.mask();
+          }
+        }
+        out.put(name, mask);
+      }
+      return out;
+    }).join();
+    GangRecovery.Result result = GangRecovery.recover(records, node -> used.getOrDefault(node, 0L));
+    coordinator.restore(result.reservations());
+    for (GangReservation g : result.reservations().all()) {
+      firstSeen.putIfAbsent(g.key(), g.reservedAt());
+    }
+    publishReservations().join();
+    for (String note : result.notes()) {
+      LOG.warn("gang recovery: {}", note);
+    }
+    LOG.info("gang recovery: {} reservation(s) rebuilt from {} annotated pod(s)", result.reservations().size(),
+        records.size());
+  }
+
+  // ---------------------------------------------------------------------------------------------------- ledger
+
+  /** Hands the reserved GPUs per node to the ledger (once per change), so every other pod sees them as used. */
+  private synchronized CompletableFuture<Void> publishReservations() {
+    Reservations r = coordinator.reservations();
+    if (r == published) {
+      return publishedDone;
+    }
+    Map<String, Long> masks = reservedMasks(r);
+    published = r;
+    publishedDone = state.apply(ledger -> {
+      ledger.setReserved(masks);
+      return null;
+    });
+    return publishedDone;
+  }
+
+  private static Map<String, Long> reservedMasks(Reservations r) {
+    Map<String, Long> masks = new HashMap<>();
+    for (GangReservation g : r.all()) {
+      for (ReservedSlot s : g.slots()) {
+        if (s.holdsCapacity() && !s.node().isEmpty()) {
+          masks.merge(s.node(), s.gpuMask(), (a, b) -> a | b);
+        }
+      }
+    }
+    return masks;
+  }
+
+  // ---------------------------------------------------------------------------------------------------- inspect
+
+  /** Gangs known by state (waiting, reserved, bound) for {@code gpusched_gangs{state}}. */
+  double gangCount(String state) {
+    return switch (state) {
+      case "waiting" -> waiting.size();
+      case "reserved" -> coordinator.reservations().size();
+      case "bound" -> boundGangs().size();
+      default -> 0;
+    };
+  }
+
+  /** Gangs without a reservation whose running, bound pods number at least the gang's size. */
+  private Map<GangKey, Integer> boundGangs() {
+    Map<GangKey, Integer> out = new LinkedHashMap<>();
+    Reservations r = coordinator.reservations();
+    pods.runningMembers().forEach((k, c) -> {
+      if (c[0] >= c[1] && r.get(k) == null) {
+        out.put(k, c[0]);
+      }
+    });
+    return out;
+  }
+
+  /** {@code GET /inspect/gangs}: reserved gangs with their members, waiting gangs with their reason, the hold. */
+  public tools.jackson.databind.node.ObjectNode inspect() {
+    List<GangInspectView.WaitingGang> w = new ArrayList<>();
+    for (Map.Entry<GangKey, Waiting> e : waiting.entrySet()) {
+      Waiting v = e.getValue();
+      w.add(new GangInspectView.WaitingGang(e.getKey(), v.spec.size(), v.since, v.reason, v.pods.size(), v.lastNudge));
+    }
+    return GangInspectView.gangs(coordinator.reservations(), w, boundGangs(), coordinator.starvation().hold(),
+        this::podKeyOf, clock.instant());
+  }
+
+  /** Reservations on one node for {@code GET /inspect/{node}}. */
+  public tools.jackson.databind.node.ArrayNode reservationsOn(String node) {
+    return GangInspectView.reservationsOn(coordinator.reservations(), node, this::podKeyOf);
+  }
+
+  private String podKeyOf(String uid) {
+    PodRef ref = uid == null ? null : claimants.get(uid);
+    return ref == null ? null : ref.key();
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    bindPool.shutdown();
+    apiWrites.shutdown(); // let a write in flight finish: interrupting an API call mid-request helps nobody
+    try {
+      if (!apiWrites.awaitTermination(5, TimeUnit.SECONDS)) {
+        apiWrites.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      apiWrites.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    for (Held h : held.values()) {
+      h.answer().complete("gpusched is shutting down; the scheduler will retry");
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.gpusched.extender.decide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpusched.extender.model.Placement;
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.topology.IntraNodePolicy;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorkloadProfileLearnerTest {
+  private static PodDemand demand(int gpus, int milli, long cpu) {
+    return new PodDemand("ns", "p", "u", gpus, milli, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of(), cpu);
+  }
+
+  @Test
+  void answersTheDefaultUntilWarmedUpThenTheObservedMix() {
+    WorkloadProfileLearner learner = new WorkloadProfileLearner();
+    for (int i = 0; i < WorkloadProfileLearner.WARM_UP - 1; i++) {
+      learner.observe(demand(8, 0, 64_000));
+    }
+    assertThat(learner.current()).isSameAs(WorkloadProfileLearner.DEFAULT);
+    learner.observe(demand(0, 250, 1_000)); // the 64th: one share among 63 8-GPU pods
+    WorkloadProfile learned = learner.current();
+    assertThat(learned).isNotSameAs(WorkloadProfileLearner.DEFAULT);
+    assertThat(learned.size()).isEqualTo(2);
+    assertThat(learned.milli(0)).isEqualTo(250); // classes ascend by milli-GPU
+    assertThat(learned.probability(0)).isEqualTo(1.0 / 64);
+    assertThat(learned.gpus(1)).isEqualTo(8);
+    assertThat(learned.probability(1)).isEqualTo(63.0 / 64);
+    // CPU per milli-GPU: (63 x 64,000 + 1,000) / (63 x 8,000 + 250)
+    assertThat(learned.cpuMilliPerGpuMilli()).isCloseTo((63 * 64_000.0 + 1_000) / (63 * 8_000.0 + 250),
+        org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  @Test
+  void podsWithoutGpusAreNotPartOfTheProfile() {
+    WorkloadProfileLearner learner = new WorkloadProfileLearner();
+    for (int i = 0; i < 500; i++) {
+      learner.observe(demand(0, 0, 4_000));
+    }
+    assertThat(learner.seen()).isZero();
+    assertThat(learner.current()).isSameAs(WorkloadProfileLearner.DEFAULT);
+  }
+}
