@@ -14,6 +14,7 @@ public final class GpuschedCommand implements Runnable {
   /** Tools that live in other modules (the simulator in benchmarks/), added when present. */
   private static final String[] OPTIONAL_SUBCOMMANDS = {
     "dev.gpusched.bench.sim.SimulateCommand",
+    "dev.gpusched.bench.load.LoadCommand",
   };
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

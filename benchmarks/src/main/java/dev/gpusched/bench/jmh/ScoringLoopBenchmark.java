@@ -1,0 +1,60 @@
+package dev.gpusched.bench.jmh;
+
+import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.model.PodDemandParser;
+import dev.gpusched.extender.state.ClusterSnapshot;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The extender's scoring loop in process: filter and prioritize of one pod over every node of a generated cluster
+ * ({@link SyntheticCluster}: the nvidia-smi fixture topologies, 60-80% of GPUs held by whole and shared pods). The score is
+ * nanoseconds per pod; divide by {@code nodes} for nanoseconds per node ({@link ScoringLoopTable} prints that table).
+ * Target: at most 30 ns per node.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class ScoringLoopBenchmark {
+  static final long SEED = 42;
+
+  @Param({"500", "5000", "15000"})
+  public int nodes;
+
+  @Param({"whole1", "whole4-nvlink", "shared", "gang-member"})
+  public String pod;
+
+  private DecisionPipeline pipeline;
+  private PodDemand demand;
+  private ClusterSnapshot snapshot;
+  private List<String> candidates;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    pipeline = DecisionPipeline.standard();
+    demand = PodDemandParser.parse(PodKind.of(pod).pod());
+    snapshot = SyntheticCluster.snapshot(nodes, SEED, SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir()));
+    candidates = SyntheticCluster.nodeNames(nodes);
+  }
+
+  @Benchmark
+  public ScoringLoop.Outcome filterAndPrioritize() {
+    return ScoringLoop.filterThenPrioritize(pipeline, demand, snapshot, candidates);
+  }
+}

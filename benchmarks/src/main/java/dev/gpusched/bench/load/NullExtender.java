@@ -1,0 +1,69 @@
+package dev.gpusched.bench.load;
+
+import dev.gpusched.extender.api.ExtenderArgs;
+import dev.gpusched.extender.api.WireJson;
+import dev.gpusched.extender.http.ExtenderVerbs;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The floor of the HTTP latency benchmark: decodes each request exactly as gpusched does ({@link ExtenderArgs#decode})
+ * and answers pass-through (every node passes, every score is equal), so a run against it costs HTTP and JSON only.
+ */
+public final class NullExtender implements ExtenderVerbs {
+  /** The score every node gets. */
+  static final int EQUAL_SCORE = 0;
+
+  @Override
+  public ObjectNode filter(byte[] body) {
+    ExtenderArgs args = ExtenderArgs.decode(body);
+    ObjectNode out = WireJson.object();
+    if (args.namesMode()) {
+      out.putNull("Nodes");
+      ArrayNode names = out.putArray("NodeNames");
+      for (String n : args.nodeNames()) {
+        names.add(n);
+      }
+    } else {
+      ObjectNode nodes = out.putObject("Nodes");
+      nodes.putObject("metadata");
+      ArrayNode items = nodes.putArray("items");
+      for (JsonNode item : args.nodeItems()) {
+        items.add(item);
+      }
+      out.putNull("NodeNames");
+    }
+    out.putObject("FailedNodes");
+    out.putObject("FailedAndUnresolvableNodes");
+    out.put("Error", "");
+    return out;
+  }
+
+  @Override
+  public JsonNode prioritize(byte[] body) {
+    List<String> names = ExtenderArgs.decode(body).candidateNames();
+    ArrayNode out = WireJson.array();
+    for (String name : names) {
+      ObjectNode hp = out.addObject();
+      hp.put("Host", name);
+      hp.put("Score", EQUAL_SCORE);
+    }
+    return out;
+  }
+
+  /** The null extender places nothing: bind is refused with a message (the load tool never calls it). */
+  @Override
+  public ObjectNode bind(byte[] body) {
+    return WireJson.object().put("Error", "the null extender of the load benchmark does not bind pods");
+  }
+
+  /** Pass-through: no victim is proposed (an empty result). */
+  @Override
+  public ObjectNode preempt(byte[] body) {
+    ObjectNode out = WireJson.object();
+    out.putObject("NodeNameToMetaVictims");
+    return out;
+  }
+}

@@ -1,0 +1,68 @@
+package dev.gpusched.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gpusched.bench.jmh.SyntheticCluster;
+import dev.gpusched.extender.api.ExtenderArgs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The load tool's bodies are kube-scheduler's captured request with only NodeNames replaced. */
+class RequestBodiesTest {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private final Path template = RequestBodies.defaultTemplate(SyntheticCluster.sharedDir());
+
+  @Test
+  void bodyKeepsTheCapturedPodAndReplacesNodeNames() throws Exception {
+    RequestBodies bodies = RequestBodies.fromTemplate(template);
+    byte[] body = bodies.body(List.of("gpu-node-00001", "gpu-node-00002"));
+    JsonNode sent = JSON.readTree(body);
+    JsonNode captured = JSON.readTree(Files.readString(template));
+    assertThat(sent.get("Pod")).isEqualTo(captured.get("Pod"));
+    assertThat(sent.get("Nodes").isNull()).isTrue();
+    assertThat(sent.get("NodeNames")).hasSize(2);
+    ExtenderArgs args = ExtenderArgs.decode(body);
+    assertThat(args.namesMode()).isTrue();
+    assertThat(args.nodeNames()).containsExactly("gpu-node-00001", "gpu-node-00002");
+  }
+
+  @Test
+  void nullExtenderPassesEveryNodeWithEqualScores() {
+    RequestBodies bodies = RequestBodies.fromTemplate(template);
+    List<String> names = SyntheticCluster.nodeNames(3);
+    NullExtender nullExtender = new NullExtender();
+    byte[] answer = JSON.writeValueAsBytes(nullExtender.filter(bodies.body(names)));
+    assertThat(RequestBodies.survivors(answer)).isEqualTo(names);
+    JsonNode scores = nullExtender.prioritize(bodies.body(names));
+    assertThat(scores).hasSize(3);
+    for (JsonNode hp : scores) {
+      assertThat(hp.get("Score").asInt()).isEqualTo(NullExtender.EQUAL_SCORE);
+    }
+  }
+
+  @Test
+  void survivorsRefuseAnErrorAnswer() {
+    byte[] answer = "{\"Nodes\":null,\"NodeNames\":null,\"FailedNodes\":{},\"Error\":\"not synced\"}"
+        .getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> RequestBodies.survivors(answer)).hasMessageContaining("not synced");
+  }
+
+  @Test
+  void aTemplateWithoutPodIsRefusedWithWhatIsExpected(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.json"), "{\"NodeNames\":[]}");
+    assertThatThrownBy(() -> RequestBodies.fromTemplate(bad)).hasMessageContaining("with a \"Pod\" object");
+  }
+
+  @Test
+  void durationsAcceptTheDocumentedForms() {
+    assertThat(DurationText.parse("10m")).hasMinutes(10);
+    assertThat(DurationText.parse("500ms")).hasMillis(500);
+    assertThat(DurationText.format(DurationText.parse("30s"))).isEqualTo("30s");
+  }
+}
