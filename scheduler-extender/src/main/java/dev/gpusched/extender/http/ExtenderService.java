@@ -327,6 +327,11 @@ public final class ExtenderService implements ExtenderVerbs {
     return out;
   }
 
+  /** An {@code ExtenderFilterResult} in which every candidate passes, in the request's own form (names or Nodes). */
+  public static ObjectNode passAll(ExtenderArgs args) {
+    return passAll(args, WireJson.object());
+  }
+
   private static ObjectNode passAll(ExtenderArgs args, ObjectNode out) {
     if (args.namesMode()) {
       out.putNull("Nodes");
