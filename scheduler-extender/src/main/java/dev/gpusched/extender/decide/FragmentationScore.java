@@ -92,7 +92,7 @@ public final class FragmentationScore implements ScorePlugin {
     }
     double delta = 0;
     if (!demand.usesNoGpu()) {
-      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - expected(profile, node, 0, -1, 0);
+      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - expectedNow(profile, node);
     }
     long cpuLeft = cpu.nodeCpuLeftMilli(node);
     long cpuWanted = cpu.podCpuMilli(demand);
@@ -102,6 +102,18 @@ public final class FragmentationScore implements ScorePlugin {
     }
     return delta;
   }
+
+  /** The node's expected fragmentation as it is, memoised on the node per profile (both are immutable). */
+  private static double expectedNow(WorkloadProfile profile, NodeGpuState node) {
+    if (node.scoreMemo() instanceof Memo memo && memo.profile() == profile) {
+      return memo.expected();
+    }
+    double expected = expected(profile, node, 0, -1, 0);
+    node.scoreMemo(new Memo(profile, expected));
+    return expected;
+  }
+
+  private record Memo(WorkloadProfile profile, double expected) {}
 
   /** Free milli-GPU the node's CPU left cannot feed, at the workload's CPU per GPU. */
   private static double stranded(WorkloadProfile profile, long freeMilli, long cpuLeft) {

@@ -25,6 +25,12 @@ public final class NodeGpuState {
   private final List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements;
   /** GPUs no gang member holds yet but a gang reservation keeps for it: used for every pod outside that gang. */
   private final long reservedMask;
+  /**
+   * A scorer's memo of a value derived from this (immutable) state alone, e.g. the node's fragmentation against the
+   * current workload profile: computed once per node and profile instead of once per scored pod. Racy by design: two
+   * threads may both compute it, and either result is the same.
+   */
+  private volatile Object scoreMemo;
   /** CPU requested by every pod bound to the node (GPU pods or not) and by binds in flight, in milli-CPU. */
   private final long cpuRequestedMilli;
 
@@ -165,6 +171,15 @@ public final class NodeGpuState {
     }
     return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
         freeMemoryMiB, unusableReasons, telemetry, disagreements, mask, cpuRequestedMilli);
+  }
+
+  /** See {@link #scoreMemo}: the memo, or null. */
+  public Object scoreMemo() {
+    return scoreMemo;
+  }
+
+  public void scoreMemo(Object memo) {
+    this.scoreMemo = memo;
   }
 
   /** CPU requested on this node by every pod bound to it and by binds in flight, in milli-CPU. */
