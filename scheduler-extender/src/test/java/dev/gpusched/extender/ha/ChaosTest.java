@@ -58,7 +58,8 @@ import tools.jackson.databind.JsonNode;
  * {@code gang-size}, a short {@code gang-timeout} of 5..10 s so gangs time out within the run), created together. Each
  * member goes filter -> bind to the current leader on a thread of its own (binds are held at the barrier up to 4 s, so
  * they run concurrently), is retried on every error as kube-scheduler would, and its filter must pass exactly one node
- * (its planned one). The driver retries a gang for its timeout after creation; a gang not fully bound by then is given
+ * (its planned one); one gang in three has a straggler member that starts 50..99% of the timeout late, so gangs wait
+ * at the barrier and time out. The driver retries a gang for its timeout after creation; a gang not fully bound by then is given
  * up: its unbound members are deleted, its bound ones are left for gpusched to delete when the gang's reservation
  * times out. Complete gangs are evicted as a whole. "Partial gangs past their timeout", from the API alone: gangs (not
  * being evicted by the driver) created more than twice their timeout + {@value #GANG_MARGIN_SECONDS} s ago (a plan
@@ -99,6 +100,7 @@ class ChaosTest {
   private final AtomicLong maxPartialGangs = new AtomicLong();
   private final AtomicInteger gangsCreated = new AtomicInteger();
   private final AtomicInteger gangsComplete = new AtomicInteger();
+  private final AtomicInteger gangsWithStraggler = new AtomicInteger();
   private final AtomicInteger gangsGivenUp = new AtomicInteger();
   private final AtomicInteger gangsEvicted = new AtomicInteger();
   private final AtomicInteger gangBindsOk = new AtomicInteger();
@@ -240,7 +242,8 @@ class ChaosTest {
         + ", deleted " + deleted.get() + ", unschedulable (deleted unbound) " + unschedulable.get() + ", still bound "
         + end.boundPods + "; kills " + kills.get() + " (" + crashes.get() + " crashes) " + actions
         + "; driver retries by reason " + retryCounts());
-    System.out.println("chaos: gangs created " + gangsCreated.get() + " (" + gangMembersCreated() + " member pods), complete "
+    System.out.println("chaos: gangs created " + gangsCreated.get() + " (" + gangMembersCreated() + " member pods, "
+        + gangsWithStraggler.get() + " with a straggler), complete "
         + gangsComplete.get() + ", given up by the driver " + gangsGivenUp.get() + ", evicted whole " + gangsEvicted.get()
         + ", gang binds answered success " + gangBindsOk.get() + ", members whose bind was answered success then "
         + "deleted by gpusched at the gang's timeout " + deletedAtTimeout + ", gang filters passing other than one node "
@@ -346,11 +349,21 @@ class ChaosTest {
     gangsCreated.incrementAndGet();
     long windowEnd = Math.min(deadline, System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos());
     AtomicBoolean evictedForRoom = new AtomicBoolean();
+    // One gang in three has a straggler: its last member reaches the scheduler 50..99% of the timeout late, so the
+    // others wait at the barrier and the gang often times out (and is planned again) within the run.
+    long stragglerDelayMs = r.nextInt(3) == 0 ? timeoutSeconds * (500L + r.nextInt(500)) : 0;
     List<CompletableFuture<Boolean>> futures = new ArrayList<>(live.size());
-    for (Pod p : live) {
+    for (int i = 0; i < live.size(); i++) {
+      Pod p = live.get(i);
       long seed = r.nextLong();
-      futures.add(CompletableFuture.supplyAsync(
-          () -> scheduleMember(api, replicas, nodes, p, new Random(seed), windowEnd, evictedForRoom), gangMemberPool));
+      long delay = i == live.size() - 1 ? stragglerDelayMs : 0;
+      futures.add(CompletableFuture.supplyAsync(() -> {
+        sleep(delay);
+        return scheduleMember(api, replicas, nodes, p, new Random(seed), windowEnd, evictedForRoom);
+      }, gangMemberPool));
+    }
+    if (stragglerDelayMs > 0) {
+      gangsWithStraggler.incrementAndGet();
     }
     boolean allBound = true;
     for (CompletableFuture<Boolean> f : futures) {
