@@ -70,6 +70,14 @@ public record GangReservation(GangSpec spec, Instant reservedAt, Instant deadlin
         return count(SlotState.BOUND) == slots.size();
     }
 
+    /**
+     * True while the barrier is open and no bind has failed: every slot is being bound or bound. Such a gang passed its
+     * barrier before its deadline; the binds in flight decide whether it completes.
+     */
+    public boolean barrierOpened() {
+        return count(SlotState.RESERVED) == 0 && count(SlotState.READY) == 0;
+    }
+
     /** True when the deadline has passed. */
     public boolean expiredAt(Instant now) {
         return !now.isBefore(deadline);

@@ -133,11 +133,15 @@ public final class Reservations {
         return new Reservations(copy);
     }
 
-    /** Reservations whose deadline has passed and that are not complete, ordered by gang key. */
+    /**
+     * Reservations whose deadline has passed and that are not complete, ordered by gang key. A gang whose barrier opened
+     * (every member being bound or bound) is not expired while its binds are in flight: releasing it then would delete
+     * members whose bind is answered success, of a gang that reached its barrier in time.
+     */
     public List<GangReservation> expired(Instant now) {
         List<GangReservation> out = new ArrayList<>();
         for (GangReservation g : gangs.values()) {
-            if (g.expiredAt(now) && !g.complete()) {
+            if (g.expiredAt(now) && !g.complete() && !g.barrierOpened()) {
                 out.add(g);
             }
         }

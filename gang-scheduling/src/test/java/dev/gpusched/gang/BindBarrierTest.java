@@ -99,6 +99,28 @@ class BindBarrierTest {
     }
 
     @Test
+    void aGangWhoseBarrierOpenedIsNotReleasedWhileItsMembersAreBeingBound() {
+        GangSpec spec = spec("g", 2, "any");
+        GangKey k = spec.key();
+        Reservations r = reservedAndClaimed(spec);
+        r = barrier.arrive(r, k, "p0", nodeOf(r, k, "p0"), T0.plusSeconds(296)).next();
+        BindBarrier.Step last = barrier.arrive(r, k, "p1", nodeOf(r, k, "p1"), T0.plusSeconds(299));
+        assertThat(last.decision()).isInstanceOf(BarrierDecision.BindAll.class);
+        r = last.next();
+        // the deadline passes while both members are being bound (a slow API server)
+        assertThat(barrier.sweep(r, T0.plusSeconds(301)).expired()).isEmpty();
+        r = barrier.bindSucceeded(r, k, "p0");
+        assertThat(barrier.sweep(r, T0.plusSeconds(302)).expired()).isEmpty();
+        // one bind fails: the gang is incomplete past its deadline and is released, p0 reported for deletion
+        Reservations failed = barrier.bindFailed(r, k, "p1");
+        BindBarrier.Sweep s = barrier.sweep(failed, T0.plusSeconds(303));
+        assertThat(s.expired()).singleElement().satisfies(e ->
+                assertThat(e.boundToDelete()).extracting(MemberBinding::podUid).containsExactly("p0"));
+        // both succeed: the gang is complete and leaves the state
+        assertThat(barrier.bindSucceeded(r, k, "p1").get(k)).isNull();
+    }
+
+    @Test
     void timeoutReleasesAndReportsBoundMembersForDeletion() {
         GangSpec spec = spec("g", 4, "any");
         GangKey k = spec.key();

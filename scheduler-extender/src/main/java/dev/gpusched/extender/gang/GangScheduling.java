@@ -348,9 +348,19 @@ public final class GangScheduling implements AutoCloseable {
       return;
     }
     BarrierDecision d = coordinator.holdExpired(key, uid);
+    if (d instanceof BarrierDecision.AlreadyBound && beingBound(key, uid)) {
+      return; // the barrier opened and the bind is in flight: bindAll answers this call with its outcome
+    }
     held.remove(uid, h);
     h.answer().complete(d instanceof BarrierDecision.AlreadyBound ? null
         : d instanceof BarrierDecision.Reject r ? r.reason() : "gang " + key + " is still waiting; the scheduler will retry");
+  }
+
+  /** True while gpusched binds the member (barrier open, bind not yet done): success cannot be answered yet. */
+  private boolean beingBound(GangKey key, String uid) {
+    GangReservation g = coordinator.reservations().get(key);
+    ReservedSlot s = g == null ? null : g.slotOf(uid);
+    return s != null && s.state() == dev.gpusched.gang.SlotState.BINDING;
   }
 
   private void answerHeld(String uid, String error) {

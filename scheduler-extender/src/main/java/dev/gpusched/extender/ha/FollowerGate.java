@@ -52,6 +52,17 @@ public final class FollowerGate implements ExtenderVerbs {
     return leader.bind(body);
   }
 
+  /** As {@link #bind}, but a gang member held at the leader's barrier is answered later without holding a thread. */
+  @Override
+  public java.util.concurrent.CompletionStage<ObjectNode> bindAsync(byte[] body) {
+    if (!leading.getAsBoolean()) {
+      ObjectNode out = WireJson.object();
+      out.put("Error", notLeader.get());
+      return java.util.concurrent.CompletableFuture.completedFuture(out);
+    }
+    return leader.bindAsync(body);
+  }
+
   @Override
   public ObjectNode preempt(byte[] body) {
     if (!leading.getAsBoolean()) {

@@ -19,7 +19,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -52,10 +54,18 @@ import tools.jackson.databind.JsonNode;
  * stalls now and then; lease renewals then fail and leadership moves. That is a realistic failure (a slow API server)
  * and stays in; it makes throughput vary with the machine's load.
  *
- * <p>Gangs: EXTENSION POINT. Gang scheduling is not wired into the extender on this branch; once it is, the driver adds
- * gang pods (gpusched.dev/gang, gang-size, gang-timeout) in {@link #newPod} and the check adds "partial gangs past their
- * timeout" in {@link #audit} (members bound while others are not, for gangs older than their timeout). Until then that
- * figure is reported as "not measured", never as 0.
+ * <p>Gangs: about one pod in seven belongs to a gang of 2..4 whole-GPU members ({@code gpusched.dev/gang},
+ * {@code gang-size}, a short {@code gang-timeout} of 5..10 s so gangs time out within the run), created together. Each
+ * member goes filter -> bind to the current leader on a thread of its own (binds are held at the barrier up to 4 s, so
+ * they run concurrently), is retried on every error as kube-scheduler would, and its filter must pass exactly one node
+ * (its planned one); one gang in three has a straggler member that starts 50..99% of the timeout late, so gangs wait
+ * at the barrier and time out. The driver retries a gang for its timeout after creation; a gang not fully bound by then is given
+ * up: its unbound members are deleted, its bound ones are left for gpusched to delete when the gang's reservation
+ * times out. Complete gangs are evicted as a whole. "Partial gangs past their timeout", from the API alone: gangs (not
+ * being evicted by the driver) created more than twice their timeout + {@value #GANG_MARGIN_SECONDS} s ago (a plan
+ * made at the end of the driver's retry window expires a timeout later; the margin covers the sweep and a leader
+ * hand-over) with some but not all members bound. Gang binds that gpusched makes at the barrier count as bindings the
+ * extender made: a member of a gang that completed must stay bound where its bind was answered.
  */
 class ChaosTest {
   private static final int PODS = intSetting("gpusched.chaos.pods", "GPUSCHED_CHAOS_PODS", 1000);
@@ -66,6 +76,10 @@ class ChaosTest {
   private static final int GPUS_PER_NODE = 8;
   private static final int MAX_BOUND = 24;
   private static final String NS = "ml";
+  private static final String GANG = "gpusched.dev/gang";
+  private static final String CREATED_AT = "chaos.gpusched.dev/created-at-ms";
+  private static final String TIMEOUT_S = "chaos.gpusched.dev/gang-timeout-s";
+  static final int GANG_MARGIN_SECONDS = 10;
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -83,6 +97,22 @@ class ChaosTest {
   private final AtomicInteger lostBindings = new AtomicInteger();
   private final Map<String, AtomicInteger> retries = new ConcurrentHashMap<>();
   private final AtomicLong maxDoubleBooked = new AtomicLong();
+  private final AtomicLong maxPartialGangs = new AtomicLong();
+  private final AtomicInteger gangsCreated = new AtomicInteger();
+  private final AtomicInteger gangsComplete = new AtomicInteger();
+  private final AtomicInteger gangsWithStraggler = new AtomicInteger();
+  private final AtomicInteger gangsGivenUp = new AtomicInteger();
+  private final AtomicInteger gangsEvicted = new AtomicInteger();
+  private final AtomicInteger gangBindsOk = new AtomicInteger();
+  private final AtomicInteger gangFilterNotOneNode = new AtomicInteger();
+  private final Map<String, List<Pod>> gangMembers = new ConcurrentHashMap<>(); // gang name -> its live pods
+  private final Set<String> completeGangs = ConcurrentHashMap.newKeySet();
+  private final Set<String> evictedGangs = ConcurrentHashMap.newKeySet(); // deleted by the driver: not audited
+  private final ExecutorService gangMemberPool = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "chaos-gang-member");
+    t.setDaemon(true);
+    return t;
+  });
 
   @Test
   void churnWithKilledAndRestartedLeaders() throws Exception {
@@ -118,7 +148,12 @@ class ChaosTest {
         drivers.add(pool.submit(() -> {
           int n = 0;
           while (!stop.get() && System.nanoTime() < deadline && created.get() < PODS) {
-            schedule(api, replicas, nodes, newPod("w" + worker + "-" + n++, r), r, deadline);
+            String name = "w" + worker + "-" + n++;
+            if (r.nextInt(18) == 0) { // ~5.5% of creations, 3 members on average: ~15% of pods
+              scheduleGang(api, replicas, nodes, newGang(name, r), r, deadline);
+            } else {
+              schedule(api, replicas, nodes, newPod(name, r), r, deadline);
+            }
           }
           return null;
         }));
@@ -152,7 +187,9 @@ class ChaosTest {
           synchronized (actions) {
             actions.merge(what, 1, Integer::sum);
           }
-          maxDoubleBooked.accumulateAndGet(audit(admin).doubleBooked, Math::max);
+          Audit now = audit(admin, evictedGangs);
+          maxDoubleBooked.accumulateAndGet(now.doubleBooked, Math::max);
+          maxPartialGangs.accumulateAndGet(now.partialGangs, Math::max);
           sleep(200 + chaosRandom.nextInt(1500));
           boolean nextReleases = chaosRandom.nextBoolean();
           releaseMode.put(victim, nextReleases);
@@ -172,21 +209,49 @@ class ChaosTest {
     } finally {
       stop.set(true);
       pool.shutdownNow();
+      gangMemberPool.shutdownNow();
     }
 
     // Every bind answered success must be in the API, for the pods still there.
     for (Pod p : bound) {
       verifyBinding(admin, p);
     }
-    Audit end = audit(admin);
+    // Gangs still in flight (some members bound, younger than the audit bound) must be resolved by gpusched: wait
+    // until none is, at most the audit bound of the longest timeout.
+    Audit end = audit(admin, evictedGangs);
+    long settleUntil = System.nanoTime() + Duration.ofSeconds(2 * 10 + GANG_MARGIN_SECONDS + 2).toNanos();
+    while (end.partialYoung > 0 && System.nanoTime() < settleUntil) {
+      sleep(500);
+      end = audit(admin, evictedGangs);
+    }
     maxDoubleBooked.accumulateAndGet(end.doubleBooked, Math::max);
+    maxPartialGangs.accumulateAndGet(end.partialGangs, Math::max);
+    int deletedAtTimeout = 0;
+    for (Map.Entry<String, List<Pod>> g : gangMembers.entrySet()) {
+      if (completeGangs.contains(g.getKey()) || evictedGangs.contains(g.getKey())) {
+        continue;
+      }
+      for (Pod p : g.getValue()) {
+        if (boundByUid.containsKey(p.getMetadata().getUid())
+            && admin.pods().inNamespace(NS).withName(p.getMetadata().getName()).get() == null) {
+          deletedAtTimeout++;
+        }
+      }
+    }
     System.out.println("chaos: pods created " + created.get() + ", binds answered success " + bindsOk.get()
         + ", deleted " + deleted.get() + ", unschedulable (deleted unbound) " + unschedulable.get() + ", still bound "
         + end.boundPods + "; kills " + kills.get() + " (" + crashes.get() + " crashes) " + actions
         + "; driver retries by reason " + retryCounts());
+    System.out.println("chaos: gangs created " + gangsCreated.get() + " (" + gangMembersCreated() + " member pods, "
+        + gangsWithStraggler.get() + " with a straggler), complete "
+        + gangsComplete.get() + ", given up by the driver " + gangsGivenUp.get() + ", evicted whole " + gangsEvicted.get()
+        + ", gang binds answered success " + gangBindsOk.get() + ", members whose bind was answered success then "
+        + "deleted by gpusched at the gang's timeout " + deletedAtTimeout + ", gang filters passing other than one node "
+        + gangFilterNotOneNode.get() + "; gangs past their audit bound at the end " + end.gangsPastBound
+        + ", still partial but younger " + end.partialYoung);
     System.out.println("chaos: GPUs double-booked " + maxDoubleBooked.get() + " (max over " + (kills.get() + 1)
         + " audits), bindings lost " + lostBindings.get() + ", bound GPU pods without gpu-ids " + end.withoutIds
-        + ", partial gangs past their timeout: not measured (gang scheduling not wired on this branch)");
+        + ", partial gangs past their timeout " + maxPartialGangs.get() + " (max over the same audits)");
     replicas.close();
     api.close();
 
@@ -197,6 +262,9 @@ class ChaosTest {
     assertThat(maxDoubleBooked.get()).as("GPUs double-booked").isZero();
     assertThat(lostBindings.get()).as("bindings lost").isZero();
     assertThat(end.withoutIds).as("bound GPU pods without gpu-ids").isZero();
+    assertThat(gangsCreated.get()).as("gangs churned").isPositive();
+    assertThat(gangFilterNotOneNode.get()).as("gang member filters passing other than exactly its planned node").isZero();
+    assertThat(maxPartialGangs.get()).as("partial gangs past their timeout").isZero();
   }
 
   private final Map<String, Boolean> releaseMode = new ConcurrentHashMap<>();
@@ -211,7 +279,7 @@ class ChaosTest {
     retries.computeIfAbsent(reason, k -> new AtomicInteger()).incrementAndGet();
   }
 
-  /** A whole-GPU pod (1, 2, 4 or 8 GPUs) or a shared one (250..750 milli-GPU). Gang pods: extension point, see above. */
+  /** A whole-GPU pod (1, 2, 4 or 8 GPUs) or a shared one (250..750 milli-GPU). */
   static Pod newPod(String name, Random r) {
     int kind = r.nextInt(10);
     if (kind < 3) {
@@ -221,9 +289,34 @@ class ChaosTest {
     return Standalone.gpuPod(NS, name, sizes[r.nextInt(sizes.length)], Map.of());
   }
 
-  private void schedule(EmbeddedApiServer api, Replicas replicas, List<String> nodes, Pod pod, Random r, long deadline)
-      throws Exception {
-    KubernetesClient admin = api.client();
+  /** The members of one gang: 2..4 pods of 1 or 2 whole GPUs each, with a gang timeout of 5..10 s. */
+  static List<Pod> newGang(String name, Random r) {
+    int size = 2 + r.nextInt(3);
+    int gpus = 1 + r.nextInt(2);
+    int timeoutSeconds = 5 + r.nextInt(6);
+    List<Pod> members = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      Map<String, String> ann = new HashMap<>();
+      ann.put(GANG, name);
+      ann.put("gpusched.dev/gang-size", Integer.toString(size));
+      ann.put("gpusched.dev/gang-timeout", timeoutSeconds + "s");
+      ann.put(TIMEOUT_S, Integer.toString(timeoutSeconds));
+      members.add(Standalone.gpuPod(NS, name + "-m" + i, gpus, ann));
+    }
+    return members;
+  }
+
+  private int gangMembersCreated() {
+    int n = 0;
+    for (List<Pod> g : gangMembers.values()) {
+      n += g.size();
+    }
+    return n;
+  }
+
+  /** Creates the pod (stamped with its creation time) and counts it. */
+  private Pod createPod(KubernetesClient admin, Pod pod) {
+    pod.getMetadata().getAnnotations().put(CREATED_AT, Long.toString(System.currentTimeMillis()));
     Pod live;
     try {
       live = admin.pods().inNamespace(NS).resource(pod).create();
@@ -235,6 +328,147 @@ class ChaosTest {
       live = admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
     }
     created.incrementAndGet();
+    return live;
+  }
+
+  /**
+   * A gang, as kube-scheduler and a job controller would handle it: all members created together, each member
+   * scheduled on a thread of its own (its bind may be held at the barrier) for up to the gang's timeout; a gang not
+   * fully bound by then is given up (its unbound members deleted; its bound ones are gpusched's to delete).
+   */
+  private void scheduleGang(EmbeddedApiServer api, Replicas replicas, List<String> nodes, List<Pod> members, Random r,
+      long deadline) throws Exception {
+    KubernetesClient admin = api.client();
+    String gang = members.get(0).getMetadata().getAnnotations().get(GANG);
+    int timeoutSeconds = Integer.parseInt(members.get(0).getMetadata().getAnnotations().get(TIMEOUT_S));
+    List<Pod> live = new ArrayList<>(members.size());
+    for (Pod m : members) {
+      live.add(createPod(admin, m));
+    }
+    gangMembers.put(gang, List.copyOf(live));
+    gangsCreated.incrementAndGet();
+    long windowEnd = Math.min(deadline, System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos());
+    AtomicBoolean evictedForRoom = new AtomicBoolean();
+    // One gang in three has a straggler: its last member reaches the scheduler 50..99% of the timeout late, so the
+    // others wait at the barrier and the gang often times out (and is planned again) within the run.
+    long stragglerDelayMs = r.nextInt(3) == 0 ? timeoutSeconds * (500L + r.nextInt(500)) : 0;
+    List<CompletableFuture<Boolean>> futures = new ArrayList<>(live.size());
+    for (int i = 0; i < live.size(); i++) {
+      Pod p = live.get(i);
+      long seed = r.nextLong();
+      long delay = i == live.size() - 1 ? stragglerDelayMs : 0;
+      futures.add(CompletableFuture.supplyAsync(() -> {
+        sleep(delay);
+        return scheduleMember(api, replicas, nodes, p, new Random(seed), windowEnd, evictedForRoom);
+      }, gangMemberPool));
+    }
+    if (stragglerDelayMs > 0) {
+      gangsWithStraggler.incrementAndGet();
+    }
+    boolean allBound = true;
+    for (CompletableFuture<Boolean> f : futures) {
+      allBound &= f.get();
+    }
+    if (allBound) {
+      gangsComplete.incrementAndGet();
+      completeGangs.add(gang);
+      bound.addAll(live);
+      while (bound.size() > MAX_BOUND) {
+        evictOne(admin, r);
+      }
+      return;
+    }
+    gangsGivenUp.incrementAndGet();
+    for (Pod p : live) {
+      Pod now = admin.pods().inNamespace(NS).withName(p.getMetadata().getName()).get();
+      if (now != null && (now.getSpec().getNodeName() == null || now.getSpec().getNodeName().isEmpty())) {
+        admin.pods().inNamespace(NS).withName(p.getMetadata().getName()).delete();
+        deleted.incrementAndGet();
+      }
+    }
+  }
+
+  /** One gang member: filter (exactly its planned node) -> bind at the leader until bound or the window ends. */
+  private boolean scheduleMember(EmbeddedApiServer api, Replicas replicas, List<String> nodes, Pod live, Random r,
+      long windowEnd, AtomicBoolean evictedForRoom) {
+    KubernetesClient admin = api.client();
+    String filter = Standalone.filterBody(live, nodes);
+    String name = live.getMetadata().getName();
+    String holder = replicas.holder();
+    while (System.nanoTime() < windowEnd) {
+      GpuschedApp leader = replicas.app(holder);
+      if (leader == null) {
+        retry("gang: no running Lease holder");
+        sleep(50);
+        holder = replicas.holder();
+        continue;
+      }
+      String base = "http://127.0.0.1:" + leader.port() + "/scheduler/";
+      try {
+        JsonNode f = post(base + "filter", filter);
+        if (f == null || !f.path("Error").asString("").isEmpty()) {
+          retry("gang: " + (f == null ? "filter transport" : reason(f.path("Error").asString())));
+          sleep(30);
+          holder = replicas.holder();
+          continue;
+        }
+        List<String> fit = new ArrayList<>();
+        for (JsonNode n : f.path("NodeNames")) {
+          fit.add(n.asString());
+        }
+        if (fit.isEmpty()) {
+          retry("gang: filter passed no node (waiting for room or a release)");
+          if (evictedForRoom.compareAndSet(false, true)) {
+            evictOne(admin, r);
+          }
+          sleep(200);
+          holder = replicas.holder();
+          continue;
+        }
+        if (fit.size() != 1) {
+          gangFilterNotOneNode.incrementAndGet();
+          System.out.println("chaos: gang member " + name + " passed " + fit + ", not exactly its planned node");
+        }
+        // One feasible node: kube-scheduler skips scoring and binds there.
+        String node = fit.get(0);
+        String bind = "{\"PodName\":\"" + name + "\",\"PodNamespace\":\"" + NS + "\",\"PodUID\":\""
+            + live.getMetadata().getUid() + "\",\"Node\":\"" + node + "\"}";
+        JsonNode b = post(base + "bind", bind);
+        if (b != null && b.path("Error").asString("x").isEmpty()) {
+          bindsOk.incrementAndGet();
+          gangBindsOk.incrementAndGet();
+          boundByUid.put(live.getMetadata().getUid(), node);
+          return true;
+        }
+        retry("gang: " + (b == null ? "bind transport" : reason(b.path("Error").asString())));
+        Pod now = admin.pods().inNamespace(NS).withName(name).get();
+        if (now != null && now.getSpec().getNodeName() != null && !now.getSpec().getNodeName().isEmpty()) {
+          retry("gang: found bound after a failed bind answer");
+          return true;
+        }
+        if (now == null) {
+          retry("gang: member deleted (by gpusched at the gang's timeout)");
+          return false;
+        }
+        sleep(30);
+        holder = replicas.holder();
+      } catch (java.io.IOException e) {
+        retry("gang: transport: " + e.getClass().getSimpleName());
+        sleep(30);
+        holder = replicas.holder();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    Pod now = admin.pods().inNamespace(NS).withName(name).get();
+    return now != null && now.getSpec().getNodeName() != null && !now.getSpec().getNodeName().isEmpty();
+  }
+
+  private void schedule(EmbeddedApiServer api, Replicas replicas, List<String> nodes, Pod pod, Random r, long deadline)
+      throws Exception {
+    KubernetesClient admin = api.client();
+    Pod live = createPod(admin, pod);
     String filter = Standalone.filterBody(live, nodes);
     String holder = replicas.holder();
     while (System.nanoTime() < deadline) {
@@ -320,7 +554,25 @@ class ChaosTest {
     if (error.contains("can no longer host")) {
       return "node can no longer host (raced)";
     }
-    return error.length() > 60 ? error.substring(0, 60) : error;
+    if (error.contains("is waiting for") && error.contains("members to reach bind")) {
+      return "held at the barrier, answered at the hold bound";
+    }
+    if (error.contains("timed out")) {
+      return "gang timed out";
+    }
+    if (error.contains("holds no reservation") || error.contains("no longer holds a place")
+        || error.contains("holds no place")) {
+      return "gang holds no place for it (released)";
+    }
+    if (error.contains("rebuilding gang reservations")) {
+      return "gang recovery in progress";
+    }
+    if (error.contains("shutting down")) {
+      return "replica shutting down";
+    }
+    String generic = error.replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uid>")
+        .replaceAll("[0-9]+", "N");
+    return generic.length() > 60 ? generic.substring(0, 60) : generic;
   }
 
   private void evictOne(KubernetesClient admin, Random r) {
@@ -333,9 +585,31 @@ class ChaosTest {
     } catch (IndexOutOfBoundsException raced) {
       return;
     }
+    String gang = victim.getMetadata().getAnnotations() == null ? null : victim.getMetadata().getAnnotations().get(GANG);
+    if (gang != null) {
+      evictGang(admin, gang);
+      return;
+    }
     verifyBinding(admin, victim);
     admin.pods().inNamespace(NS).withName(victim.getMetadata().getName()).delete();
     deleted.incrementAndGet();
+  }
+
+  /** A complete gang is evicted as a whole (a job ends or is preempted whole); the audit skips it from now on. */
+  private void evictGang(KubernetesClient admin, String gang) {
+    if (!evictedGangs.add(gang)) {
+      return;
+    }
+    gangsEvicted.incrementAndGet();
+    List<Pod> members = gangMembers.getOrDefault(gang, List.of());
+    for (Pod m : members) {
+      bound.removeIf(p -> p.getMetadata().getUid().equals(m.getMetadata().getUid()));
+      verifyBinding(admin, m);
+    }
+    for (Pod m : members) {
+      admin.pods().inNamespace(NS).withName(m.getMetadata().getName()).delete();
+      deleted.incrementAndGet();
+    }
   }
 
   /** A bind answered success must show in the API as spec.nodeName on the node it was answered for. */
@@ -352,16 +626,35 @@ class ChaosTest {
     }
   }
 
-  record Audit(long doubleBooked, int boundPods, int withoutIds) {
+  /**
+   * @param partialGangs gangs past their audit bound with some but not all members bound
+   * @param partialYoung gangs with some but not all members bound, not yet past their audit bound (in flight)
+   * @param gangsPastBound gangs past their audit bound (audited)
+   */
+  record Audit(long doubleBooked, int boundPods, int withoutIds, int partialGangs, int partialYoung, int gangsPastBound) {
   }
 
-  /** From the API alone: GPUs held by more than one whole-GPU pod, by whole and shared pods, or shared beyond 1000m. */
-  static Audit audit(KubernetesClient admin) {
+  /**
+   * From the API alone: GPUs held by more than one whole-GPU pod, by whole and shared pods, or shared beyond 1000m;
+   * and gangs (other than those in {@code evictedGangs}) with some but not all of their members bound.
+   */
+  static Audit audit(KubernetesClient admin, Set<String> evictedGangs) {
     Map<String, int[]> whole = new HashMap<>();
     Map<String, int[]> milli = new HashMap<>();
+    Map<String, long[]> gangs = new HashMap<>(); // name -> {size, bound, oldest created ms, timeout s}
     int boundPods = 0;
     int withoutIds = 0;
     for (Pod p : admin.pods().inNamespace(NS).list().getItems()) {
+      Map<String, String> ann = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
+      String gang = ann.get(GANG);
+      boolean isBound = p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty()
+          && p.getMetadata().getDeletionTimestamp() == null;
+      if (gang != null && !evictedGangs.contains(gang)) {
+        long[] g = gangs.computeIfAbsent(gang, k -> new long[] {Long.parseLong(ann.get("gpusched.dev/gang-size")), 0,
+            Long.MAX_VALUE, Long.parseLong(ann.get(TIMEOUT_S))});
+        g[1] += isBound ? 1 : 0;
+        g[2] = Math.min(g[2], Long.parseLong(ann.get(CREATED_AT)));
+      }
       String node = p.getSpec().getNodeName();
       if (node == null || node.isEmpty() || p.getMetadata().getDeletionTimestamp() != null) {
         continue;
@@ -395,7 +688,24 @@ class ChaosTest {
         System.out.println("chaos: DOUBLE-BOOKED " + gpu + ": " + w + " whole-GPU pods, " + s + " milli-GPU shared");
       }
     }
-    return new Audit(conflicts, boundPods, withoutIds);
+    long now = System.currentTimeMillis();
+    int partial = 0;
+    int young = 0;
+    int pastBound = 0;
+    for (Map.Entry<String, long[]> e : gangs.entrySet()) {
+      long[] g = e.getValue();
+      boolean isPartial = g[1] > 0 && g[1] < g[0];
+      boolean past = now - g[2] > (2 * g[3] + GANG_MARGIN_SECONDS) * 1000;
+      pastBound += past ? 1 : 0;
+      if (isPartial && past) {
+        partial++;
+        System.out.println("chaos: PARTIAL gang " + e.getKey() + ": " + g[1] + " of " + g[0] + " members bound, created "
+            + (now - g[2]) + " ms ago, timeout " + g[3] + " s");
+      } else if (isPartial) {
+        young++;
+      }
+    }
+    return new Audit(conflicts, boundPods, withoutIds, partial, young, pastBound);
   }
 
   private static JsonNode post(String url, String body) throws java.io.IOException, InterruptedException {
