@@ -319,9 +319,49 @@ public final class GangScheduling implements AutoCloseable {
       return CompletableFuture.completedFuture(errors.get(uid));
     }
     if (decision instanceof BarrierDecision.AlreadyBound) {
-      return CompletableFuture.completedFuture(null);
+      // A retried call for a member the barrier is binding right now: its answer is that bind's outcome.
+      return beingBound(key, uid) ? awaitBinding(key, uid, node) : CompletableFuture.completedFuture(null);
     }
     return CompletableFuture.completedFuture(((BarrierDecision.Reject) decision).reason());
+  }
+
+  /**
+   * Holds a call until the in-flight bind of its member is done (bindAll answers it through {@link #answerHeld}); should
+   * that bind finish between the check and the hold, a short re-check answers from the slot's state.
+   */
+  private CompletableFuture<String> awaitBinding(GangKey key, String uid, String node) {
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    Held h = new Held(key, answer);
+    Held previous = held.put(uid, h);
+    if (previous != null) {
+      previous.answer().complete("a newer bind call for this pod arrived; this one is answered");
+    }
+    Runnable recheck = new Runnable() {
+      @Override
+      public void run() {
+        if (answer.isDone()) {
+          return;
+        }
+        if (beingBound(key, uid)) {
+          timer.schedule(this, 50, TimeUnit.MILLISECONDS);
+          return;
+        }
+        held.remove(uid, h);
+        answer.complete(boundTo(uid, node) ? null
+            : "the bind of this gang member did not complete; the scheduler will retry");
+      }
+    };
+    timer.schedule(recheck, 50, TimeUnit.MILLISECONDS);
+    return answer;
+  }
+
+  /** True when the ledger holds the pod on the node: bound as the API shows it, or bound by gpusched and in flight. */
+  private boolean boundTo(String uid, String node) {
+    return state.apply(ledger -> {
+      PodRecord p = ledger.pod(uid);
+      PodRecord a = ledger.assumedPod(uid);
+      return (p != null && node.equals(p.nodeName())) || (a != null && node.equals(a.nodeName()));
+    }).join();
   }
 
   /** True when gpusched bound the pod to the node and the API does not show it yet. */
