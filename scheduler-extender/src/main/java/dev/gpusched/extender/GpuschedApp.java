@@ -32,7 +32,6 @@ import java.util.concurrent.TimeUnit;
  * one visible place. Used by {@code gpusched serve} and by tests.
  */
 public final class GpuschedApp implements AutoCloseable {
-  /** Where and how to listen. */
   /** Where and how to listen, and where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone). */
   public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm) {
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
@@ -41,9 +40,6 @@ public final class GpuschedApp implements AutoCloseable {
       return new Options("127.0.0.1", port, ServerLimits.DEFAULT, NO_DCGM);
     }
 
-    public Options withDcgm(DcgmSettings settings) {
-      return new Options(host, port, limits, settings);
-    }
   }
 
   private final ClusterState state;

@@ -15,10 +15,11 @@ public final class Annotations {
   public static final String GPU_MODEL = PREFIX + "gpu-model";
   /** Node annotation: the node's GPU interconnect ({@code nvidia-smi topo -m} text or the compact form). */
   public static final String GPU_TOPOLOGY = PREFIX + "gpu-topology";
-  public static final String GANG = PREFIX + "gang";
-  public static final String GANG_SIZE = PREFIX + "gang-size";
-  public static final String GANG_TIMEOUT = PREFIX + "gang-timeout";
-  public static final String INTER_NODE = PREFIX + "inter-node";
+  /** Gang keys: defined once, by the gang module ({@link dev.gpusched.gang.GangAnnotations}). */
+  public static final String GANG = dev.gpusched.gang.GangAnnotations.GANG;
+  public static final String GANG_SIZE = dev.gpusched.gang.GangAnnotations.GANG_SIZE;
+  public static final String GANG_TIMEOUT = dev.gpusched.gang.GangAnnotations.GANG_TIMEOUT;
+  public static final String INTER_NODE = dev.gpusched.gang.GangAnnotations.INTER_NODE;
 
   /** Whole GPUs, advertised by NVIDIA's device plugin. */
   public static final String RESOURCE_GPU = "nvidia.com/gpu";

@@ -47,8 +47,4 @@ public record PodDemand(
     return namespace + "/" + name;
   }
 
-  /** Devices one placement occupies: whole GPUs, or the single GPU a share lives on. */
-  public int deviceCount() {
-    return isShared() ? 1 : gpus;
-  }
 }
