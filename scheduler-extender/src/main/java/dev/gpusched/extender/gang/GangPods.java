@@ -50,6 +50,16 @@ final class GangPods {
     return GangSpec.fromPod(meta.getNamespace() == null ? "default" : meta.getNamespace(), ann, labels, owner);
   }
 
+  /**
+   * The node the API already shows this very pod (same UID) bound to, from the informer cache, or null. kube-scheduler
+   * may filter a member again after a bind answer it took for a failure while the bind went through.
+   */
+  String liveBoundNode(Pod pod) {
+    var meta = pod.getMetadata();
+    Pod live = source.pod(meta.getNamespace() == null ? "default" : meta.getNamespace(), meta.getName());
+    return live == null || !java.util.Objects.equals(live.getMetadata().getUid(), meta.getUid()) ? null : boundNode(live);
+  }
+
   /** The pod's gang, or null when it has none or its gang annotations are malformed. */
   GangSpec specOrNull(Pod pod) {
     try {

@@ -224,6 +224,11 @@ public final class GangScheduling implements AutoCloseable {
           + "(" + demand.milli() + " milli-GPU) cannot be reserved for a gang");
     }
     String uid = uid(pod);
+    String alreadyOn = pods.liveBoundNode(pod);
+    if (alreadyOn != null) {
+      // Bound already (its place is taken): answer that node and claim nothing new.
+      return new FilterAnswer(alreadyOn, "gang " + key + ": this member is already bound to " + alreadyOn);
+    }
     MemberDemand member = new MemberDemand(demand.gpus(), demand.intraNode().annotationValue());
     ClusterTopology topology = topologies.of(snapshot);
     Reservations reservations = coordinator.reservations();

@@ -4,8 +4,10 @@ import static dev.gpusched.extender.it.GangFixtures.await;
 import static dev.gpusched.extender.it.GangFixtures.bindAsync;
 import static dev.gpusched.extender.it.GangFixtures.check;
 import static dev.gpusched.extender.it.GangFixtures.filter;
+import static dev.gpusched.extender.it.GangFixtures.gangs;
 import static dev.gpusched.extender.it.GangFixtures.member;
 import static dev.gpusched.extender.it.GangFixtures.node;
+import static dev.gpusched.extender.it.GangFixtures.nodeOf;
 import static dev.gpusched.extender.it.GangFixtures.passed;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -160,5 +162,23 @@ class GangPlacementTest {
     assertThat(passed(answer)).isEmpty();
     assertThat(answer.path("FailedNodes").path("node-0").asString())
         .contains("gang ml/wide needs 3 x 8 GPUs in one leaf").contains("leaf-a");
+  }
+
+  @Test
+  void aBoundMemberFilteredAgainGetsItsOwnNodeAndClaimsNothingNew() throws Exception {
+    List<String> nodes = start(3);
+    Pod a = gpusched.create(member("pair-0", "pair", 2, 8));
+    Pod b = gpusched.create(member("pair-1", "pair", 2, 8));
+    String nodeA = passed(filter(gpusched, a, nodes)).get(0);
+    String nodeB = passed(filter(gpusched, b, nodes)).get(0);
+    var bindA = bindAsync(gpusched, a, nodeA);
+    var bindB = bindAsync(gpusched, b, nodeB);
+    assertThat(bindA.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEmpty();
+    assertThat(bindB.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEmpty();
+    await("the informer shows pair-0 bound", check(() -> nodeA.equals(nodeOf(gpusched, "pair-0"))));
+    // kube-scheduler filters a member again (say, after a bind answer it took for a failure): its own node, nothing new.
+    JsonNode again = filter(gpusched, a, nodes);
+    assertThat(passed(again)).containsExactly(nodeA);
+    assertThat(gangs(gpusched).path("reserved").toString()).doesNotContain("ml/pair");
   }
 }
