@@ -31,6 +31,6 @@ public final class ScoringLoop {
     for (int s : scores) {
       sum += s;
     }
-    return new Outcome(survivors.size(), filtered.failed().size(), sum, scores);
+    return new Outcome(survivors.size(), filtered.failedCount(), sum, scores);
   }
 }

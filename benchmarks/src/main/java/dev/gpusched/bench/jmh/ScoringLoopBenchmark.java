@@ -24,6 +24,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@link SyntheticCluster}: the nvidia-smi fixture topologies, 60-80% of GPUs held by whole and shared pods). The score is
  * nanoseconds per pod; divide by {@code nodes} for nanoseconds per node ({@link ScoringLoopTable} prints that table).
  * Target: at most 30 ns per node.
+ *
+ * <p>The pipeline memoises its verdict per node state and demand shape, so {@code memo} measures both ends:
+ * {@code warm} places the same pod shape again on an unchanged cluster (every node's verdict is remembered: the second
+ * and later replicas of a workload, on the nodes no bind changed since); {@code cold} places a pod of a shape no earlier
+ * pod had (its CPU request differs every time, which the GPU plugins do not read) so every node is computed.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,6 +45,11 @@ public class ScoringLoopBenchmark {
   @Param({"whole1", "whole4-nvlink", "shared", "gang-member"})
   public String pod;
 
+  @Param({"warm", "cold"})
+  public String memo;
+
+  private boolean cold;
+  private long invocations;
   private DecisionPipeline pipeline;
   private PodDemand demand;
   private ClusterSnapshot snapshot;
@@ -51,10 +61,22 @@ public class ScoringLoopBenchmark {
     demand = PodDemandParser.parse(PodKind.of(pod).pod());
     snapshot = SyntheticCluster.snapshot(nodes, SEED, SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir()));
     candidates = SyntheticCluster.nodeNames(nodes);
+    cold = switch (memo) {
+      case "warm" -> false;
+      case "cold" -> true;
+      default -> throw new IllegalArgumentException("memo must be warm or cold, got " + memo);
+    };
   }
 
   @Benchmark
   public ScoringLoop.Outcome filterAndPrioritize() {
-    return ScoringLoop.filterThenPrioritize(pipeline, demand, snapshot, candidates);
+    PodDemand d = cold ? newShape(demand, ++invocations) : demand;
+    return ScoringLoop.filterThenPrioritize(pipeline, d, snapshot, candidates);
+  }
+
+  /** The demand with a CPU request no earlier invocation used. */
+  static PodDemand newShape(PodDemand d, long invocation) {
+    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(),
+        d.placement(), d.allowedModels(), 1000 + invocation);
   }
 }

@@ -74,6 +74,12 @@ public final class LoadCommand implements Callable<Integer> {
       + "shared/fixtures/kube-scheduler/nodecache-true/001-filter-request.raw.json)")
   Path template;
 
+  @Option(names = "--pod-shapes", description = "same: every pair sends the same pod (replicas of one workload: after the "
+      + "first, gpusched answers unchanged nodes from its verdict memo); distinct: every pair's pod has a CPU request no "
+      + "earlier pair had, so every node is computed; the body is then built per pair, for both targets "
+      + "(default: ${DEFAULT-VALUE})")
+  String podShapes = "same";
+
   @Option(names = "--json", description = "also write the results as JSON to this file")
   Path json;
 
@@ -82,6 +88,10 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--targets", split = ",", description = "which servers the comparison sends to: gpusched and/or null "
       + "(default: ${DEFAULT-VALUE}); --sustained always uses gpusched alone")
   List<String> targetNames = new ArrayList<>(List.of("gpusched", "null"));
+
+  private boolean distinctShapes() {
+    return podShapes.equals("distinct");
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -102,7 +112,8 @@ public final class LoadCommand implements Callable<Integer> {
     HttpClient http = PairClient.newHttpClient();
     out.println(machine());
     out.println("pod: " + bodies.podName() + " (from " + (template != null ? template : "the captured kube-scheduler request")
-        + "); pair = filter with all nodes, then prioritize with the survivors; latencies in ms per pair");
+        + "); pair = filter with all nodes, then prioritize with the survivors; pod shapes: " + podShapes
+        + "; latencies in ms per pair");
     List<LoadResult> results = new ArrayList<>();
     if (sustained != null) {
       int n = nodes.get(0);
@@ -112,7 +123,7 @@ public final class LoadCommand implements Callable<Integer> {
         out.println(String.format(Locale.ROOT, "%-8s %8s %9s %9s %9s %9s %6s %12s", "interval", "pairs", "p50 ms",
             "p99 ms", "p99.9 ms", "max ms", "failed", "heap MiB"));
         List<LoadDriver.Target> target = List.of(new LoadDriver.Target("gpusched",
-            new PairClient(http, servers.gpuschedPort(), bodies, SyntheticCluster.nodeNames(n))));
+            new PairClient(http, servers.gpuschedPort(), bodies, SyntheticCluster.nodeNames(n), distinctShapes())));
         LoadDriver.closedLoop(target, n, connections, warmup, Duration.ZERO); // JIT warm-up, not recorded
         results.addAll(LoadDriver.fixedRate(target, n, rate, RATE_SETTLE, sustained, interval, i -> out.println(
             String.format(Locale.ROOT, "%-8d %8d %9.3f %9.3f %9.3f %9.3f %6d %12.1f", i.index(), i.micros().getTotalCount(),
@@ -127,7 +138,8 @@ public final class LoadCommand implements Callable<Integer> {
           List<LoadDriver.Target> targets = new ArrayList<>();
           for (String t : targetNames) {
             targets.add(new LoadDriver.Target(t,
-                new PairClient(http, t.equals("null") ? servers.nullPort() : servers.gpuschedPort(), bodies, candidates)));
+                new PairClient(http, t.equals("null") ? servers.nullPort() : servers.gpuschedPort(), bodies, candidates,
+                    distinctShapes())));
           }
           for (LoadDriver.Target t : targets) {
             int survivors = t.client().pair(); // fail fast, with the server's message, before measuring
@@ -168,6 +180,9 @@ public final class LoadCommand implements Callable<Integer> {
   static final Duration RATE_SETTLE = Duration.ofSeconds(2);
 
   private void validate() {
+    if (!podShapes.equals("same") && !podShapes.equals("distinct")) {
+      throw new IllegalArgumentException("--pod-shapes " + podShapes + " is not known: use same or distinct");
+    }
     for (String t : targetNames) {
       if (!t.equals("gpusched") && !t.equals("null")) {
         throw new IllegalArgumentException("--targets " + t + " is not known: use gpusched, null or gpusched,null");

@@ -19,13 +19,27 @@ public final class PairClient {
   private final URI prioritize;
   private final RequestBodies bodies;
   private final byte[] filterBody;
+  private final List<String> candidates;
+  private final boolean distinctShapes;
+  private final java.util.concurrent.atomic.AtomicLong pairs = new java.util.concurrent.atomic.AtomicLong();
 
   public PairClient(HttpClient http, int port, RequestBodies bodies, List<String> candidates) {
+    this(http, port, bodies, candidates, false);
+  }
+
+  /**
+   * @param distinctShapes give every pair's pod a CPU request no earlier pair had (built per pair, on the client), so
+   *     the extender cannot answer from its memo of earlier verdicts; false sends the same pod every time, as the
+   *     replicas of one workload arrive
+   */
+  public PairClient(HttpClient http, int port, RequestBodies bodies, List<String> candidates, boolean distinctShapes) {
     this.http = http;
     this.filter = URI.create("http://127.0.0.1:" + port + "/scheduler/filter");
     this.prioritize = URI.create("http://127.0.0.1:" + port + "/scheduler/prioritize");
     this.bodies = bodies;
     this.filterBody = bodies.body(candidates);
+    this.candidates = candidates;
+    this.distinctShapes = distinctShapes;
   }
 
   /** The client both targets share: HTTP/1.1 (as kube-scheduler's Go client speaks to a plain-http extender). */
@@ -35,9 +49,11 @@ public final class PairClient {
 
   /** One pair, blocking; returns how many nodes survived filter. */
   public int pair() throws IOException, InterruptedException {
-    HttpResponse<byte[]> f = http.send(request(filter, filterBody), HttpResponse.BodyHandlers.ofByteArray());
+    RequestBodies pod = distinctShapes ? bodies.withCpuMilli(1000 + pairs.incrementAndGet()) : bodies;
+    byte[] body = distinctShapes ? pod.body(candidates) : filterBody;
+    HttpResponse<byte[]> f = http.send(request(filter, body), HttpResponse.BodyHandlers.ofByteArray());
     List<String> survivors = RequestBodies.survivors(checked(f, "filter"));
-    HttpResponse<byte[]> p = http.send(request(prioritize, bodies.body(survivors)), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> p = http.send(request(prioritize, pod.body(survivors)), HttpResponse.BodyHandlers.ofByteArray());
     checkPriorities(checked(p, "prioritize"));
     return survivors.size();
   }

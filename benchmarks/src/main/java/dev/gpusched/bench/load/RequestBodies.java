@@ -22,12 +22,18 @@ import tools.jackson.databind.node.ObjectNode;
 public final class RequestBodies {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
+  private final JsonNode pod;
   private final byte[] prefix;
   private final String podName;
 
-  private RequestBodies(byte[] prefix, String podName) {
-    this.prefix = prefix;
-    this.podName = podName;
+  private RequestBodies(JsonNode pod) {
+    ObjectNode args = JSON.createObjectNode();
+    args.set("Pod", pod);
+    args.putNull("Nodes");
+    String head = JSON.writeValueAsString(args);
+    this.pod = pod;
+    this.prefix = (head.substring(0, head.length() - 1) + ",\"NodeNames\":[").getBytes(StandardCharsets.UTF_8);
+    this.podName = pod.path("metadata").path("name").asString("");
   }
 
   /** The default template: the first filter request captured from a real kube-scheduler with nodeCacheCapable. */
@@ -48,12 +54,25 @@ public final class RequestBodies {
       throw new IllegalArgumentException(template + " is not a kube-scheduler ExtenderArgs body: expected a JSON object "
           + "with a \"Pod\" object (e.g. shared/fixtures/kube-scheduler/nodecache-true/001-filter-request.raw.json)");
     }
-    ObjectNode args = JSON.createObjectNode();
-    args.set("Pod", root.get("Pod"));
-    args.putNull("Nodes");
-    String head = JSON.writeValueAsString(args);
-    String prefix = head.substring(0, head.length() - 1) + ",\"NodeNames\":[";
-    return new RequestBodies(prefix.getBytes(StandardCharsets.UTF_8), root.path("Pod").path("metadata").path("name").asString(""));
+    if (!root.path("Pod").path("spec").path("containers").path(0).isObject()) {
+      throw new IllegalArgumentException(template + ": the Pod has no spec.containers[0]");
+    }
+    return new RequestBodies(root.get("Pod"));
+  }
+
+  /**
+   * The same pod with its first container's CPU request set to {@code milli} milli-CPU: a pod of a demand shape the
+   * extender has not seen when {@code milli} is new (its GPU plugins read no CPU, so decisions stay the same).
+   */
+  public RequestBodies withCpuMilli(long milli) {
+    JsonNode copy = pod.deepCopy();
+    ObjectNode container = (ObjectNode) copy.path("spec").path("containers").path(0);
+    JsonNode resources = container.path("resources");
+    ObjectNode r = resources.isObject() ? (ObjectNode) resources : container.putObject("resources");
+    JsonNode requests = r.path("requests");
+    ObjectNode req = requests.isObject() ? (ObjectNode) requests : r.putObject("requests");
+    req.put("cpu", milli + "m");
+    return new RequestBodies(copy);
   }
 
   public String podName() {

@@ -20,11 +20,7 @@ class ScoringLoopSmokeTest {
   @ParameterizedTest
   @ValueSource(strings = {"whole1", "whole4-nvlink", "shared", "gang-member"})
   void benchmarkBodyFiltersAndScoresEveryCandidate(String pod) {
-    ScoringLoopBenchmark bench = new ScoringLoopBenchmark();
-    bench.nodes = NODES;
-    bench.pod = pod;
-    bench.setUp();
-    ScoringLoop.Outcome outcome = bench.filterAndPrioritize();
+    ScoringLoop.Outcome outcome = bench(pod, "cold").filterAndPrioritize();
     assertThat(outcome.passed() + outcome.failed()).isEqualTo(NODES);
     assertThat(outcome.passed()).isPositive();
     assertThat(outcome.scores()).hasSize(outcome.passed());
@@ -32,6 +28,21 @@ class ScoringLoopSmokeTest {
       assertThat(s).isBetween(0, 10);
     }
     assertThat(outcome.failed()).as("full nodes (and, for 4 GPUs, busy ones) are filtered out").isPositive();
+
+    ScoringLoopBenchmark warm = bench(pod, "warm");
+    warm.filterAndPrioritize();
+    ScoringLoop.Outcome remembered = warm.filterAndPrioritize();
+    assertThat(remembered.passed()).isEqualTo(outcome.passed());
+    assertThat(remembered.scores()).as("the memo answers what computing answers").isEqualTo(outcome.scores());
+  }
+
+  private static ScoringLoopBenchmark bench(String pod, String memo) {
+    ScoringLoopBenchmark bench = new ScoringLoopBenchmark();
+    bench.nodes = NODES;
+    bench.pod = pod;
+    bench.memo = memo;
+    bench.setUp();
+    return bench;
   }
 
   @Test

@@ -33,6 +33,22 @@ class RequestBodiesTest {
   }
 
   @Test
+  void aDistinctShapeChangesOnlyTheCpuRequest() throws Exception {
+    RequestBodies bodies = RequestBodies.fromTemplate(template);
+    RequestBodies other = bodies.withCpuMilli(1234);
+    JsonNode before = JSON.readTree(bodies.body(List.of("n")));
+    JsonNode after = JSON.readTree(other.body(List.of("n")));
+    assertThat(after.path("Pod").path("spec").path("containers").get(0).path("resources").path("requests").path("cpu")
+        .asString()).isEqualTo("1234m");
+    ((tools.jackson.databind.node.ObjectNode) after.path("Pod").path("spec").path("containers").get(0).path("resources")
+        .path("requests")).set("cpu", before.path("Pod").path("spec").path("containers").get(0).path("resources")
+        .path("requests").path("cpu"));
+    assertThat(after).as("nothing else differs").isEqualTo(before);
+    assertThat(dev.gpusched.extender.model.PodDemandParser.parse(ExtenderArgs.decode(other.body(List.of("n"))).pod())
+        .cpuMilli()).isEqualTo(1234);
+  }
+
+  @Test
   void nullExtenderPassesEveryNodeWithEqualScores() {
     RequestBodies bodies = RequestBodies.fromTemplate(template);
     List<String> names = SyntheticCluster.nodeNames(3);

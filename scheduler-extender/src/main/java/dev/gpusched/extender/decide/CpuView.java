@@ -6,7 +6,9 @@ import dev.gpusched.extender.state.NodeGpuState;
 /**
  * What the scheduler knows of CPU: a node's CPU not yet requested by its pods, and a pod's CPU request, in milli-CPU.
  * {@link FragmentationScore} uses it to see GPUs stranded by exhausted CPU. {@link #NONE} knows nothing (GPU-only
- * scoring). Implementations must be cheap and must not block: they run in the per-node loop.
+ * scoring). Implementations must be cheap and must not block: they run in the per-node loop. They must be functions of
+ * their arguments alone (the node's immutable state, the demand's CPU request): {@link DecisionPipeline} memoises its
+ * verdicts per node state and demand shape.
  */
 public interface CpuView {
   /** Returned when the value is not known. */

@@ -24,9 +24,15 @@ public final class DecisionPipeline {
   private final ScorePlugin[] scorers;
   private final int[] weights;
   private final int weightSum;
+  private final DemandShapes shapes = new DemandShapes();
+  private volatile VerdictMemo memo = new VerdictMemo(null, 0, 0, 0);
 
   /** @param scorers with their weights, in order */
   public DecisionPipeline(List<FilterPlugin> filters, Map<ScorePlugin, Integer> scorers) {
+    if (filters.size() > VerdictMemo.MAX_FILTERS) {
+      throw new IllegalArgumentException("a pipeline holds at most " + VerdictMemo.MAX_FILTERS + " filters, got "
+          + filters.size());
+    }
     this.filters = filters.toArray(new FilterPlugin[0]);
     this.scorers = scorers.keySet().toArray(new ScorePlugin[0]);
     this.weights = new int[this.scorers.length];
@@ -77,32 +83,62 @@ public final class DecisionPipeline {
     return List.of(out);
   }
 
-  /** Result of filtering a candidate list: which candidates passed, and why each other one failed. */
-  public record FilterOutcome(boolean[] passed, Map<String, String> failed, int[] rejectionsByFilter, int unknownNodes) {}
+  /**
+   * Result of filtering a candidate list, by candidate position: which passed, and why each other one failed (null where
+   * it passed).
+   */
+  public record FilterOutcome(boolean[] passed, String[] reasons, int[] rejectionsByFilter, int unknownNodes) {
+    /** Candidates that did not pass. */
+    public int failedCount() {
+      int failed = 0;
+      for (boolean p : passed) {
+        if (!p) {
+          failed++;
+        }
+      }
+      return failed;
+    }
+  }
 
+  /**
+   * Filters every candidate. A node that passes is scored in the same visit and its score memoised with the verdict
+   * (kube-scheduler asks prioritize for exactly the nodes that passed, usually before any of them changes).
+   */
   public FilterOutcome filter(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
+    long shape = shapes.idOf(demand);
+    int shapeId = (int) shape;
+    VerdictMemo memo = memoFor(snapshot, (int) (shape >>> 32));
+    NodeGpuState[] nodes = snapshot.nodes();
+    int[] stamps = snapshot.stamps();
     int n = candidates.size();
     boolean[] passed = new boolean[n];
-    Map<String, String> failed = new LinkedHashMap<>();
+    String[] reasons = new String[n];
     int[] rejections = new int[filters.length];
     int unknown = 0;
     for (int i = 0; i < n; i++) {
       String name = candidates.get(i);
-      NodeGpuState node = snapshot.node(name);
-      if (node == null) {
-        failed.put(name, "gpusched does not know node " + name + " (not in its node cache yet)");
+      int position = snapshot.indexOf(name);
+      if (position < 0) {
+        reasons[i] = "gpusched does not know node " + name + " (not in its node cache yet)";
         unknown++;
         continue;
       }
-      int f = firstFailing(demand, node);
+      int slot = VerdictMemo.slot(position, shapeId);
+      long tag = VerdictMemo.tag(stamps[position], shapeId);
+      int f = VerdictMemo.failedFilter(verdict(demand, nodes[position], memo, slot, tag));
       if (f < 0) {
         passed[i] = true;
       } else {
         rejections[f]++;
-        failed.put(name, filters[f].filter(demand, node));
+        String reason = memo.reason(slot, tag);
+        if (reason == null) {
+          reason = filters[f].filter(demand, nodes[position]);
+          memo.putReason(slot, tag, reason);
+        }
+        reasons[i] = reason;
       }
     }
-    return new FilterOutcome(passed, failed, rejections, unknown);
+    return new FilterOutcome(passed, reasons, rejections, unknown);
   }
 
   /** Index of the first filter that rejects the node, or -1 when all pass; builds no reason. */
@@ -123,16 +159,47 @@ public final class DecisionPipeline {
 
   /** Scores 0..10 per candidate; 0 for unknown nodes and nodes that fail a filter. */
   public int[] prioritize(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
+    long shape = shapes.idOf(demand);
+    int shapeId = (int) shape;
+    VerdictMemo memo = memoFor(snapshot, (int) (shape >>> 32));
+    NodeGpuState[] nodes = snapshot.nodes();
+    int[] stamps = snapshot.stamps();
     int n = candidates.size();
     int[] out = new int[n];
     for (int i = 0; i < n; i++) {
-      NodeGpuState node = snapshot.node(candidates.get(i));
-      if (node == null || firstFailing(demand, node) >= 0) {
-        continue;
+      int position = snapshot.indexOf(candidates.get(i));
+      if (position >= 0) {
+        int result = verdict(demand, nodes[position], memo, VerdictMemo.slot(position, shapeId),
+            VerdictMemo.tag(stamps[position], shapeId));
+        out[i] = VerdictMemo.score(result);
       }
-      out[i] = score(demand, node);
     }
     return out;
+  }
+
+  /** The node's verdict ({@link VerdictMemo} result byte): from the memo, else computed and memoised. */
+  private int verdict(PodDemand demand, NodeGpuState node, VerdictMemo memo, int slot, long tag) {
+    int result = memo.result(slot, tag);
+    if (result == VerdictMemo.MISSING) {
+      int f = firstFailing(demand, node);
+      result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
+      memo.put(slot, tag, result);
+    }
+    return result;
+  }
+
+  /** The memo for this snapshot's layout, the scorers' current inputs and the shapes' epoch: the last one, or a new one. */
+  private VerdictMemo memoFor(ClusterSnapshot snapshot, int shapeEpoch) {
+    int version = 0;
+    for (ScorePlugin s : scorers) {
+      version = 31 * version + s.inputsVersion();
+    }
+    VerdictMemo m = memo;
+    if (!m.serves(snapshot.index(), version, shapeEpoch)) {
+      m = new VerdictMemo(snapshot.index(), snapshot.nodes().length, version, shapeEpoch);
+      memo = m;
+    }
+    return m;
   }
 
   /** Weighted score of one feasible node on the protocol's 0..10 scale. */
@@ -149,8 +216,9 @@ public final class DecisionPipeline {
     }
     long hundred = sum / weightSum;
     if (!tiered) {
-      return (int) ((hundred * MAX_EXTENDER_PRIORITY + 50) / 100);
+      return (int) Math.max(0, Math.min(MAX_EXTENDER_PRIORITY, (hundred * MAX_EXTENDER_PRIORITY + 50) / 100));
     }
-    return topTier ? 6 + (int) ((hundred * 4 + 50) / 100) : (int) ((hundred * 5 + 50) / 100);
+    int tier = topTier ? 6 + (int) ((hundred * 4 + 50) / 100) : (int) ((hundred * 5 + 50) / 100);
+    return Math.max(0, Math.min(MAX_EXTENDER_PRIORITY, tier));
   }
 }

@@ -60,6 +60,12 @@ public final class FragmentationScore implements ScorePlugin {
     return "fragmentation";
   }
 
+  /** The current profile's serial: a new profile changes every node's score. */
+  @Override
+  public int inputsVersion() {
+    return profiles.get().serial();
+  }
+
   @Override
   public int score(PodDemand demand, NodeGpuState node) {
     double delta = increase(demand, node);

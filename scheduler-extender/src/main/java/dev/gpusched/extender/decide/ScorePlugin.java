@@ -8,4 +8,12 @@ public interface ScorePlugin {
   String name();
 
   int score(PodDemand demand, NodeGpuState node);
+
+  /**
+   * Changes whenever this plugin's score for an unchanged node and demand may change (e.g. a new workload profile);
+   * constant for a plugin that reads only the node and the demand. The pipeline memoises verdicts under it.
+   */
+  default int inputsVersion() {
+    return 0;
+  }
 }

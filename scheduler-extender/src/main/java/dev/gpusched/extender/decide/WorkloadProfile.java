@@ -17,6 +17,9 @@ public final class WorkloadProfile {
   private final int[] milli;
   private final double[] probability;
   private final double cpuMilliPerGpuMilli;
+  private final int serial = SERIALS.incrementAndGet();
+
+  private static final java.util.concurrent.atomic.AtomicInteger SERIALS = new java.util.concurrent.atomic.AtomicInteger();
 
   private WorkloadProfile(int[] gpus, int[] milli, double[] probability, double cpuMilliPerGpuMilli) {
     this.gpus = gpus;
@@ -31,6 +34,11 @@ public final class WorkloadProfile {
    */
   public double cpuMilliPerGpuMilli() {
     return cpuMilliPerGpuMilli;
+  }
+
+  /** Creation number of this profile, distinct for every profile built: memo keys tell profiles apart by it. */
+  public int serial() {
+    return serial;
   }
 
   /** A profile of the given demand classes, each with its weight (count); weights are normalized to sum to 1. */

@@ -107,20 +107,20 @@ public final class ExtenderService implements ExtenderVerbs {
     }
     metrics.recordRejections(DecisionPipeline.UNKNOWN_NODE, outcome.unknownNodes());
     boolean[] passed = outcome.passed();
-    Map<String, String> failedNodes = outcome.failed();
+    String[] reasons = outcome.reasons();
     Set<String> held = gangs == null ? Set.of() : gangs.nodesHeldAgainstOthers();
     if (!held.isEmpty()) {
       List<String> names = args.candidateNames();
       for (int i = 0; i < passed.length; i++) {
         if (passed[i] && held.contains(names.get(i))) {
           passed[i] = false;
-          failedNodes.put(names.get(i), "held for a gang that has waited longest (starvation rule); it takes no other pods "
-              + "until that gang fits");
+          reasons[i] = "held for a gang that has waited longest (starvation rule); it takes no other pods until that gang"
+              + " fits";
           metrics.recordRejections("gang_hold", 1);
         }
       }
     }
-    return answer(args, out, passed, failedNodes);
+    return answer(args, out, passed, reasons);
   }
 
   /** A gang member may use only the node planned for it; FailedNodes says why for every other candidate. */
@@ -128,37 +128,35 @@ public final class ExtenderService implements ExtenderVerbs {
     GangScheduling.FilterAnswer a = gangs.filter(args.pod(), gang, demand, snapshot);
     List<String> names = args.candidateNames();
     boolean[] passed = new boolean[names.size()];
-    Map<String, String> failed = new java.util.LinkedHashMap<>();
+    String[] reasons = new String[names.size()];
     boolean offered = false;
+    int failed = 0;
     for (int i = 0; i < passed.length; i++) {
-      String name = names.get(i);
-      if (a.node() != null && a.node().equals(name)) {
+      if (a.node() != null && a.node().equals(names.get(i))) {
         passed[i] = true;
         offered = true;
       } else {
-        failed.put(name, a.node() == null ? a.reason()
-            : "gang " + gang.key() + " reserved node " + a.node() + " for this member; it may use no other node");
+        reasons[i] = a.node() == null ? a.reason()
+            : "gang " + gang.key() + " reserved node " + a.node() + " for this member; it may use no other node";
+        failed++;
       }
     }
     if (a.node() != null && !offered) {
-      for (String name : names) {
-        failed.put(name, "gang " + gang.key() + " reserved node " + a.node() + " for this member, but the scheduler did not "
-            + "offer it (its own filters rejected it); the member waits for that node");
-      }
+      java.util.Arrays.fill(reasons, "gang " + gang.key() + " reserved node " + a.node() + " for this member, but the "
+          + "scheduler did not offer it (its own filters rejected it); the member waits for that node");
     }
-    metrics.recordRejections("gang", failed.size());
-    return answer(args, out, passed, failed);
+    metrics.recordRejections("gang", failed);
+    return answer(args, out, passed, reasons);
   }
 
-  private static Map<String, String> failAll(List<String> names, String reason) {
-    Map<String, String> failed = new java.util.LinkedHashMap<>();
-    for (String n : names) {
-      failed.put(n, reason);
-    }
-    return failed;
+  private static String[] failAll(List<String> names, String reason) {
+    String[] reasons = new String[names.size()];
+    java.util.Arrays.fill(reasons, reason);
+    return reasons;
   }
 
-  private static ObjectNode answer(ExtenderArgs args, ObjectNode out, boolean[] passed, Map<String, String> failedNodes) {
+  /** The filter result: passing candidates in the request's mode, and FailedNodes from the reasons by position. */
+  private static ObjectNode answer(ExtenderArgs args, ObjectNode out, boolean[] passed, String[] reasons) {
     if (args.namesMode()) {
       out.putNull("Nodes");
       ArrayNode names = out.putArray("NodeNames");
@@ -179,8 +177,11 @@ public final class ExtenderService implements ExtenderVerbs {
       out.putNull("NodeNames");
     }
     ObjectNode failed = out.putObject("FailedNodes");
-    for (Map.Entry<String, String> e : failedNodes.entrySet()) {
-      failed.put(e.getKey(), e.getValue());
+    List<String> names = args.candidateNames();
+    for (int i = 0; i < reasons.length; i++) {
+      if (!passed[i] && reasons[i] != null) {
+        failed.put(names.get(i), reasons[i]);
+      }
     }
     out.putObject("FailedAndUnresolvableNodes");
     out.put("Error", "");

@@ -1,7 +1,6 @@
 package dev.gpusched.extender.state;
 
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -10,34 +9,53 @@ import java.util.Map;
  * reads one snapshot once and never sees a half-applied change.
  *
  * @param synced true once the informers have listed every node and pod: no decision is made before
+ * @param index node name to position in {@code nodes}; a new index object whenever nodes come or go (a new layout)
+ * @param stamps per position, a number that changes whenever the node at that position gets a new state, within one
+ *     layout: with the layout it identifies a node state without touching it (memo tags use it)
  */
-public record ClusterSnapshot(long version, boolean synced, NodeGpuState[] nodes, Map<String, Integer> indexByName) {
-  public static final ClusterSnapshot EMPTY = new ClusterSnapshot(0, false, new NodeGpuState[0], Map.of());
+public record ClusterSnapshot(long version, boolean synced, NodeGpuState[] nodes, NodeIndex index, int[] stamps) {
+  public static final ClusterSnapshot EMPTY =
+      new ClusterSnapshot(0, false, new NodeGpuState[0], NodeIndex.EMPTY, new int[0]);
+
+  /** The same nodes under a new version and sync flag. */
+  ClusterSnapshot republished(long nextVersion, boolean nowSynced) {
+    return new ClusterSnapshot(nextVersion, nowSynced, nodes, index, stamps);
+  }
+
+  /** Position of the node in {@link #nodes}, or -1 when gpusched does not know the node. */
+  public int indexOf(String name) {
+    return index.indexOf(name);
+  }
 
   /** The node's state, or null when gpusched does not know the node. */
   public NodeGpuState node(String name) {
-    Integer i = indexByName.get(name);
-    return i == null ? null : nodes[i];
+    int i = index.indexOf(name);
+    return i < 0 ? null : nodes[i];
   }
 
   /** The next snapshot with some nodes replaced, added (value non-null) or removed (value null). */
   ClusterSnapshot with(Map<String, NodeGpuState> changed, boolean nowSynced) {
-    changed.entrySet().removeIf(e -> e.getValue() == null && !indexByName.containsKey(e.getKey()));
+    changed.entrySet().removeIf(e -> e.getValue() == null && !index.contains(e.getKey()));
     boolean structural = false;
     for (Map.Entry<String, NodeGpuState> e : changed.entrySet()) {
-      if ((e.getValue() == null) == indexByName.containsKey(e.getKey())) {
+      if ((e.getValue() == null) == index.contains(e.getKey())) {
         structural = true;
         break;
       }
     }
     if (!structural) {
       NodeGpuState[] next = nodes.clone();
+      int[] nextStamps = stamps.clone();
       for (Map.Entry<String, NodeGpuState> e : changed.entrySet()) {
-        next[indexByName.get(e.getKey())] = e.getValue();
+        int i = index.indexOf(e.getKey());
+        if (next[i] != e.getValue()) {
+          next[i] = e.getValue();
+          nextStamps[i]++;
+        }
       }
-      return new ClusterSnapshot(version + 1, nowSynced, next, indexByName);
+      return new ClusterSnapshot(version + 1, nowSynced, next, index, nextStamps);
     }
-    Map<String, NodeGpuState> all = new HashMap<>(indexByName.size() + changed.size());
+    Map<String, NodeGpuState> all = new HashMap<>(index.size() + changed.size());
     for (NodeGpuState n : nodes) {
       all.put(n.name(), n);
     }
@@ -50,10 +68,10 @@ public record ClusterSnapshot(long version, boolean synced, NodeGpuState[] nodes
     }
     NodeGpuState[] next = all.values().toArray(new NodeGpuState[0]);
     Arrays.sort(next, (a, b) -> a.name().compareTo(b.name()));
-    Map<String, Integer> index = new HashMap<>(next.length * 2);
+    String[] names = new String[next.length];
     for (int i = 0; i < next.length; i++) {
-      index.put(next[i].name(), i);
+      names[i] = next[i].name();
     }
-    return new ClusterSnapshot(version + 1, nowSynced, next, Collections.unmodifiableMap(index));
+    return new ClusterSnapshot(version + 1, nowSynced, next, NodeIndex.of(names), new int[next.length]);
   }
 }

@@ -133,11 +133,11 @@ public final class ClusterState implements AutoCloseable {
       if (syncRequested) {
         synced = true;
         ClusterSnapshot rebuilt = ClusterSnapshot.EMPTY.with(ledger.buildAll(), true);
-        snapshot = new ClusterSnapshot(current.version() + 1, true, rebuilt.nodes(), rebuilt.indexByName());
+        snapshot = rebuilt.republished(current.version() + 1, true);
         LOG.info("cluster state synced: {} nodes, {} GPU pods", rebuilt.nodes().length, ledger.podCount());
       } else if (current.synced()) {
         // Keep the last nodes visible to /inspect, but stop decisions until the relist completes.
-        snapshot = new ClusterSnapshot(current.version() + 1, false, current.nodes(), current.indexByName());
+        snapshot = current.republished(current.version() + 1, false);
       }
       return;
     }

@@ -1,0 +1,59 @@
+package dev.gpusched.extender.decide;
+
+import dev.gpusched.extender.model.Placement;
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.topology.IntraNodePolicy;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Numbers the distinct shapes of demand (everything the plugins read of a pod, not its name or uid), so replicas of one
+ * workload share memoised verdicts. Within one epoch a number is never reused: the table forgets all shapes when it
+ * holds {@value #MAX_SHAPES} (a returning shape then gets a new number, and its old memo entries simply stop matching),
+ * and a new epoch, restarting at 1, begins when numbers would outgrow {@link VerdictMemo#MAX_SHAPE_ID}.
+ */
+final class DemandShapes {
+  static final int MAX_SHAPES = 10_000;
+
+  private record Shape(int gpus, int milli, long memoryMiB, IntraNodePolicy intraNode, Placement placement,
+      List<String> allowedModels, long cpuMilli) {}
+
+  private record Numbering(int epoch, ConcurrentHashMap<Shape, Integer> ids, AtomicInteger last) {}
+
+  private final int maxId;
+  private volatile Numbering numbering = new Numbering(0, new ConcurrentHashMap<>(), new AtomicInteger());
+
+  DemandShapes() {
+    this(VerdictMemo.MAX_SHAPE_ID);
+  }
+
+  /** @param maxId the largest number handed out in one epoch (tests use a small one) */
+  DemandShapes(int maxId) {
+    this.maxId = maxId;
+  }
+
+  /** The shape's number (1..maxId) in the low 32 bits, its epoch in the high 32. */
+  long idOf(PodDemand d) {
+    Shape shape = new Shape(d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(), d.placement(), d.allowedModels(),
+        d.cpuMilli());
+    while (true) {
+      Numbering n = numbering;
+      Integer id = n.ids().get(shape);
+      if (id == null) {
+        if (n.ids().size() >= MAX_SHAPES) {
+          n.ids().clear();
+        }
+        id = n.ids().computeIfAbsent(shape, s -> n.last().incrementAndGet());
+      }
+      if (id <= maxId) {
+        return ((long) n.epoch() << 32) | id;
+      }
+      synchronized (this) {
+        if (numbering == n) {
+          numbering = new Numbering(n.epoch() + 1, new ConcurrentHashMap<>(), new AtomicInteger());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,233 @@
+package dev.gpusched.extender.decide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpusched.extender.model.Placement;
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.ClusterState;
+import dev.gpusched.extender.state.NodeGpuState;
+import dev.gpusched.extender.state.NodeInfo;
+import dev.gpusched.extender.state.PodRecord;
+import dev.gpusched.topology.IntraNodePolicy;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pipeline memoises its verdicts per node state and demand shape: it must answer exactly what a pipeline without
+ * memory answers, through binds, releases, nodes coming and going, and profile changes, and it must really skip the work
+ * for nodes that did not change.
+ */
+class DecisionPipelineMemoTest {
+  private static final String[][] PRODUCTS = {
+      {"NVIDIA-H100-80GB-HBM3", "8", "81559"}, {"NVIDIA-L40S", "4", "46068"}, {"NVIDIA-A100-SXM4-40GB", "8", "40960"},
+      {"Tesla-T4", "2", "15360"}};
+
+  private final ClusterState state = new ClusterState();
+  private final Random random = new Random(20261128);
+  private final Map<String, PodRecord> bound = new LinkedHashMap<>();
+  private int podSeq;
+
+  @AfterEach
+  void close() {
+    state.close();
+  }
+
+  private static PodDemand demand(int gpus, int milli, long memoryMiB, IntraNodePolicy intra, Placement placement,
+      List<String> models) {
+    return new PodDemand("ns", "p", "uid-p", gpus, milli, memoryMiB, intra, placement, models, 2000);
+  }
+
+  private static final List<PodDemand> DEMANDS = List.of(
+      demand(1, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of()),
+      demand(2, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of()),
+      demand(4, 0, 0, IntraNodePolicy.NVLINK, Placement.BINPACK, List.of()),
+      demand(0, 250, 10_240, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of()),
+      demand(1, 0, 40_000, IntraNodePolicy.PREFER_NVLINK, Placement.SPREAD, List.of()),
+      demand(2, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of("h100")));
+
+  private static NodeInfo node(String name) {
+    String[] p = PRODUCTS[Math.abs(name.hashCode()) % PRODUCTS.length];
+    return NodeInfo.withTopology(name, Integer.parseInt(p[1]), p[0], Long.parseLong(p[2]), Map.of(), Map.of(), false, null)
+        .withCpuAllocatable(64_000);
+  }
+
+  private ClusterSnapshot change(java.util.function.Consumer<dev.gpusched.extender.state.Ledger> c) throws Exception {
+    state.apply(ledger -> {
+      c.accept(ledger);
+      return null;
+    }).get(30, TimeUnit.SECONDS);
+    return state.snapshot();
+  }
+
+  private ClusterSnapshot cluster(int nodes) throws Exception {
+    state.submit(ledger -> {
+      for (int i = 0; i < nodes; i++) {
+        ledger.upsertNode(node("node-" + i));
+      }
+    });
+    state.markSynced();
+    return change(ledger -> {});
+  }
+
+  /** Binds a random pod (whole GPUs or a share) onto free GPUs of a random node, through the ledger. */
+  private ClusterSnapshot bindRandom(ClusterSnapshot snapshot) throws Exception {
+    NodeGpuState node = snapshot.nodes()[random.nextInt(snapshot.nodes().length)];
+    long free = node.freeWholeMask();
+    if (free == 0) {
+      return snapshot;
+    }
+    String name = "pod-" + podSeq++;
+    boolean shared = random.nextInt(3) == 0;
+    List<Integer> ids = new ArrayList<>();
+    int gpus = shared ? 0 : 1 + random.nextInt(Math.min(2, Long.bitCount(free)));
+    for (long m = free; m != 0 && ids.size() < Math.max(1, gpus); m &= m - 1) {
+      ids.add(Long.numberOfTrailingZeros(m));
+    }
+    PodRecord pod = new PodRecord("uid-" + name, "ns", name, node.name(), gpus, shared ? 300 : 0, shared ? 8_000 : 0,
+        ids, false, "2026-11-28T00:00:00Z", null, 4_000);
+    bound.put(pod.uid(), pod);
+    return change(ledger -> ledger.upsertPod(pod));
+  }
+
+  private ClusterSnapshot releaseRandom(ClusterSnapshot snapshot) throws Exception {
+    if (bound.isEmpty()) {
+      return snapshot;
+    }
+    String uid = new ArrayList<>(bound.keySet()).get(random.nextInt(bound.size()));
+    bound.remove(uid);
+    return change(ledger -> ledger.removePod(uid));
+  }
+
+  private static void assertSameAnswers(DecisionPipeline memoised, DecisionPipeline fresh, PodDemand d,
+      ClusterSnapshot snapshot, List<String> candidates) {
+    DecisionPipeline.FilterOutcome got = memoised.filter(d, snapshot, candidates);
+    DecisionPipeline.FilterOutcome want = fresh.filter(d, snapshot, candidates);
+    assertThat(got.passed()).as("passed, %s", d).isEqualTo(want.passed());
+    assertThat(got.reasons()).as("reasons, %s", d).isEqualTo(want.reasons());
+    assertThat(got.rejectionsByFilter()).isEqualTo(want.rejectionsByFilter());
+    assertThat(got.unknownNodes()).isEqualTo(want.unknownNodes());
+    assertThat(memoised.prioritize(d, snapshot, candidates)).as("scores, %s", d)
+        .isEqualTo(fresh.prioritize(d, snapshot, candidates));
+  }
+
+  @Test
+  void answersExactlyAsAPipelineWithoutMemoryThroughChangesOfEveryKind() throws Exception {
+    ClusterSnapshot snapshot = cluster(60);
+    AtomicReference<WorkloadProfile> profile = new AtomicReference<>(WorkloadProfileLearner.DEFAULT);
+    DecisionPipeline memoised = DecisionPipeline.standard(profile::get, new LedgerCpuView());
+    int extraNodes = 0;
+    for (int step = 0; step < 400; step++) {
+      int action = random.nextInt(10);
+      if (action < 5) {
+        snapshot = bindRandom(snapshot);
+      } else if (action < 8) {
+        snapshot = releaseRandom(snapshot);
+      } else if (action == 8) {
+        String added = "extra-" + extraNodes++;
+        snapshot = change(ledger -> ledger.upsertNode(node(added)));
+      } else {
+        profile.set(WorkloadProfile.builder().add(1, 1000, 2000, 1 + random.nextInt(5))
+            .add(1, 250 + 50 * random.nextInt(10), 1000, 1 + random.nextInt(5)).add(4, 1000, 8000, 1).build());
+      }
+      List<String> candidates = new ArrayList<>();
+      for (NodeGpuState n : snapshot.nodes()) {
+        candidates.add(n.name());
+      }
+      candidates.add("not-a-node");
+      // Each demand twice in a row: the second answer comes from the memo where nothing changed.
+      for (int k = 0; k < 2; k++) {
+        PodDemand d = DEMANDS.get(random.nextInt(DEMANDS.size()));
+        DecisionPipeline fresh = DecisionPipeline.standard(profile::get, new LedgerCpuView());
+        assertSameAnswers(memoised, fresh, d, snapshot, candidates);
+        assertSameAnswers(memoised, fresh, d, snapshot, candidates);
+      }
+    }
+    assertThat(bound).as("the walk bound pods").isNotEmpty();
+  }
+
+  /** A score plugin that counts how often it is asked. */
+  private static final class CountingScore implements ScorePlugin {
+    final AtomicInteger calls = new AtomicInteger();
+    volatile int version;
+
+    @Override
+    public String name() {
+      return "counting";
+    }
+
+    @Override
+    public int score(PodDemand demand, NodeGpuState node) {
+      calls.incrementAndGet();
+      return 50;
+    }
+
+    @Override
+    public int inputsVersion() {
+      return version;
+    }
+  }
+
+  @Test
+  void recomputesOnlyNodesThatChangedShapesNotSeenAndNewInputs() throws Exception {
+    ClusterSnapshot snapshot = cluster(20);
+    CountingScore counting = new CountingScore();
+    DecisionPipeline pipeline = new DecisionPipeline(DecisionPipeline.standardFilters(), Map.of(counting, 1));
+    List<String> all = new ArrayList<>();
+    for (NodeGpuState n : snapshot.nodes()) {
+      all.add(n.name());
+    }
+    PodDemand one = DEMANDS.get(0);
+    boolean[] passed = pipeline.filter(one, snapshot, all).passed();
+    int feasible = 0;
+    for (boolean p : passed) {
+      feasible += p ? 1 : 0;
+    }
+    assertThat(counting.calls.get()).as("filter scores each feasible node once").isEqualTo(feasible).isEqualTo(20);
+    pipeline.prioritize(one, snapshot, all);
+    pipeline.filter(one, snapshot, all);
+    assertThat(counting.calls.get()).as("nothing changed: all from the memo").isEqualTo(20);
+
+    // A replica: another pod of the same shape.
+    PodDemand replica = new PodDemand("ns", "q", "uid-q", 1, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK,
+        List.of(), 2000);
+    pipeline.prioritize(replica, snapshot, all);
+    assertThat(counting.calls.get()).isEqualTo(20);
+
+    snapshot = bindRandom(snapshot);
+    pipeline.prioritize(one, snapshot, all);
+    assertThat(counting.calls.get()).as("one node changed").isEqualTo(21);
+
+    pipeline.prioritize(DEMANDS.get(1), snapshot, all);
+    assertThat(counting.calls.get()).as("a new shape: every feasible node").isGreaterThan(21 + 10);
+
+    int before = counting.calls.get();
+    counting.version++;
+    pipeline.prioritize(one, snapshot, all);
+    assertThat(counting.calls.get() - before).as("new scorer inputs: every node again").isEqualTo(20);
+  }
+
+  @Test
+  void shapeNumbersAreStableDistinctAndNeverReusedWithinAnEpoch() {
+    DemandShapes shapes = new DemandShapes(3);
+    long a = shapes.idOf(DEMANDS.get(0));
+    long b = shapes.idOf(DEMANDS.get(1));
+    long c = shapes.idOf(DEMANDS.get(2));
+    assertThat(shapes.idOf(new PodDemand("other", "x", "uid-x", 1, 0, 0, IntraNodePolicy.PREFER_NVLINK,
+        Placement.BINPACK, List.of(), 2000))).as("same shape, other pod").isEqualTo(a);
+    assertThat(List.of(a, b, c)).doesNotHaveDuplicates();
+    assertThat(a >>> 32).isEqualTo(b >>> 32).isEqualTo(c >>> 32).isEqualTo(0L);
+    long d = shapes.idOf(DEMANDS.get(3));
+    assertThat(d >>> 32).as("a fourth shape outgrows 3 numbers: new epoch").isEqualTo(1L);
+    assertThat((int) d).isEqualTo(1);
+    assertThat(shapes.idOf(DEMANDS.get(0)) >>> 32).isEqualTo(1L);
+  }
+}
