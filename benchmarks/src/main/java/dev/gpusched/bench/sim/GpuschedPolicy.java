@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * gpusched's default policy exactly as the server composes it: {@link DecisionPipeline#standardFilters()} and
  * {@link DecisionPipeline#standardScores} over the workload profile and a {@link CpuView} (the server's is
- * {@code LedgerCpuView}; the replay's cluster is the same view of its own pods).
+ * {@code LedgerCpuView}; the replay's cluster is the same view of its own pods). In the synthetic replay every variant
+ * plans gangs whole with the extender's {@code GangPlanner} ({@link PlannedGangs}), as the server does.
  */
 public final class GpuschedPolicy {
   public static final String NAME = "gpusched";
