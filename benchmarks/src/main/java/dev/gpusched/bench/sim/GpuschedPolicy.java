@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * gpusched's default policy exactly as the server composes it: {@link DecisionPipeline#standardFilters()} and
  * {@link DecisionPipeline#standardScores} over the workload profile and a {@link CpuView} (the server's is
- * {@code LedgerCpuView}; the replay's cluster is the same view of its own pods).
+ * {@code LedgerCpuView}; the replay's cluster is the same view of its own pods). In the synthetic replay every variant
+ * plans gangs whole with the extender's {@code GangPlanner} ({@link PlannedGangs}), as the server does.
  */
 public final class GpuschedPolicy {
   public static final String NAME = "gpusched";
@@ -39,14 +40,15 @@ public final class GpuschedPolicy {
     Policy.ScorerFactory scorer = cluster -> new LearningScorer(profile, cluster);
     return new Policy(NAME, "gpusched: DecisionPipeline.standard() (filters GpuModelFit, GpuCountFit,"
         + " IntraNodeTopologyFit; TopologyScore x2, PackingScore x1, MemoryPressureScore x1, FragmentationScore x"
-        + DecisionPipeline.FRAGMENTATION_WEIGHT + ") with CPU view; scores every pod", filters(), scorer, scorer);
+        + DecisionPipeline.FRAGMENTATION_WEIGHT + ") with CPU view; scores every pod", filters(), scorer, scorer)
+        .withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
   /** As {@link #policy} without CPU figures ({@link CpuView#NONE}): GPU-only fragmentation. */
   public static Policy gpuOnly(WorkloadProfile profile) {
     PluginScorer scorer = new PluginScorer(scores(profile, CpuView.NONE));
     return Policy.of(NAME + "-gpuonly", "gpusched without CPU view (GPU-only fragmentation); scores every pod",
-        filters(), scorer, scorer);
+        filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
   /**
@@ -55,7 +57,8 @@ public final class GpuschedPolicy {
    */
   public static Policy asWiredToday(WorkloadProfile profile) {
     return Policy.of(NAME + "-today", "gpusched without CPU view; pods without GPUs placed by kube-scheduler's"
-        + " LeastAllocated", filters(), new PluginScorer(scores(profile, CpuView.NONE)), new LeastAllocatedScore());
+        + " LeastAllocated", filters(), new PluginScorer(scores(profile, CpuView.NONE)), new LeastAllocatedScore())
+        .withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
   /**
@@ -68,7 +71,7 @@ public final class GpuschedPolicy {
       return (pod, c, node) -> pipeline.score(pod.demand(), c.gpu(node));
     };
     return new Policy(NAME + "-priority10", "gpusched ranked by its 0..10 extender priorities (random among equal)",
-        filters(), scorer, scorer);
+        filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
   /**

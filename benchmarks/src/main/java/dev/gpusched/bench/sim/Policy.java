@@ -10,9 +10,27 @@ import java.util.List;
  * @param filters GPU filters applied to GPU pods (the simulator's CPU/memory fit applies to every pod, every policy)
  * @param gpuScorer rates nodes for pods that request GPUs
  * @param noGpuScorer rates nodes for pods without GPUs
+ * @param gangs how the synthetic replay places a gang (trace replays have no gangs)
  */
 public record Policy(String name, String description, List<FilterPlugin> filters, ScorerFactory gpuScorer,
-    ScorerFactory noGpuScorer) {
+    ScorerFactory noGpuScorer, GangPlacement gangs) {
+
+  /** How a gang (pods that must start together) is placed. */
+  public enum GangPlacement {
+    /**
+     * Member by member through the policy's filters and scorers, all or nothing: if one member fits nowhere, the members
+     * placed so far are taken back and the gang waits. Models kube-scheduler with a coscheduling permit gate.
+     */
+    MEMBER_BY_MEMBER,
+    /** The whole gang at once by gpusched's {@code GangPlanner}, as the extender plans it ({@link PlannedGangs}). */
+    GANG_PLANNER
+  }
+
+  /** A policy that places gangs member by member. */
+  public Policy(String name, String description, List<FilterPlugin> filters, ScorerFactory gpuScorer,
+      ScorerFactory noGpuScorer) {
+    this(name, description, filters, gpuScorer, noGpuScorer, GangPlacement.MEMBER_BY_MEMBER);
+  }
 
   /** Makes a policy's scorer for one replay's cluster. */
   @FunctionalInterface
@@ -25,8 +43,13 @@ public record Policy(String name, String description, List<FilterPlugin> filters
     }
   }
 
-  /** A policy whose scorers are stateless. */
+  /** A policy whose scorers are stateless; gangs member by member. */
   public static Policy of(String name, String description, List<FilterPlugin> filters, NodeScorer gpu, NodeScorer noGpu) {
     return new Policy(name, description, filters, ScorerFactory.of(gpu), ScorerFactory.of(noGpu));
+  }
+
+  /** The same policy with gangs placed as {@code how} says. */
+  public Policy withGangs(GangPlacement how) {
+    return new Policy(name, description, filters, gpuScorer, noGpuScorer, how);
   }
 }

@@ -36,7 +36,18 @@ public final class SimCluster implements CpuView {
   private int placed;
 
   public SimCluster(List<TraceNode> trace) {
+    this(trace, null);
+  }
+
+  /**
+   * @param labels each node's labels (node i has {@code labels.get(i)}), e.g. the inter-node topology levels the gang
+   *     planner reads; null: no labels
+   */
+  public SimCluster(List<TraceNode> trace, List<Map<String, String>> labels) {
     int n = trace.size();
+    if (labels != null && labels.size() != n) {
+      throw new IllegalArgumentException("got " + labels.size() + " label maps for " + n + " nodes; give one per node");
+    }
     nodes = trace.toArray(new TraceNode[0]);
     infos = new NodeInfo[n];
     cpuLeft = new long[n];
@@ -46,7 +57,8 @@ public final class SimCluster implements CpuView {
     long total = 0;
     for (int i = 0; i < n; i++) {
       TraceNode t = nodes[i];
-      infos[i] = NodeInfo.withTopology(t.name(), t.gpus(), t.model(), 0, Map.of(), Map.of(), false, null);
+      infos[i] = NodeInfo.withTopology(t.name(), t.gpus(), t.model(), 0, labels == null ? Map.of() : labels.get(i),
+          Map.of(), false, null);
       cpuLeft[i] = t.cpuMilli();
       memLeft[i] = t.memoryMib();
       gpu[i] = NodeStateBuilder.build(infos[i], List.of(), List.of());

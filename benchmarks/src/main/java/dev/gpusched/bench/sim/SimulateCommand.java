@@ -60,7 +60,8 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--synthetic",
       description = "Instead of a trace: a seeded ML workload (inference shares and whole GPUs, multi-GPU training,"
           + " gangs of 2-64) with arrivals and departures on a generated cluster of leaves with DGX NVSwitch, NVLink-pair"
-          + " and PCIe-only nodes. Policies default to gpusched, kube-default, bestfit.")
+          + " and PCIe-only nodes. gpusched plans each gang whole with its GangPlanner; other policies place members one by"
+          + " one, all or nothing. Policies default to gpusched, kube-default, bestfit.")
   boolean synthetic;
 
   @Option(names = "--jobs", defaultValue = "3000", description = "Synthetic jobs per seed (default: ${DEFAULT-VALUE}).")
@@ -178,7 +179,8 @@ public final class SimulateCommand implements Callable<Integer> {
       stdout.print(SyntheticSimulation.table(results, settings, seeds, cluster));
       stdout.println("idle-waiting%: GPUs unallocated while some job waits (time-weighted); nvlink%: multi-GPU pods on a"
           + " fully NVLink-connected GPU set; gang-leaf%: gangs placed within one leaf; gang-wait: start - arrival;"
-          + " starved: gangs never started; frag%: expected fragmented GPU.");
+          + " starved: gangs never started; frag%: expected fragmented GPU. Gangs: gpusched* by GangPlanner, others"
+          + " member by member (all or nothing).");
       stdout.printf("%.1f s on %d thread(s); %s%n", secs, threadCount, outDir.resolve("synthetic.json"));
     }
     stdout.flush();

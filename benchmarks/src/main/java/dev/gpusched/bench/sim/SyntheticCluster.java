@@ -2,6 +2,7 @@ package dev.gpusched.bench.sim;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A generated topology-rich GPU cluster: leaves (top-of-rack switches) under spines, each leaf holding DGX-class nodes
@@ -64,6 +65,23 @@ public record SyntheticCluster(List<TraceNode> nodes, int[] leaf, Fabric[] fabri
       leaf[i] = leafOf.get(i);
     }
     return new SyntheticCluster(nodes, leaf, fabrics.toArray(new Fabric[0]), leaves, (leaves + 3) / 4);
+  }
+
+  /** Leaf label key (the gang planner's default leaf level). */
+  public static final String LEAF_LABEL = "network.topology.nvidia.com/leaf";
+  /** Spine label key (the gang planner's default spine level). */
+  public static final String SPINE_LABEL = "network.topology.nvidia.com/spine";
+
+  /**
+   * Each node's inter-node topology labels, as NVIDIA's topology labeller would set them: its leaf ({@code leaf03})
+   * and its spine ({@code spine0}, every 4 leaves).
+   */
+  public List<Map<String, String>> labels() {
+    List<Map<String, String>> out = new ArrayList<>(nodes.size());
+    for (int i = 0; i < nodes.size(); i++) {
+      out.add(Map.of(LEAF_LABEL, String.format("leaf%02d", leaf[i]), SPINE_LABEL, "spine" + leaf[i] / 4));
+    }
+    return out;
   }
 
   public long totalGpuMilli() {

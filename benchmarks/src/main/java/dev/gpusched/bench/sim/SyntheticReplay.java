@@ -4,6 +4,7 @@ import dev.gpusched.extender.decide.FilterPlugin;
 import dev.gpusched.extender.decide.FragmentationScore;
 import dev.gpusched.extender.decide.GpuChooser;
 import dev.gpusched.extender.decide.WorkloadProfile;
+import dev.gpusched.gang.MemberPlacement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,15 +13,18 @@ import java.util.Random;
 
 /**
  * Runs a {@link SyntheticWorkload} on a {@link SyntheticCluster} through one policy, as an event simulation: jobs arrive,
- * wait in arrival order (later jobs may pass a waiting one), start when they fit (a gang only when every member fits at
- * once; members are placed one by one with the policy and rolled back if one does not fit), and leave after their run
- * time. Metrics are time-weighted over the arrival period.
+ * wait in arrival order (later jobs may pass a waiting one), start when they fit, and leave after their run time. A
+ * single pod goes through the policy's filters and scorers. A gang starts only when every member has a place, as the
+ * policy's {@link Policy.GangPlacement} says: gpusched's policies plan the whole gang at once with the extender's
+ * {@code GangPlanner} ({@link PlannedGangs}); the baselines place members one by one with their scorers and take them
+ * back if one does not fit (kube-scheduler with a coscheduling permit gate). Metrics are time-weighted over the
+ * arrival period.
  */
 public final class SyntheticReplay {
   /** One run's metrics. */
   public record Result(String policy, long seed, double unallocatedWhileWaitingPct, double utilizationPct,
       double nvlinkConnectedShare, int multiGpuPods, double gangsInOneLeafShare, int gangsStarted, int gangsNeverStarted,
-      double meanGangWait, double p95GangWait, double fragmentedPct) {}
+      double meanGangWait, double p95GangWait, double fragmentedPct, int gangPlansUnfitForCpuOrMemory) {}
 
   private record Running(double end, SyntheticWorkload.Job job, int[] nodes, int[] sequences) {}
 
@@ -45,7 +49,7 @@ public final class SyntheticReplay {
 
   public static Result run(SyntheticCluster sc, List<SyntheticWorkload.Job> jobs, Policy policy, WorkloadProfile profile,
       long seed) {
-    SimCluster cluster = new SimCluster(sc.nodes());
+    SimCluster cluster = new SimCluster(sc.nodes(), sc.labels());
     SimPod[] members = new SimPod[jobs.size()];
     for (int i = 0; i < members.length; i++) {
       members[i] = jobs.get(i).member();
@@ -53,6 +57,7 @@ public final class SyntheticReplay {
     cluster.knowPods(members);
     NodeScorer gpuScorer = policy.gpuScorer().forCluster(cluster);
     FilterPlugin[] filters = policy.filters().toArray(new FilterPlugin[0]);
+    PlannedGangs planned = policy.gangs() == Policy.GangPlacement.GANG_PLANNER ? new PlannedGangs(cluster) : null;
     FragmentationScore meter = new FragmentationScore(profile);
     Random ties = new Random(seed * 31 + 17);
     PriorityQueue<Running> running = new PriorityQueue<>((a, b) -> Double.compare(a.end(), b.end()));
@@ -102,6 +107,19 @@ public final class SyntheticReplay {
         int[] seqs = new int[m];
         long[] masks = new long[m];
         int placed = 0;
+        if (planned != null && job.isGang()) {
+          MemberPlacement[] plan = planned.plan(job);
+          if (plan == null) {
+            continue;
+          }
+          for (MemberPlacement p : plan) {
+            masks[placed] = p.gpuMask();
+            nodes[placed] = p.node();
+            seqs[placed] = sequence;
+            cluster.place(p.node(), job.member(), p.gpuMask(), sequence++);
+            placed++;
+          }
+        }
         for (; placed < m; placed++) {
           int node = Replay.choose(job.member(), cluster, filters, gpuScorer, ties);
           if (node < 0) {
@@ -167,7 +185,7 @@ public final class SyntheticReplay {
         multi == 0 ? 1 : (double) multiConnected / multi, multi,
         gangs == 0 ? 1 : (double) gangsOneLeaf / gangs, gangs, neverStarted,
         waits.length == 0 ? 0 : waitSum / waits.length, p95,
-        100 * fragmentedTime / (span * total));
+        100 * fragmentedTime / (span * total), planned == null ? 0 : planned.plansUnfitForCpuOrMemory());
   }
 
   private static double fragmented(SimCluster cluster, FragmentationScore meter) {

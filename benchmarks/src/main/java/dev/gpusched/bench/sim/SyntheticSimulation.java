@@ -21,7 +21,7 @@ public final class SyntheticSimulation {
   /** Per policy: the mean of each metric over seeds. */
   public record Summary(String policy, List<SyntheticReplay.Result> runs, double unallocatedWhileWaitingPct,
       double utilizationPct, double nvlinkConnectedShare, double gangsInOneLeafShare, double meanGangWait,
-      double p95GangWait, double gangsNeverStarted, double fragmentedPct) {}
+      double p95GangWait, double gangsNeverStarted, double fragmentedPct, double gangPlansUnfitForCpuOrMemory) {}
 
   private SyntheticSimulation() {}
 
@@ -63,7 +63,7 @@ public final class SyntheticSimulation {
 
   static Summary summarize(String policy, List<SyntheticReplay.Result> runs) {
     double k = runs.size();
-    double a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0;
+    double a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0, u = 0;
     for (SyntheticReplay.Result r : runs) {
       a += r.unallocatedWhileWaitingPct() / k;
       b += r.utilizationPct() / k;
@@ -73,8 +73,9 @@ public final class SyntheticSimulation {
       f += r.p95GangWait() / k;
       g += r.gangsNeverStarted() / k;
       h += r.fragmentedPct() / k;
+      u += r.gangPlansUnfitForCpuOrMemory() / k;
     }
-    return new Summary(policy, runs, a, b, c, d, e, f, g, h);
+    return new Summary(policy, runs, a, b, c, d, e, f, g, h, u);
   }
 
   public static String table(List<Summary> results, Settings s, int seeds, SyntheticCluster cluster) {
@@ -100,9 +101,11 @@ public final class SyntheticSimulation {
       sb.append(i > 0 ? "," : "").append('"').append(r.policy()).append("\":{")
           .append(String.format(Locale.ROOT, "\"unallocatedGpuPctWhileWaiting\":%.4f,\"utilizationPct\":%.4f,"
                   + "\"nvlinkConnectedShare\":%.4f,\"gangsInOneLeafShare\":%.4f,\"meanGangWait\":%.4f,"
-                  + "\"p95GangWait\":%.4f,\"gangsNeverStarted\":%.4f,\"fragmentedGpuPct\":%.4f,\"seeds\":%d}",
+                  + "\"p95GangWait\":%.4f,\"gangsNeverStarted\":%.4f,\"fragmentedGpuPct\":%.4f,"
+                  + "\"gangPlansUnfitForCpuOrMemory\":%.4f,\"seeds\":%d}",
               r.unallocatedWhileWaitingPct(), r.utilizationPct(), r.nvlinkConnectedShare(), r.gangsInOneLeafShare(),
-              r.meanGangWait(), r.p95GangWait(), r.gangsNeverStarted(), r.fragmentedPct(), r.runs().size()));
+              r.meanGangWait(), r.p95GangWait(), r.gangsNeverStarted(), r.fragmentedPct(),
+              r.gangPlansUnfitForCpuOrMemory(), r.runs().size()));
     }
     return sb.append('}').toString();
   }

@@ -229,7 +229,7 @@ public final class GangScheduling implements AutoCloseable {
       // Bound already (its place is taken): answer that node and claim nothing new.
       return new FilterAnswer(alreadyOn, "gang " + key + ": this member is already bound to " + alreadyOn);
     }
-    MemberDemand member = new MemberDemand(demand.gpus(), demand.intraNode().annotationValue());
+    MemberDemand member = SnapshotCapacityView.memberDemand(demand);
     ClusterTopology topology = topologies.of(snapshot);
     Reservations reservations = coordinator.reservations();
     int[] bound = reservations.get(key) == null ? pods.runningMemberNodes(key, uid, topology) : new int[0];
@@ -553,7 +553,7 @@ public final class GangScheduling implements AutoCloseable {
       }
       SnapshotCapacityView view = new SnapshotCapacityView(snapshot, topology, reservations, key,
           coordinator.starvation().nodesHeldAgainst(key), w.demand);
-      MemberDemand member = new MemberDemand(w.demand.gpus(), w.demand.intraNode().annotationValue());
+      MemberDemand member = SnapshotCapacityView.memberDemand(w.demand);
       Plan plan = planner.plan(w.spec, Collections.nCopies(missing, member), view, bound);
       if (!(plan instanceof Plan.Planned)) {
         continue;

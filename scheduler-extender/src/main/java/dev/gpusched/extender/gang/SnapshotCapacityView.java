@@ -18,8 +18,10 @@ import java.util.Set;
  * reservations and without nodes held for another starving gang; GPUs are chosen by the node's interconnect class
  * with the member's intra-node policy, as the bind of a single pod would choose them. Built per gang planning (not on
  * the hot path of pods outside gangs). Node indices are those of the snapshot, which the topology shares.
+ *
+ * <p>Public so that the simulator ({@code benchmarks}) plans gangs over its own node states through this very view.
  */
-final class SnapshotCapacityView implements CapacityView {
+public final class SnapshotCapacityView implements CapacityView {
   private static final GpuModelFit MODEL_FIT = new GpuModelFit();
 
   private final ClusterTopology topology;
@@ -32,7 +34,7 @@ final class SnapshotCapacityView implements CapacityView {
    * @param held nodes held against this gang by the starvation rule
    * @param podDemand the member's parsed demand (GPU model and memory per GPU are checked per node)
    */
-  SnapshotCapacityView(ClusterSnapshot snapshot, ClusterTopology topology, Reservations reservations, GangKey forGang,
+  public SnapshotCapacityView(ClusterSnapshot snapshot, ClusterTopology topology, Reservations reservations, GangKey forGang,
       Set<String> held, PodDemand podDemand) {
     if (topology.nodeCount() != snapshot.nodes().length) {
       throw new IllegalArgumentException("topology has " + topology.nodeCount() + " nodes, the snapshot "
@@ -59,6 +61,11 @@ final class SnapshotCapacityView implements CapacityView {
       }
       free[i] = mask;
     }
+  }
+
+  /** What one member asks of the planner: its whole GPUs and its intra-node policy, as this view interprets it. */
+  public static MemberDemand memberDemand(PodDemand demand) {
+    return new MemberDemand(demand.gpus(), demand.intraNode().annotationValue());
   }
 
   /** Free GPUs of a node for this gang, as a bitmask. */
