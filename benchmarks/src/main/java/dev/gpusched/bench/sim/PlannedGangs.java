@@ -15,7 +15,6 @@ import dev.gpusched.gang.Reservations;
 import dev.gpusched.topology.cluster.ClusterTopology;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,7 +37,6 @@ final class PlannedGangs {
   private final GangPlanner planner = new GangPlanner();
   private final SimCluster cluster;
   private final ClusterTopology topology;
-  private final Map<String, Integer> indexByName;
   private long version;
   private int unfit;
 
@@ -48,12 +46,10 @@ final class PlannedGangs {
     int n = cluster.size();
     List<String> names = new ArrayList<>(n);
     List<Map<String, String>> labels = new ArrayList<>(n);
-    indexByName = new HashMap<>(n * 2);
     for (int i = 0; i < n; i++) {
       NodeGpuState s = cluster.gpu(i);
       names.add(s.name());
       labels.add(s.info().labels());
-      indexByName.put(s.name(), i);
     }
     topology = ClusterTopology.of(GangScheduling.Settings.DEFAULT.topologyLabelKeys(), names, labels);
   }
@@ -73,7 +69,7 @@ final class PlannedGangs {
     for (int i = 0; i < states.length; i++) {
       states[i] = cluster.gpu(i);
     }
-    ClusterSnapshot snapshot = new ClusterSnapshot(++version, true, states, indexByName);
+    ClusterSnapshot snapshot = ClusterSnapshot.of(++version, states);
     GangSpec spec = specOf(job);
     PodDemand demand = job.member().demand();
     SnapshotCapacityView view = new SnapshotCapacityView(snapshot, topology, Reservations.EMPTY, spec.key(), Set.of(),

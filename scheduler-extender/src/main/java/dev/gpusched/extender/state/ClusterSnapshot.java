@@ -17,6 +17,18 @@ public record ClusterSnapshot(long version, boolean synced, NodeGpuState[] nodes
   public static final ClusterSnapshot EMPTY =
       new ClusterSnapshot(0, false, new NodeGpuState[0], NodeIndex.EMPTY, new int[0]);
 
+  /**
+   * A synced snapshot of these node states, positions as given (simulations and tools that keep their own node states).
+   * It has a layout of its own, so nothing memoised for another snapshot applies to it.
+   */
+  public static ClusterSnapshot of(long version, NodeGpuState[] nodes) {
+    String[] names = new String[nodes.length];
+    for (int i = 0; i < nodes.length; i++) {
+      names[i] = nodes[i].name();
+    }
+    return new ClusterSnapshot(version, true, nodes.clone(), NodeIndex.of(names), new int[nodes.length]);
+  }
+
   /** The same nodes under a new version and sync flag. */
   ClusterSnapshot republished(long nextVersion, boolean nowSynced) {
     return new ClusterSnapshot(nextVersion, nowSynced, nodes, index, stamps);
