@@ -68,6 +68,15 @@ public class ScoringLoopBenchmark {
     };
   }
 
+  /**
+   * The candidate names as each request delivers them: new strings (new bytes, no cached hash), as Jackson decodes them,
+   * made before each call and outside its time.
+   */
+  @Setup(Level.Invocation)
+  public void freshNames() {
+    candidates = SyntheticCluster.freshCopies(candidates);
+  }
+
   @Benchmark
   public ScoringLoop.Outcome filterAndPrioritize() {
     PodDemand d = cold ? newShape(demand, ++invocations) : demand;

@@ -60,6 +60,13 @@ public class ScoringLoopPartsBenchmark {
     survivors = s;
   }
 
+  /** Fresh name strings before each call, as in {@link ScoringLoopBenchmark#freshNames}. */
+  @Setup(Level.Invocation)
+  public void freshNames() {
+    candidates = SyntheticCluster.freshCopies(candidates);
+    survivors = SyntheticCluster.freshCopies(survivors);
+  }
+
   @Benchmark
   public DecisionPipeline.FilterOutcome filterOnly() {
     return pipeline.filter(demand, snapshot, candidates);

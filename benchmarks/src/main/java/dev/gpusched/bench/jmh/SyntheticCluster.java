@@ -45,6 +45,16 @@ public final class SyntheticCluster {
     return out;
   }
 
+  /** New strings with the same text (own bytes, hash not computed), as a request decoder produces them. */
+  public static List<String> freshCopies(List<String> names) {
+    List<String> out = new ArrayList<>(names.size());
+    for (int i = 0; i < names.size(); i++) {
+      out.add(new String(names.get(i).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+          java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+    return out;
+  }
+
   static String nodeName(int i) {
     return String.format("gpu-node-%05d", i);
   }

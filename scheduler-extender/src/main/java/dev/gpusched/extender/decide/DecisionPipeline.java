@@ -114,10 +114,18 @@ public final class DecisionPipeline {
     boolean[] passed = new boolean[n];
     String[] reasons = new String[n];
     int[] rejections = new int[filters.length];
+    int[] positions = new int[n];
+    int[] indexByPosition = new int[nodes.length];
+    java.util.Arrays.fill(indexByPosition, -1);
+    Positions resolved = new Positions(snapshot, lastFilter, false);
     int unknown = 0;
     for (int i = 0; i < n; i++) {
       String name = candidates.get(i);
-      int position = snapshot.indexOf(name);
+      int position = resolved.next(name);
+      positions[i] = position;
+      if (position >= 0) {
+        indexByPosition[position] = i;
+      }
       if (position < 0) {
         reasons[i] = "gpusched does not know node " + name + " (not in its node cache yet)";
         unknown++;
@@ -138,7 +146,54 @@ public final class DecisionPipeline {
         reasons[i] = reason;
       }
     }
+    lastFilter = new LastFilter(demand.uid(), snapshot.index(), candidates, positions, indexByPosition, passed);
     return new FilterOutcome(passed, reasons, rejections, unknown);
+  }
+
+  /**
+   * The last filter call's candidates, their positions (and the reverse: list index by position, -1 when absent) and
+   * which passed. kube-scheduler sends filter the same node list pod after pod, and prioritize the pod's survivors in
+   * filter's order right after, so {@link Positions} resolves most names with one {@code equals} against this list.
+   */
+  private record LastFilter(String podUid, Object layout, List<String> candidates, int[] positions, int[] indexByPosition,
+      boolean[] passed) {}
+
+  private volatile LastFilter lastFilter;
+
+  /**
+   * Resolves candidate names to positions in order: while the names follow the previous list, one {@code equals} each;
+   * otherwise a hash lookup, after which it resumes following from that node's place in the previous list.
+   */
+  private static final class Positions {
+    private final ClusterSnapshot snapshot;
+    private final LastFilter previous;
+    private final boolean survivorsOnly;
+    private int cursor;
+
+    /** @param survivorsOnly follow only the nodes that passed (prioritize of the same pod) */
+    Positions(ClusterSnapshot snapshot, LastFilter previous, boolean survivorsOnly) {
+      this.snapshot = snapshot;
+      this.previous = previous != null && previous.layout() == snapshot.index() ? previous : null;
+      this.survivorsOnly = survivorsOnly;
+    }
+
+    int next(String name) {
+      if (previous != null) {
+        List<String> names = previous.candidates();
+        boolean[] passed = previous.passed();
+        while (survivorsOnly && cursor < passed.length && !passed[cursor]) {
+          cursor++;
+        }
+        if (cursor < passed.length && names.get(cursor).equals(name)) {
+          return previous.positions()[cursor++];
+        }
+      }
+      int position = snapshot.indexOf(name);
+      if (previous != null && position >= 0 && previous.indexByPosition()[position] >= 0) {
+        cursor = previous.indexByPosition()[position] + 1;
+      }
+      return position;
+    }
   }
 
   /** Index of the first filter that rejects the node, or -1 when all pass; builds no reason. */
@@ -166,8 +221,11 @@ public final class DecisionPipeline {
     int[] stamps = snapshot.stamps();
     int n = candidates.size();
     int[] out = new int[n];
+    LastFilter last = lastFilter;
+    Positions resolved = new Positions(snapshot, last,
+        last != null && !demand.uid().isEmpty() && last.podUid().equals(demand.uid()));
     for (int i = 0; i < n; i++) {
-      int position = snapshot.indexOf(candidates.get(i));
+      int position = resolved.next(candidates.get(i));
       if (position >= 0) {
         int result = verdict(demand, nodes[position], memo, VerdictMemo.slot(position, shapeId),
             VerdictMemo.tag(stamps[position], shapeId));

@@ -119,6 +119,26 @@ class DecisionPipelineMemoTest {
         .isEqualTo(fresh.prioritize(d, snapshot, candidates));
   }
 
+  /** Each answer against the plugins called node by node, by name: no memo, no name tricks. */
+  private static void assertAnswersNodeByNode(DecisionPipeline pipeline, PodDemand d, ClusterSnapshot snapshot,
+      List<String> candidates, Random random) {
+    DecisionPipeline.FilterOutcome got = pipeline.filter(d, snapshot, candidates);
+    List<String> survivors = new ArrayList<>();
+    for (int i = 0; i < candidates.size(); i++) {
+      NodeGpuState node = snapshot.node(candidates.get(i));
+      boolean passes = node != null && pipeline.reject(d, node) == null;
+      assertThat(got.passed()[i]).as("%s on %s", d, candidates.get(i)).isEqualTo(passes);
+      if (passes && random.nextInt(10) > 0) {
+        survivors.add(candidates.get(i)); // kube-scheduler may drop some (another extender), never reorder
+      }
+    }
+    int[] scores = pipeline.prioritize(d, snapshot, survivors);
+    for (int i = 0; i < survivors.size(); i++) {
+      assertThat(scores[i]).as("score of %s on %s", d, survivors.get(i))
+          .isEqualTo(pipeline.score(d, snapshot.node(survivors.get(i))));
+    }
+  }
+
   @Test
   void answersExactlyAsAPipelineWithoutMemoryThroughChangesOfEveryKind() throws Exception {
     ClusterSnapshot snapshot = cluster(60);
@@ -150,6 +170,18 @@ class DecisionPipelineMemoTest {
         assertSameAnswers(memoised, fresh, d, snapshot, candidates);
         assertSameAnswers(memoised, fresh, d, snapshot, candidates);
       }
+      // Names as new strings, sometimes in a new order, sometimes a part of the list; survivors subsequences of them.
+      List<String> sent = new ArrayList<>();
+      for (String c : candidates) {
+        sent.add(new String(c.toCharArray()));
+      }
+      if (random.nextBoolean()) {
+        java.util.Collections.shuffle(sent, random);
+      }
+      if (random.nextInt(3) == 0) {
+        sent = new ArrayList<>(sent.subList(random.nextInt(sent.size() / 2), sent.size()));
+      }
+      assertAnswersNodeByNode(memoised, DEMANDS.get(random.nextInt(DEMANDS.size())), snapshot, sent, random);
     }
     assertThat(bound).as("the walk bound pods").isNotEmpty();
   }
