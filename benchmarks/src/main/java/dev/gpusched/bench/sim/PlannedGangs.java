@@ -5,6 +5,7 @@ import dev.gpusched.extender.gang.SnapshotCapacityView;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.NodeGpuState;
+import dev.gpusched.extender.state.NodeIndex;
 import dev.gpusched.gang.GangAnnotations;
 import dev.gpusched.gang.GangPlanner;
 import dev.gpusched.gang.GangSpec;
@@ -15,7 +16,6 @@ import dev.gpusched.gang.Reservations;
 import dev.gpusched.topology.cluster.ClusterTopology;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,7 +38,10 @@ final class PlannedGangs {
   private final GangPlanner planner = new GangPlanner();
   private final SimCluster cluster;
   private final ClusterTopology topology;
-  private final Map<String, Integer> indexByName;
+  private final NodeIndex index;
+  /** Per node, a number that changes whenever its state does (the snapshot's stamps), and the state it stamped. */
+  private final int[] stamps;
+  private final NodeGpuState[] stamped;
   private long version;
   private int unfit;
 
@@ -48,13 +51,14 @@ final class PlannedGangs {
     int n = cluster.size();
     List<String> names = new ArrayList<>(n);
     List<Map<String, String>> labels = new ArrayList<>(n);
-    indexByName = new HashMap<>(n * 2);
     for (int i = 0; i < n; i++) {
       NodeGpuState s = cluster.gpu(i);
       names.add(s.name());
       labels.add(s.info().labels());
-      indexByName.put(s.name(), i);
     }
+    index = NodeIndex.of(names.toArray(new String[0]));
+    stamps = new int[n];
+    stamped = new NodeGpuState[n];
     topology = ClusterTopology.of(GangScheduling.Settings.DEFAULT.topologyLabelKeys(), names, labels);
   }
 
@@ -72,8 +76,12 @@ final class PlannedGangs {
     NodeGpuState[] states = new NodeGpuState[cluster.size()];
     for (int i = 0; i < states.length; i++) {
       states[i] = cluster.gpu(i);
+      if (states[i] != stamped[i]) {
+        stamped[i] = states[i];
+        stamps[i]++;
+      }
     }
-    ClusterSnapshot snapshot = new ClusterSnapshot(++version, true, states, indexByName);
+    ClusterSnapshot snapshot = new ClusterSnapshot(++version, true, states, index, stamps.clone());
     GangSpec spec = specOf(job);
     PodDemand demand = job.member().demand();
     SnapshotCapacityView view = new SnapshotCapacityView(snapshot, topology, Reservations.EMPTY, spec.key(), Set.of(),
