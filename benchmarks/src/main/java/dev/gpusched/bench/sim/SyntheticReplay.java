@@ -49,7 +49,7 @@ public final class SyntheticReplay {
 
   public static Result run(SyntheticCluster sc, List<SyntheticWorkload.Job> jobs, Policy policy, WorkloadProfile profile,
       long seed) {
-    SimCluster cluster = new SimCluster(sc.nodes(), sc.labels());
+    SimCluster cluster = sc.simCluster();
     SimPod[] members = new SimPod[jobs.size()];
     for (int i = 0; i < members.length; i++) {
       members[i] = jobs.get(i).member();
