@@ -81,8 +81,8 @@ public final class GpuschedPolicy {
   }
 
   /**
-   * The server's ranking ({@link #ranked}) over the replay's learned profile when it offers one (rebuilt when it changes, as the server would swap
-   * its pipeline when its rolling profile is refreshed), else over the fixed profile.
+   * The server's ranking ({@link #ranked}) over the replay's learned profile when it offers one (rebuilt when it
+   * changes, as the server would swap its pipeline when its rolling profile is refreshed), else over the fixed profile.
    */
   private static final class LearningScorer implements NodeScorer {
     private final SimCluster cluster;
