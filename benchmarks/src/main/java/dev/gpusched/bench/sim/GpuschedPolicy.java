@@ -34,7 +34,8 @@ public final class GpuschedPolicy {
 
   /**
    * The proposed default: the pipeline scores every pod, GPU or not, and sees CPU (the replay's cluster is its
-   * {@link CpuView}); nodes are ranked by the plugins' weighted score at full resolution.
+   * {@link CpuView}); nodes are ranked as the server ranks them ({@link DecisionPipeline#rank}: the NVLink tier of a
+   * multi-GPU {@code prefer-nvlink} pod first, then the plugins' weighted score) at full resolution.
    */
   public static Policy policy(WorkloadProfile profile) {
     Policy.ScorerFactory scorer = cluster -> new LearningScorer(profile, cluster);
@@ -46,7 +47,7 @@ public final class GpuschedPolicy {
 
   /** As {@link #policy} without CPU figures ({@link CpuView#NONE}): GPU-only fragmentation. */
   public static Policy gpuOnly(WorkloadProfile profile) {
-    PluginScorer scorer = new PluginScorer(scores(profile, CpuView.NONE));
+    NodeScorer scorer = ranked(pipeline(profile, CpuView.NONE));
     return Policy.of(NAME + "-gpuonly", "gpusched without CPU view (GPU-only fragmentation); scores every pod",
         filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
@@ -57,7 +58,7 @@ public final class GpuschedPolicy {
    */
   public static Policy asWiredToday(WorkloadProfile profile) {
     return Policy.of(NAME + "-today", "gpusched without CPU view; pods without GPUs placed by kube-scheduler's"
-        + " LeastAllocated", filters(), new PluginScorer(scores(profile, CpuView.NONE)), new LeastAllocatedScore())
+        + " LeastAllocated", filters(), ranked(pipeline(profile, CpuView.NONE)), new LeastAllocatedScore())
         .withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
@@ -74,19 +75,24 @@ public final class GpuschedPolicy {
         filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
+  /** Ranks nodes by the pipeline's {@link DecisionPipeline#rank}, as the server orders them, at full resolution. */
+  static NodeScorer ranked(DecisionPipeline pipeline) {
+    return (pod, c, node) -> pipeline.rank(pod.demand(), c.gpu(node));
+  }
+
   /**
-   * The plugins over the replay's learned profile when it offers one (rebuilt when it changes, as the server would swap
-   * its pipeline when its rolling profile is refreshed), else over the fixed profile.
+   * The server's ranking ({@link #ranked}) over the replay's learned profile when it offers one (rebuilt when it
+   * changes, as the server would swap its pipeline when its rolling profile is refreshed), else over the fixed profile.
    */
   private static final class LearningScorer implements NodeScorer {
     private final SimCluster cluster;
     private WorkloadProfile current;
-    private PluginScorer scorer;
+    private NodeScorer scorer;
 
     LearningScorer(WorkloadProfile fixed, SimCluster cluster) {
       this.cluster = cluster;
       this.current = fixed;
-      this.scorer = new PluginScorer(scores(fixed, cluster));
+      this.scorer = ranked(pipeline(fixed, cluster));
     }
 
     @Override
@@ -94,7 +100,7 @@ public final class GpuschedPolicy {
       WorkloadProfile learned = cluster.learnedProfile();
       if (learned != null && learned != current) {
         current = learned;
-        scorer = new PluginScorer(scores(learned, cluster));
+        scorer = ranked(pipeline(learned, cluster));
       }
       return scorer.score(pod, c, node);
     }

@@ -40,7 +40,10 @@ final class PlannedGangs {
   private long version;
   private int unfit;
 
-  /** Over the replay's cluster, whose nodes carry their topology labels ({@link SimCluster#SimCluster(List, List)}). */
+  /**
+   * Over the replay's cluster, whose nodes carry their topology labels and annotations
+   * ({@link SimCluster#SimCluster(List, List, List)}).
+   */
   PlannedGangs(SimCluster cluster) {
     this.cluster = cluster;
     int n = cluster.size();

@@ -36,17 +36,20 @@ public final class SimCluster implements CpuView {
   private int placed;
 
   public SimCluster(List<TraceNode> trace) {
-    this(trace, null);
+    this(trace, null, null);
   }
 
   /**
    * @param labels each node's labels (node i has {@code labels.get(i)}), e.g. the inter-node topology levels the gang
    *     planner reads; null: no labels
+   * @param annotations each node's annotations, e.g. {@code gpusched.dev/gpu-topology}, read as the server reads them;
+   *     null: none (the GPU topology is then inferred from the model name, as from GPU feature discovery)
    */
-  public SimCluster(List<TraceNode> trace, List<Map<String, String>> labels) {
+  public SimCluster(List<TraceNode> trace, List<Map<String, String>> labels, List<Map<String, String>> annotations) {
     int n = trace.size();
-    if (labels != null && labels.size() != n) {
-      throw new IllegalArgumentException("got " + labels.size() + " label maps for " + n + " nodes; give one per node");
+    if (labels != null && labels.size() != n || annotations != null && annotations.size() != n) {
+      throw new IllegalArgumentException("got " + (labels == null ? 0 : labels.size()) + " label maps and "
+          + (annotations == null ? 0 : annotations.size()) + " annotation maps for " + n + " nodes; give one per node");
     }
     nodes = trace.toArray(new TraceNode[0]);
     infos = new NodeInfo[n];
@@ -58,7 +61,7 @@ public final class SimCluster implements CpuView {
     for (int i = 0; i < n; i++) {
       TraceNode t = nodes[i];
       infos[i] = NodeInfo.withTopology(t.name(), t.gpus(), t.model(), 0, labels == null ? Map.of() : labels.get(i),
-          Map.of(), false, null);
+          annotations == null ? Map.of() : annotations.get(i), false, null);
       cpuLeft[i] = t.cpuMilli();
       memLeft[i] = t.memoryMib();
       gpu[i] = NodeStateBuilder.build(infos[i], List.of(), List.of());

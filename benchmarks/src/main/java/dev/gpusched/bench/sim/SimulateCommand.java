@@ -178,7 +178,7 @@ public final class SimulateCommand implements Callable<Integer> {
     } else {
       stdout.print(SyntheticSimulation.table(results, settings, seeds, cluster));
       stdout.println("idle-waiting%: GPUs unallocated while some job waits (time-weighted); nvlink%: multi-GPU pods on a"
-          + " fully NVLink-connected GPU set; gang-leaf%: gangs placed within one leaf; gang-wait: start - arrival;"
+          + " fully NVLink-connected GPU set (single: pods of no gang; gang: gang members); gang-leaf%: gangs placed within one leaf; gang-wait: start - arrival;"
           + " starved: gangs never started; frag%: expected fragmented GPU. Gangs: gpusched* by GangPlanner, others"
           + " member by member (all or nothing).");
       stdout.printf("%.1f s on %d thread(s); %s%n", secs, threadCount, outDir.resolve("synthetic.json"));

@@ -21,9 +21,17 @@ import java.util.Random;
  * arrival period.
  */
 public final class SyntheticReplay {
-  /** One run's metrics. */
+  /**
+   * One run's metrics.
+   *
+   * @param nvlinkConnectedShare of the multi-GPU pods started (single pods and gang members), those on a fully
+   *     NVLink-connected GPU set
+   * @param nvlinkSingleShare the same over multi-GPU pods of no gang (placed by the policy's node ranking)
+   * @param nvlinkGangShare the same over members of gangs (placed by the policy's gang placement)
+   */
   public record Result(String policy, long seed, double unallocatedWhileWaitingPct, double utilizationPct,
-      double nvlinkConnectedShare, int multiGpuPods, double gangsInOneLeafShare, int gangsStarted, int gangsNeverStarted,
+      double nvlinkConnectedShare, int multiGpuPods, double nvlinkSingleShare, double nvlinkGangShare,
+      double gangsInOneLeafShare, int gangsStarted, int gangsNeverStarted,
       double meanGangWait, double p95GangWait, double fragmentedPct, int gangPlansUnfitForCpuOrMemory) {}
 
   private record Running(double end, SyntheticWorkload.Job job, int[] nodes, int[] sequences) {}
@@ -49,7 +57,7 @@ public final class SyntheticReplay {
 
   public static Result run(SyntheticCluster sc, List<SyntheticWorkload.Job> jobs, Policy policy, WorkloadProfile profile,
       long seed) {
-    SimCluster cluster = new SimCluster(sc.nodes(), sc.labels());
+    SimCluster cluster = sc.simCluster();
     SimPod[] members = new SimPod[jobs.size()];
     for (int i = 0; i < members.length; i++) {
       members[i] = jobs.get(i).member();
@@ -73,6 +81,8 @@ public final class SyntheticReplay {
     double fragmentedTime = 0;
     int multi = 0;
     int multiConnected = 0;
+    int multiInGangs = 0;
+    int multiInGangsConnected = 0;
     int gangs = 0;
     int gangsOneLeaf = 0;
     List<Double> gangWaits = new ArrayList<>();
@@ -140,8 +150,13 @@ public final class SyntheticReplay {
         if (job.member().trace().numGpu() > 1) {
           for (int k = 0; k < m; k++) {
             multi++;
-            if (sc.fabric()[nodes[k]].fullyConnected(masks[k])) {
+            boolean connected = sc.fabric()[nodes[k]].fullyConnected(masks[k]);
+            if (connected) {
               multiConnected++;
+            }
+            if (job.isGang()) {
+              multiInGangs++;
+              multiInGangsConnected += connected ? 1 : 0;
             }
           }
         }
@@ -183,6 +198,8 @@ public final class SyntheticReplay {
         waitingTime == 0 ? 0 : 100 * idleWhileWaiting / (waitingTime * total),
         100 * allocatedTime / (span * total),
         multi == 0 ? 1 : (double) multiConnected / multi, multi,
+        multi == multiInGangs ? 1 : (double) (multiConnected - multiInGangsConnected) / (multi - multiInGangs),
+        multiInGangs == 0 ? 1 : (double) multiInGangsConnected / multiInGangs,
         gangs == 0 ? 1 : (double) gangsOneLeaf / gangs, gangs, neverStarted,
         waits.length == 0 ? 0 : waitSum / waits.length, p95,
         100 * fragmentedTime / (span * total), planned == null ? 0 : planned.plansUnfitForCpuOrMemory());

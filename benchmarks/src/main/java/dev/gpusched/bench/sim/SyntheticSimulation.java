@@ -20,7 +20,8 @@ public final class SyntheticSimulation {
 
   /** Per policy: the mean of each metric over seeds. */
   public record Summary(String policy, List<SyntheticReplay.Result> runs, double unallocatedWhileWaitingPct,
-      double utilizationPct, double nvlinkConnectedShare, double gangsInOneLeafShare, double meanGangWait,
+      double utilizationPct, double nvlinkConnectedShare, double nvlinkSingleShare, double nvlinkGangShare,
+      double gangsInOneLeafShare, double meanGangWait,
       double p95GangWait, double gangsNeverStarted, double fragmentedPct, double gangPlansUnfitForCpuOrMemory) {}
 
   private SyntheticSimulation() {}
@@ -63,11 +64,13 @@ public final class SyntheticSimulation {
 
   static Summary summarize(String policy, List<SyntheticReplay.Result> runs) {
     double k = runs.size();
-    double a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0, u = 0;
+    double a = 0, b = 0, c = 0, cs = 0, cg = 0, d = 0, e = 0, f = 0, g = 0, h = 0, u = 0;
     for (SyntheticReplay.Result r : runs) {
       a += r.unallocatedWhileWaitingPct() / k;
       b += r.utilizationPct() / k;
       c += r.nvlinkConnectedShare() / k;
+      cs += r.nvlinkSingleShare() / k;
+      cg += r.nvlinkGangShare() / k;
       d += r.gangsInOneLeafShare() / k;
       e += r.meanGangWait() / k;
       f += r.p95GangWait() / k;
@@ -75,7 +78,7 @@ public final class SyntheticSimulation {
       h += r.fragmentedPct() / k;
       u += r.gangPlansUnfitForCpuOrMemory() / k;
     }
-    return new Summary(policy, runs, a, b, c, d, e, f, g, h, u);
+    return new Summary(policy, runs, a, b, c, cs, cg, d, e, f, g, h, u);
   }
 
   public static String table(List<Summary> results, Settings s, int seeds, SyntheticCluster cluster) {
@@ -84,11 +87,12 @@ public final class SyntheticSimulation {
             + " %d GPUs; %d jobs at %.0f%% offered load; %d seed%s%n", s.leaves(), s.dgxPerLeaf(), s.pairsPerLeaf(),
         s.pciePerLeaf(), cluster.nodes().size(), cluster.totalGpuMilli() / 1000, s.jobs(), s.load() * 100, seeds,
         seeds == 1 ? "" : "s"));
-    sb.append(String.format(Locale.ROOT, "%-14s %12s %8s %10s %10s %10s %10s %8s %8s%n", "policy", "idle-waiting%",
-        "util%", "nvlink%", "gang-leaf%", "gang-wait", "wait-p95", "starved", "frag%"));
+    sb.append(String.format(Locale.ROOT, "%-14s %12s %8s %8s %8s %8s %10s %10s %10s %8s %8s%n", "policy",
+        "idle-waiting%", "util%", "nvlink%", "single", "gang", "gang-leaf%", "gang-wait", "wait-p95", "starved", "frag%"));
     for (Summary r : results) {
-      sb.append(String.format(Locale.ROOT, "%-14s %12.2f %8.2f %10.1f %10.1f %10.1f %10.1f %8.1f %8.2f%n", r.policy(),
-          r.unallocatedWhileWaitingPct(), r.utilizationPct(), 100 * r.nvlinkConnectedShare(),
+      sb.append(String.format(Locale.ROOT, "%-14s %12.2f %8.2f %8.1f %8.1f %8.1f %10.1f %10.1f %10.1f %8.1f %8.2f%n",
+          r.policy(), r.unallocatedWhileWaitingPct(), r.utilizationPct(), 100 * r.nvlinkConnectedShare(),
+          100 * r.nvlinkSingleShare(), 100 * r.nvlinkGangShare(),
           100 * r.gangsInOneLeafShare(), r.meanGangWait(), r.p95GangWait(), r.gangsNeverStarted(), r.fragmentedPct()));
     }
     return sb.toString();
@@ -100,10 +104,12 @@ public final class SyntheticSimulation {
       Summary r = results.get(i);
       sb.append(i > 0 ? "," : "").append('"').append(r.policy()).append("\":{")
           .append(String.format(Locale.ROOT, "\"unallocatedGpuPctWhileWaiting\":%.4f,\"utilizationPct\":%.4f,"
-                  + "\"nvlinkConnectedShare\":%.4f,\"gangsInOneLeafShare\":%.4f,\"meanGangWait\":%.4f,"
+                  + "\"nvlinkConnectedShare\":%.4f,\"nvlinkSingleShare\":%.4f,\"nvlinkGangShare\":%.4f,"
+                  + "\"gangsInOneLeafShare\":%.4f,\"meanGangWait\":%.4f,"
                   + "\"p95GangWait\":%.4f,\"gangsNeverStarted\":%.4f,\"fragmentedGpuPct\":%.4f,"
                   + "\"gangPlansUnfitForCpuOrMemory\":%.4f,\"seeds\":%d}",
-              r.unallocatedWhileWaitingPct(), r.utilizationPct(), r.nvlinkConnectedShare(), r.gangsInOneLeafShare(),
+              r.unallocatedWhileWaitingPct(), r.utilizationPct(), r.nvlinkConnectedShare(), r.nvlinkSingleShare(),
+              r.nvlinkGangShare(), r.gangsInOneLeafShare(),
               r.meanGangWait(), r.p95GangWait(), r.gangsNeverStarted(), r.fragmentedPct(),
               r.gangPlansUnfitForCpuOrMemory(), r.runs().size()));
     }

@@ -41,6 +41,9 @@ class SyntheticTest {
       assertThat(a.utilizationPct()).isBetween(0.0, 100.0);
       assertThat(a.unallocatedWhileWaitingPct()).isBetween(0.0, 100.0);
       assertThat(a.nvlinkConnectedShare()).isBetween(0.0, 1.0);
+      assertThat(a.nvlinkConnectedShare()).as("all multi-GPU pods: between single pods and gang members")
+          .isBetween(Math.min(a.nvlinkSingleShare(), a.nvlinkGangShare()),
+              Math.max(a.nvlinkSingleShare(), a.nvlinkGangShare()));
       assertThat(a.gangsInOneLeafShare()).isBetween(0.0, 1.0);
       assertThat(a.multiGpuPods()).isPositive();
       assertThat(a.gangsStarted() + a.gangsNeverStarted()).isPositive();

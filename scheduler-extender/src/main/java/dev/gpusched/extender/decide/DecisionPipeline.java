@@ -260,8 +260,19 @@ public final class DecisionPipeline {
     return m;
   }
 
-  /** Weighted score of one feasible node on the protocol's 0..10 scale. */
-  public int score(PodDemand demand, NodeGpuState node) {
+  /**
+   * Added to {@link #rank} for a node in the top tier of a {@link TopologyScore#tiered} pod. Above every weighted sum
+   * (plugins score 0..100, so a sum is at most 100 x the weights' sum, far below 2^48 for int weights).
+   */
+  static final long TOP_TIER_RANK = 1L << 48;
+
+  /**
+   * How the server ranks a feasible node for the pod, at full resolution: the plugins' weighted sum, plus
+   * {@link #TOP_TIER_RANK} when the pod is {@link TopologyScore#tiered} and the node can give it a fully
+   * NVLink-connected set. Higher is better; {@link #score} is this rank rounded onto the protocol's 0..10, so it never
+   * orders two nodes the other way (simulators rank with this, kube-scheduler sees only the rounded score).
+   */
+  public long rank(PodDemand demand, NodeGpuState node) {
     long sum = 0;
     boolean tiered = TopologyScore.tiered(demand);
     boolean topTier = false;
@@ -272,7 +283,21 @@ public final class DecisionPipeline {
       }
       sum += (long) weights[s] * score;
     }
-    long hundred = sum / weightSum;
+    return topTier ? TOP_TIER_RANK + sum : sum;
+  }
+
+  /** Weighted score of one feasible node on the protocol's 0..10 scale: its {@link #rank}, rounded. */
+  public int score(PodDemand demand, NodeGpuState node) {
+    return priority(TopologyScore.tiered(demand), rank(demand, node));
+  }
+
+  /**
+   * A {@link #rank} on the protocol's 0..10: the weighted mean {@code s} (0..100) as {@code round(10 s / 100)}; for a
+   * tiered pod {@code 6 + round(4 s / 100)} in the top tier, {@code round(5 s / 100)} below it.
+   */
+  private int priority(boolean tiered, long rank) {
+    boolean topTier = rank >= TOP_TIER_RANK;
+    long hundred = (topTier ? rank - TOP_TIER_RANK : rank) / weightSum;
     if (!tiered) {
       return (int) Math.max(0, Math.min(MAX_EXTENDER_PRIORITY, (hundred * MAX_EXTENDER_PRIORITY + 50) / 100));
     }
