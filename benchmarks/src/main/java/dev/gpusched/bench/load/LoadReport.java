@@ -35,6 +35,29 @@ public final class LoadReport {
     return out;
   }
 
+  static final int SATURATION_FACTOR = 10;
+  static final double SATURATION_MILLIS = 1000;
+
+  /**
+   * A rate phase whose median pair waited in a queue: p50 over {@value #SATURATION_MILLIS} ms, or over
+   * {@value #SATURATION_FACTOR}x the same target's closed-loop p50 at the same size.
+   */
+  static boolean saturated(LoadResult r, List<LoadResult> all) {
+    if (!r.mode().equals("rate")) {
+      return false;
+    }
+    if (r.p50Millis() > SATURATION_MILLIS) {
+      return true;
+    }
+    for (LoadResult c : all) {
+      if (c.mode().equals("closed") && c.target().equals(r.target()) && c.nodes() == r.nodes()
+          && r.p50Millis() > SATURATION_FACTOR * c.p50Millis()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static void print(List<LoadResult> results, PrintStream out) {
     out.println(String.format(Locale.ROOT, "%-9s %6s %-7s %8s %9s %9s %9s %9s %9s %6s", "target", "nodes", "mode",
         "pairs", "pairs/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "failed"));
@@ -55,6 +78,12 @@ public final class LoadReport {
     }
     for (LoadResult r : results) {
       if (r.target().equals("gpusched") && r.nodes() == 5000) {
+        if (saturated(r, results)) {
+          out.println(String.format(Locale.ROOT, "target at 5000 nodes, %s: no verdict: the phase queued (p50 %.0f ms, over"
+              + " %dx the closed loop's or over %.0f ms), so the machine could not serve this rate and its latencies and"
+              + " ratio measure the queue; lower --rate", r.mode(), r.p50Millis(), SATURATION_FACTOR, SATURATION_MILLIS));
+          continue;
+        }
         Ratio q = ratios.stream().filter(x -> x.nodes() == r.nodes() && x.mode().equals(r.mode())).findFirst().orElse(null);
         out.println(String.format(Locale.ROOT, "target at 5000 nodes, %s: p99 %.3f ms (<= %.1f: %s)%s", r.mode(),
             r.p99Millis(), TARGET_P99_MILLIS, r.p99Millis() <= TARGET_P99_MILLIS ? "met" : "MISSED",
