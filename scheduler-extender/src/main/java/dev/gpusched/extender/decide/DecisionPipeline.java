@@ -123,14 +123,12 @@ public final class DecisionPipeline {
       String name = candidates.get(i);
       int position = resolved.next(name);
       positions[i] = position;
-      if (position >= 0) {
-        indexByPosition[position] = i;
-      }
       if (position < 0) {
         reasons[i] = "gpusched does not know node " + name + " (not in its node cache yet)";
         unknown++;
         continue;
       }
+      indexByPosition[position] = i;
       int slot = VerdictMemo.slot(position, shapeId);
       long tag = VerdictMemo.tag(stamps[position], shapeId);
       int f = VerdictMemo.failedFilter(verdict(demand, nodes[position], memo, slot, tag));
@@ -146,7 +144,7 @@ public final class DecisionPipeline {
         reasons[i] = reason;
       }
     }
-    lastFilter = new LastFilter(demand.uid(), snapshot.index(), candidates, positions, indexByPosition, passed);
+    lastFilter = new LastFilter(demand.uid(), snapshot.index(), candidates, positions, indexByPosition, passed.clone());
     return new FilterOutcome(passed, reasons, rejections, unknown);
   }
 

@@ -41,6 +41,24 @@ public final class WorkloadProfile {
     return serial;
   }
 
+  /**
+   * True when {@code other} has the same demand classes, each probability within {@code tolerance} of this one's, and
+   * CPU per GPU within the same relative tolerance: scores against either differ by a fraction of a point.
+   */
+  public boolean closeTo(WorkloadProfile other, double tolerance) {
+    if (other.size() != size()) {
+      return false;
+    }
+    for (int k = 0; k < size(); k++) {
+      if (other.gpus[k] != gpus[k] || other.milli[k] != milli[k]
+          || Math.abs(other.probability[k] - probability[k]) > tolerance) {
+        return false;
+      }
+    }
+    double cpu = Math.max(cpuMilliPerGpuMilli, other.cpuMilliPerGpuMilli);
+    return Math.abs(other.cpuMilliPerGpuMilli - cpuMilliPerGpuMilli) <= tolerance * cpu;
+  }
+
   /** A profile of the given demand classes, each with its weight (count); weights are normalized to sum to 1. */
   public static Builder builder() {
     return new Builder();

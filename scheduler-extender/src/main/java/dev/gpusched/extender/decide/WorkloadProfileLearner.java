@@ -5,7 +5,9 @@ import dev.gpusched.extender.model.PodDemand;
 /**
  * Learns the {@link WorkloadProfile} that {@link FragmentationScore} judges fragments against from the pods gpusched is
  * asked to place: a rolling window of the last {@link #WINDOW} GPU demands seen at filter (GPUs, milli-GPU, CPU), rebuilt
- * into a new immutable profile after every {@link #REBUILD_EVERY} observations and published through a volatile field.
+ * into a new immutable profile after every {@link #REBUILD_EVERY} observations and published through a volatile field
+ * when it differs from the published one by more than {@link #TOLERANCE} ({@link WorkloadProfile#closeTo}): a new
+ * profile makes the pipeline recompute every node's verdict, so a steady workload keeps its profile object.
  * Until {@link #WARM_UP} pods have been seen it answers {@link #DEFAULT}, a generic ML mix. The trace replay with
  * {@code --profile arrived} simulates exactly this and matches the profile known in advance.
  */
@@ -13,6 +15,8 @@ public final class WorkloadProfileLearner {
   public static final int WINDOW = 10_000;
   public static final int REBUILD_EVERY = 256;
   public static final int WARM_UP = 64;
+  /** Largest change of any class's probability (and relative change of CPU per GPU) that keeps the published profile. */
+  public static final double TOLERANCE = 0.01;
 
   /** Before any pod is seen: shares of half a GPU, and 1, 2, 4 and 8 whole GPUs; 4 CPU cores per GPU. */
   public static final WorkloadProfile DEFAULT = WorkloadProfile.builder()
@@ -44,7 +48,10 @@ public final class WorkloadProfileLearner {
       rebuild = seen >= WARM_UP && (seen == WARM_UP || seen % REBUILD_EVERY == 0);
     }
     if (rebuild) {
-      current = build();
+      WorkloadProfile next = build();
+      if (current == DEFAULT || !next.closeTo(current, TOLERANCE)) {
+        current = next;
+      }
     }
   }
 

@@ -34,6 +34,42 @@ class WorkloadProfileLearnerTest {
   }
 
   @Test
+  void aSteadyMixKeepsItsProfileAndAShiftReplacesIt() {
+    WorkloadProfileLearner learner = new WorkloadProfileLearner();
+    java.util.Random random = new java.util.Random(3);
+    for (int i = 0; i < 2_000; i++) {
+      learner.observe(random.nextInt(4) == 0 ? demand(0, 500, 2_000) : demand(1, 0, 4_000));
+    }
+    WorkloadProfile steady = learner.current();
+    assertThat(steady).isNotSameAs(WorkloadProfileLearner.DEFAULT);
+    for (int i = 0; i < 3_000; i++) {
+      learner.observe(random.nextInt(4) == 0 ? demand(0, 500, 2_000) : demand(1, 0, 4_000));
+    }
+    assertThat(learner.current()).as("same mix, 11 rebuilds later: same object, memoised verdicts stay valid")
+        .isSameAs(steady);
+    for (int i = 0; i < 1_024; i++) {
+      learner.observe(demand(4, 0, 16_000));
+    }
+    WorkloadProfile shifted = learner.current();
+    assertThat(shifted).isNotSameAs(steady);
+    assertThat(shifted.size()).isEqualTo(3);
+    assertThat(shifted.probability(2)).as("4-GPU pods, a tenth of the window").isGreaterThan(0.09);
+  }
+
+  @Test
+  void closeToComparesClassesProbabilitiesAndCpu() {
+    WorkloadProfile a = WorkloadProfile.builder().add(1, 1000, 4_000, 75).add(1, 500, 2_000, 25).build();
+    assertThat(a.closeTo(WorkloadProfile.builder().add(1, 1000, 4_000, 755).add(1, 500, 2_000, 245).build(), 0.01))
+        .isTrue();
+    assertThat(a.closeTo(WorkloadProfile.builder().add(1, 1000, 4_000, 77).add(1, 500, 2_000, 23).build(), 0.01))
+        .as("2 points apart").isFalse();
+    assertThat(a.closeTo(WorkloadProfile.builder().add(1, 1000, 4_000, 75).add(1, 250, 2_000, 25).build(), 0.01))
+        .as("another class").isFalse();
+    assertThat(a.closeTo(WorkloadProfile.builder().add(1, 1000, 8_000, 75).add(1, 500, 2_000, 25).build(), 0.01))
+        .as("twice the CPU per GPU on most pods").isFalse();
+  }
+
+  @Test
   void podsWithoutGpusAreNotPartOfTheProfile() {
     WorkloadProfileLearner learner = new WorkloadProfileLearner();
     for (int i = 0; i < 500; i++) {
