@@ -4,6 +4,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Connection-level limits in front of the router: at most {@link ServerLimits#maxConnections()} open HTTP connections
- * (one beyond gets HTTP 503 for its request and is closed), and {@link ServerLimits#requestTimeoutSeconds()} for a
- * request's body to arrive in full after its headers (else HTTP 408 and the connection is closed). A request that has
+ * (one beyond gets HTTP 503 for its request and is closed), and, through {@link #bodyDeadline()},
+ * {@link ServerLimits#requestTimeoutSeconds()} for a request's body to arrive in full after its headers (else HTTP 408
+ * and the connection is closed). A request that has
  * fully arrived is never cut short: a bind waiting for the API server is bounded by kube-scheduler's own httpTimeout.
  * Vert.x 5 hands a connection over once its first header section is complete, so connections still sending their first
  * headers are not counted here: they are bounded by the idle timeout, the header-size limit and, with client
@@ -26,6 +28,7 @@ public final class ConnectionGuard {
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicLong refusedTotal = new AtomicLong();
   private final AtomicLong timedOutTotal = new AtomicLong();
+  private final AtomicInteger armed = new AtomicInteger();
   private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
 
   public ConnectionGuard(Vertx vertx, ServerLimits limits) {
@@ -41,6 +44,43 @@ public final class ConnectionGuard {
   /** Connections refused for being over the limit, since start. */
   public long refusedConnections() {
     return refusedTotal.get();
+  }
+
+  /**
+   * The router's first handler: arms the body deadline of a request still arriving, and disarms it when the request's
+   * answer is done. Disarming matters: an armed timer holds the request, body included, until it fires, so a server
+   * answering 2,000 requests a second would otherwise keep the last {@code --request-timeout-seconds} of them in memory
+   * (found by the sustained load run: 700 MiB after GC at 1,000 nodes).
+   */
+  public Handler<RoutingContext> bodyDeadline() {
+    return ctx -> {
+      HttpServerRequest req = ctx.request();
+      if (limits.requestTimeoutSeconds() > 0 && !req.isEnded()) {
+        armed.incrementAndGet();
+        long timer = vertx.setTimer(limits.requestTimeoutSeconds() * 1000L, id -> {
+          armed.decrementAndGet();
+          if (!req.isEnded() && !req.response().ended()) {
+            timedOutTotal.incrementAndGet();
+            HttpConnection conn = req.connection();
+            req.response().setStatusCode(408).putHeader("Content-Type", JSON).putHeader("Connection", "close")
+                .end("{\"Error\":\"request body did not arrive within " + limits.requestTimeoutSeconds()
+                    + " s (serve --request-timeout-seconds); connection closed\"}")
+                .onComplete(ar -> conn.close());
+          }
+        });
+        ctx.addEndHandler(ar -> {
+          if (vertx.cancelTimer(timer)) {
+            armed.decrementAndGet();
+          }
+        });
+      }
+      ctx.next();
+    };
+  }
+
+  /** Body deadlines armed and not yet fired or disarmed: requests whose answer is still being read or made. */
+  public int armedDeadlines() {
+    return armed.get();
   }
 
   /** Requests or connections closed for arriving too slowly, since start. */
@@ -65,7 +105,7 @@ public final class ConnectionGuard {
     };
   }
 
-  /** Wraps the router: refuses requests on over-limit connections and times out requests whose body is too slow. */
+  /** Wraps the router: refuses requests on over-limit connections. */
   public Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
     return req -> {
       HttpConnection conn = req.connection();
@@ -75,17 +115,6 @@ public final class ConnectionGuard {
                 + "(serve --max-connections); retry on an existing connection or later\"}")
             .onComplete(ar -> conn.close());
         return;
-      }
-      if (limits.requestTimeoutSeconds() > 0 && !req.isEnded()) {
-        vertx.setTimer(limits.requestTimeoutSeconds() * 1000L, id -> {
-          if (!req.isEnded() && !req.response().ended()) {
-            timedOutTotal.incrementAndGet();
-            req.response().setStatusCode(408).putHeader("Content-Type", JSON).putHeader("Connection", "close")
-                .end("{\"Error\":\"request body did not arrive within " + limits.requestTimeoutSeconds()
-                    + " s (serve --request-timeout-seconds); connection closed\"}")
-                .onComplete(ar -> conn.close());
-          }
-        });
       }
       next.handle(req);
     };

@@ -71,6 +71,7 @@ public final class ExtenderServer implements AutoCloseable {
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView, dev.gpusched.extender.gang.GangScheduling gangs) {
     Vertx vertx = Vertx.vertx();
+    ConnectionGuard guard = new ConnectionGuard(vertx, limits);
     Router router = Router.router(vertx);
     // A client that hangs up mid-body (or is cut off for being too slow) is no server error: nothing left to answer.
     // A body that cannot be decoded (broken chunking) fails while it is still arriving: the client's framing is at
@@ -87,6 +88,7 @@ public final class ExtenderServer implements AutoCloseable {
         ctx.next();
       }
     });
+    router.route().handler(guard.bodyDeadline());
     router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
     router.post("/scheduler/filter").handler(ctx -> verb(ctx, metrics, "filter", () -> service.filter(body(ctx))));
     router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, metrics, "prioritize", () -> service.prioritize(body(ctx))));
@@ -166,7 +168,6 @@ public final class ExtenderServer implements AutoCloseable {
         options.setTrustOptions(ssl.getTrustOptions());
       }
     }
-    ConnectionGuard guard = new ConnectionGuard(vertx, limits);
     Future<HttpServer> listening = vertx.createHttpServer(options).connectionHandler(guard.onConnection())
         .invalidRequestHandler(new InvalidRequests(limits)).requestHandler(guard.guard(router)).listen();
     try {

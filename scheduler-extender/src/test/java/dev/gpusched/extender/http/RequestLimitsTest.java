@@ -56,6 +56,18 @@ class RequestLimitsTest {
   }
 
   @Test
+  void anAnsweredRequestNoLongerHoldsItsBodyDeadline() throws Exception {
+    ConnectionGuard guard = gpusched.app.server().guard();
+    for (int i = 0; i < 50; i++) {
+      assertThat(gpusched.post("/scheduler/filter", filterBody()).statusCode()).isEqualTo(200);
+    }
+    // The deadline is 2 s; answered requests must have disarmed theirs (an armed timer holds the request and its body).
+    dev.gpusched.extender.testing.Await.until("body deadlines of answered requests disarmed",
+        java.time.Duration.ofMillis(1_000), () -> guard.armedDeadlines() == 0);
+    assertThat(guard.armedDeadlines()).isZero();
+  }
+
+  @Test
   void aHeaderDribblerDoesNotHoldUpOthers() throws Exception {
     try (RawHttp slow = new RawHttp(gpusched.app.port())) {
       slow.send("POST /scheduler/filter HTTP/1.1\r\nHost: 127.0.0.1\r\n");
