@@ -12,7 +12,7 @@ public final class GpuCountFit implements FilterPlugin {
 
   @Override
   public boolean passes(PodDemand demand, NodeGpuState node) {
-    if (node.info().problem() != null || node.gpuCount() == 0) {
+    if (!node.offersGpus()) {
       return false;
     }
     if (demand.isShared()) {

@@ -7,6 +7,7 @@ import dev.gpusched.extender.state.NodeGpuState;
  * Prefers nodes whose GPUs have framebuffer to spare: score = 100 x (free MiB summed over the node's usable GPUs) /
  * (their total MiB), where free is DCGM's observed free minus pending placements (or, without DCGM, size minus
  * requested). A node whose GPU memory is unknown scores 100, so it is neither favoured nor penalised against its peers.
+ * The score reads nothing of the pod, so it is computed once per node state and memoised on it.
  */
 public final class MemoryPressureScore implements ScorePlugin {
   @Override
@@ -16,6 +17,15 @@ public final class MemoryPressureScore implements ScorePlugin {
 
   @Override
   public int score(PodDemand demand, NodeGpuState node) {
+    int memo = node.memoryScoreMemo();
+    if (memo < 0) {
+      memo = of(node);
+      node.memoryScoreMemo(memo);
+    }
+    return memo;
+  }
+
+  private static int of(NodeGpuState node) {
     long size = node.info().gpuMemoryMiB();
     if (size <= 0 || node.gpuCount() == 0) {
       return 100;

@@ -31,6 +31,14 @@ public final class NodeGpuState {
    * threads may both compute it, and either result is the same.
    */
   private volatile Object scoreMemo;
+  /**
+   * {@code MemoryPressureScore}'s value for this state (it reads nothing of the pod), or -1 before the first call: one
+   * int, written racily and idempotently.
+   */
+  private int memoryScoreMemo = -1;
+  /** From {@link #info}, kept here because the per-node loop reads them for every node and pod. */
+  private final int gpuCount;
+  private final boolean offersGpus;
   /** CPU requested by every pod bound to the node (GPU pods or not) and by binds in flight, in milli-CPU. */
   private final long cpuRequestedMilli;
 
@@ -61,6 +69,8 @@ public final class NodeGpuState {
     this.telemetry = telemetry;
     this.disagreements = List.copyOf(disagreements);
     this.info = info;
+    this.gpuCount = info.gpuCount();
+    this.offersGpus = info.problem() == null && info.gpuCount() > 0;
     int n = info.gpuCount();
     this.allMask = n >= 64 ? -1L : (1L << n) - 1;
     this.wholeMask = wholeMask;
@@ -131,7 +141,21 @@ public final class NodeGpuState {
   }
 
   public int gpuCount() {
-    return info.gpuCount();
+    return gpuCount;
+  }
+
+  /** True when the node has GPUs and its GPU data is usable ({@code info().problem()} is null). */
+  public boolean offersGpus() {
+    return offersGpus;
+  }
+
+  /** See {@link #memoryScoreMemo}: the memoised memory-pressure score, or -1. */
+  public int memoryScoreMemo() {
+    return memoryScoreMemo;
+  }
+
+  public void memoryScoreMemo(int score) {
+    this.memoryScoreMemo = score;
   }
 
   /** GPUs held whole by some pod. */
