@@ -25,7 +25,7 @@ public final class DecisionPipeline {
   private final int[] weights;
   private final int weightSum;
   private final DemandShapes shapes = new DemandShapes();
-  private volatile VerdictMemo memo = new VerdictMemo(null, 0, 0, 0);
+  private volatile VerdictMemo memo = new VerdictMemo(null, 0, new int[0], 0);
 
   /** @param scorers with their weights, in order */
   public DecisionPipeline(List<FilterPlugin> filters, Map<ScorePlugin, Integer> scorers) {
@@ -246,13 +246,13 @@ public final class DecisionPipeline {
 
   /** The memo for this snapshot's layout, the scorers' current inputs and the shapes' epoch: the last one, or a new one. */
   private VerdictMemo memoFor(ClusterSnapshot snapshot, int shapeEpoch) {
-    int version = 0;
-    for (ScorePlugin s : scorers) {
-      version = 31 * version + s.inputsVersion();
+    int[] versions = new int[scorers.length];
+    for (int s = 0; s < scorers.length; s++) {
+      versions[s] = scorers[s].inputsVersion();
     }
     VerdictMemo m = memo;
-    if (!m.serves(snapshot.index(), version, shapeEpoch)) {
-      m = new VerdictMemo(snapshot.index(), snapshot.nodes().length, version, shapeEpoch);
+    if (!m.serves(snapshot.index(), versions, shapeEpoch)) {
+      m = new VerdictMemo(snapshot.index(), snapshot.nodes().length, versions, shapeEpoch);
       memo = m;
     }
     return m;

@@ -8,7 +8,7 @@ import java.lang.invoke.VarHandle;
  * of one workload cost a table read per node once the first is placed; like kube-scheduler's former equivalence cache,
  * but never stale: an entry is tagged with the node's stamp, which changes with every new state of the node.
  *
- * <p>One memo serves one snapshot layout (node positions), one scorers' inputs version and one numbering of shapes; the
+ * <p>One memo serves one snapshot layout (node positions), one set of scorers' inputs versions and one numbering of shapes; the
  * pipeline starts a new memo when any of them changes. Per node position it holds {@value #SLOTS} entries, direct-mapped
  * by shape id. An entry is one long, {@code stamp (32 bits) | shape id (24) | result (8)}, read and written atomically
  * (opaque) without locks: concurrent requests may overwrite each other's entries, which only costs a recomputation.
@@ -28,21 +28,23 @@ final class VerdictMemo {
   private record Reason(long tag, String text) {}
 
   private final Object layout;
-  private final int inputsVersion;
+  private final int[] inputsVersions;
   private final int shapeEpoch;
   private final long[] entries;
   private final Object[] reasons;
 
-  VerdictMemo(Object layout, int nodes, int inputsVersion, int shapeEpoch) {
+  /** @param inputsVersions each scorer's {@link ScorePlugin#inputsVersion}, in order (the memo keeps the array) */
+  VerdictMemo(Object layout, int nodes, int[] inputsVersions, int shapeEpoch) {
     this.layout = layout;
-    this.inputsVersion = inputsVersion;
+    this.inputsVersions = inputsVersions;
     this.shapeEpoch = shapeEpoch;
     this.entries = new long[nodes * SLOTS];
     this.reasons = new Object[nodes * SLOTS];
   }
 
-  boolean serves(Object layout, int inputsVersion, int shapeEpoch) {
-    return this.layout == layout && this.inputsVersion == inputsVersion && this.shapeEpoch == shapeEpoch;
+  boolean serves(Object layout, int[] inputsVersions, int shapeEpoch) {
+    return this.layout == layout && this.shapeEpoch == shapeEpoch
+        && java.util.Arrays.equals(this.inputsVersions, inputsVersions);
   }
 
   static int slot(int position, int shapeId) {
