@@ -8,8 +8,8 @@ import java.lang.invoke.VarHandle;
  * of one workload cost a table read per node once the first is placed; like kube-scheduler's former equivalence cache,
  * but never stale: an entry is tagged with the node's stamp, which changes with every new state of the node.
  *
- * <p>One memo serves one snapshot layout (node positions), one set of scorers' inputs versions and one numbering of shapes; the
- * pipeline starts a new memo when any of them changes. Per node position it holds {@value #SLOTS} entries, direct-mapped
+ * <p>One memo serves one snapshot layout (node positions), one set of scorers' inputs versions and one numbering of
+ * shapes; the pipeline starts a new memo when any of them changes. Per node position it holds {@value #SLOTS} entries, direct-mapped
  * by shape id. An entry is one long, {@code stamp (32 bits) | shape id (24) | result (8)}, read and written atomically
  * (opaque) without locks: concurrent requests may overwrite each other's entries, which only costs a recomputation.
  * Failure reasons, needed only by filter, sit beside the entries as immutable (tag, text) pairs.
