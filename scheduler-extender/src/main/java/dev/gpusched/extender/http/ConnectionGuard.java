@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Connection-level limits in front of the router: at most {@link ServerLimits#maxConnections()} open HTTP connections
  * (one beyond gets HTTP 503 for its request and is closed), and, through {@link #bodyDeadline()},
  * {@link ServerLimits#requestTimeoutSeconds()} for a request's body to arrive in full after its headers (else HTTP 408
- * and the connection is closed). A request that has
- * fully arrived is never cut short: a bind waiting for the API server is bounded by kube-scheduler's own httpTimeout.
+ * and the connection is closed). A request that has fully arrived is never cut short: a bind waiting for the API
+ * server is bounded by kube-scheduler's own httpTimeout.
  * Vert.x 5 hands a connection over once its first header section is complete, so connections still sending their first
  * headers are not counted here: they are bounded by the idle timeout, the header-size limit and, with client
  * certificates required, by the TLS handshake timeout (see README-limits.md).
