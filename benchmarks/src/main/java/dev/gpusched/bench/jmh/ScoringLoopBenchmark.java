@@ -57,7 +57,7 @@ public class ScoringLoopBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    pipeline = DecisionPipeline.standard();
+    pipeline = SyntheticCluster.serverPipeline();
     demand = PodDemandParser.parse(PodKind.of(pod).pod());
     snapshot = SyntheticCluster.snapshot(nodes, SEED, SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir()));
     candidates = SyntheticCluster.nodeNames(nodes);

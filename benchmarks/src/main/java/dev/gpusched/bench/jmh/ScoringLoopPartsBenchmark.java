@@ -45,7 +45,7 @@ public class ScoringLoopPartsBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    pipeline = DecisionPipeline.standard();
+    pipeline = SyntheticCluster.serverPipeline();
     demand = PodDemandParser.parse(PodKind.of(pod).pod());
     snapshot = SyntheticCluster.snapshot(nodes, ScoringLoopBenchmark.SEED,
         SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir()));

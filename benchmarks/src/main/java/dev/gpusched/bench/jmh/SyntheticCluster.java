@@ -1,5 +1,8 @@
 package dev.gpusched.bench.jmh;
 
+import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.LedgerCpuView;
+import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.model.Annotations;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
@@ -21,13 +24,28 @@ import java.util.stream.Stream;
  * A generated cluster for the benchmarks: N GPU nodes, each with one of the {@code nvidia-smi topo -m} fixture
  * topologies (as its {@code gpusched.dev/gpu-topology} annotation) and GPUs held (seeded) by whole-GPU pods of 1-2 GPUs
  * and by shared pods: about 70% of all GPUs (60-80% for any cluster of a few dozen nodes or more), each node 40-100%, so
- * that some nodes are full and some still fit a 4-GPU pod, as in a real cluster. It is loaded through the extender's public state API (ledger changes, then
- * {@code markSynced}), so the snapshot is built exactly as the informers would build it.
+ * that some nodes are full and some still fit a 4-GPU pod, as in a real cluster. Nodes have 16 cores per GPU; pods
+ * request 8 per whole GPU and 2 per share, so the server's CPU view ({@code LedgerCpuView}) has figures to work with.
+ * It is loaded through the extender's public state API (ledger changes, then {@code markSynced}), so the snapshot is
+ * built exactly as the informers would build it.
  */
 public final class SyntheticCluster {
   /** Each node has a share of its GPUs held drawn uniformly from this range: 70% on average over the cluster. */
   static final double MIN_NODE_TAKEN = 0.4;
   static final double MAX_NODE_TAKEN = 1.0;
+  /** Allocatable CPU per GPU of a node, and what a pod requests per whole GPU and per share. */
+  static final long CPU_MILLI_PER_GPU = 16_000;
+  static final long POD_CPU_MILLI_PER_GPU = 8_000;
+  static final long SHARED_POD_CPU_MILLI = 2_000;
+
+  /**
+   * The pipeline the server composes ({@code GpuschedApp}: standard plugins, CPU from the ledger), over the learner's
+   * default profile instead of a learned one.
+   */
+  public static DecisionPipeline serverPipeline() {
+    return DecisionPipeline.standard(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView());
+  }
+
   /** Share of held GPUs that are shared (fractional) rather than held whole. */
   static final double SHARED_GPU_SHARE = 0.25;
 
@@ -111,7 +129,8 @@ public final class SyntheticCluster {
           Map.of(Annotations.LABEL_GPU_PRODUCT, shape.product(),
               Annotations.LABEL_GPU_COUNT, Integer.toString(shape.gpuCount()),
               Annotations.LABEL_GPU_MEMORY, Long.toString(shape.memoryMiB())),
-          Map.of(Annotations.GPU_TOPOLOGY, shape.topologyText()), false, null));
+          Map.of(Annotations.GPU_TOPOLOGY, shape.topologyText()), false, null)
+          .withCpuAllocatable(shape.gpuCount() * CPU_MILLI_PER_GPU));
       occupy(name, shape, random, pods);
     }
     ClusterState state = new ClusterState();
@@ -172,8 +191,9 @@ public final class SyntheticCluster {
 
   private static PodRecord pod(String node, int index, int gpus, int milli, long memoryMiB, List<Integer> ids) {
     String name = node + "-pod-" + index;
+    long cpu = milli > 0 ? SHARED_POD_CPU_MILLI : gpus * POD_CPU_MILLI_PER_GPU;
     return new PodRecord("uid-" + name, "bench", name, node, gpus, milli, memoryMiB, ids, false,
-        "2026-01-01T00:00:00Z", null);
+        "2026-01-01T00:00:00Z", null, cpu);
   }
 
   /**

@@ -41,7 +41,7 @@ public final class BenchServers implements AutoCloseable {
     ExtenderServer g = null;
     try {
       BooleanSupplier ready = () -> state.snapshot().synced();
-      DecisionPipeline pipeline = DecisionPipeline.standard();
+      DecisionPipeline pipeline = SyntheticCluster.serverPipeline();
       ExtenderMetrics gMetrics = new ExtenderMetrics(state::snapshot, ready, () -> true);
       Binder binder = new Binder(state, pipeline, REFUSING_WRITER, (ns, name) -> null);
       ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, gMetrics);
