@@ -96,30 +96,39 @@ public final class FragmentationScore implements ScorePlugin {
         return Double.NaN;
       }
     }
+    Now now = now(profile, node);
     double delta = 0;
     if (!demand.usesNoGpu()) {
-      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - expectedNow(profile, node);
+      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
     }
     long cpuLeft = cpu.nodeCpuLeftMilli(node);
     long cpuWanted = cpu.podCpuMilli(demand);
     if (cpuLeft >= 0 && cpuWanted >= 0 && profile.cpuMilliPerGpuMilli() > 0) {
-      delta += stranded(profile, free(node, taken, sharedGpu, demand.milli()), cpuLeft - cpuWanted)
-          - stranded(profile, free(node, 0, -1, 0), cpuLeft);
+      // Free milli-GPU after the placement: only the placement's GPUs change, so no loop over the node's GPUs.
+      long freeAfter = now.freeMilli();
+      for (long m = taken; m != 0; m &= m - 1) {
+        freeAfter -= left(node, Long.numberOfTrailingZeros(m), 0, -1, 0);
+      }
+      if (sharedGpu >= 0) {
+        freeAfter -= left(node, sharedGpu, 0, -1, 0) - left(node, sharedGpu, 0, sharedGpu, demand.milli());
+      }
+      delta += stranded(profile, freeAfter, cpuLeft - cpuWanted) - stranded(profile, now.freeMilli(), cpuLeft);
     }
     return delta;
   }
 
-  /** The node's expected fragmentation as it is, memoised on the node per profile (both are immutable). */
-  private static double expectedNow(WorkloadProfile profile, NodeGpuState node) {
-    if (node.scoreMemo() instanceof Memo memo && memo.profile() == profile) {
-      return memo.expected();
+  /** The node as it is, memoised on the node per profile (both are immutable). */
+  private static Now now(WorkloadProfile profile, NodeGpuState node) {
+    if (node.scoreMemo() instanceof Now memo && memo.profile() == profile) {
+      return memo;
     }
-    double expected = expected(profile, node, 0, -1, 0);
-    node.scoreMemo(new Memo(profile, expected));
-    return expected;
+    Now now = new Now(profile, expected(profile, node, 0, -1, 0), free(node));
+    node.scoreMemo(now);
+    return now;
   }
 
-  private record Memo(WorkloadProfile profile, double expected) {}
+  /** A node's expected fragmentation against a profile, and its free milli-GPU, as it is. */
+  private record Now(WorkloadProfile profile, double expected, long freeMilli) {}
 
   /** Free milli-GPU the node's CPU left cannot feed, at the workload's CPU per GPU. */
   private static double stranded(WorkloadProfile profile, long freeMilli, long cpuLeft) {
@@ -170,10 +179,10 @@ public final class FragmentationScore implements ScorePlugin {
     return sum;
   }
 
-  private static long free(NodeGpuState node, long taken, int sharedGpu, int milli) {
+  private static long free(NodeGpuState node) {
     long total = 0;
     for (int g = 0; g < node.gpuCount(); g++) {
-      total += left(node, g, taken, sharedGpu, milli);
+      total += left(node, g, 0, -1, 0);
     }
     return total;
   }

@@ -123,6 +123,69 @@ class FragmentationScoreTest {
     assertThat(blind.score(PodDemand.NONE, cpuRich)).isEqualTo(blind.score(PodDemand.NONE, gpuRich));
   }
 
+  /** Free milli-GPU of the node with {@code taken} held whole and {@code milli} more on {@code shared}: the oracle. */
+  private static long freeMilli(NodeGpuState node, long taken, int shared, int milli) {
+    long free = 0;
+    for (int g = 0; g < node.gpuCount(); g++) {
+      if (((node.wholeMask() | taken) & (1L << g)) != 0) {
+        continue;
+      }
+      int used = ((node.sharedMask() >> g) & 1) != 0 ? node.milliUsed(g) : 0;
+      free += Math.max(0, 1000 - used - (g == shared ? milli : 0));
+    }
+    return free;
+  }
+
+  @Test
+  void strandedGpuOfEveryPlacementMatchesTheDefinition() {
+    java.util.Random random = new java.util.Random(11);
+    WorkloadProfile profile = WorkloadProfile.builder().add(1, 1000, 4000, 5).add(1, 300, 1000, 3).add(2, 1000, 8000, 2)
+        .build();
+    double cpuPerGpuMilli = profile.cpuMilliPerGpuMilli();
+    int compared = 0;
+    for (int trial = 0; trial < 300; trial++) {
+      int gpus = random.nextBoolean() ? 8 : 4;
+      int[] milli = new int[gpus];
+      for (int g = 0; g < gpus; g++) {
+        int kind = random.nextInt(4);
+        milli[g] = kind == 0 ? 1000 : kind == 1 ? 100 + random.nextInt(800) : 0;
+      }
+      NodeGpuState node = node("n" + trial, gpus, milli);
+      long cpuLeft = random.nextInt(40_000);
+      long podCpu = random.nextInt(10_000);
+      CpuView cpu = new CpuView() {
+        @Override
+        public long nodeCpuLeftMilli(NodeGpuState n) {
+          return cpuLeft;
+        }
+
+        @Override
+        public long podCpuMilli(PodDemand demand) {
+          return podCpu;
+        }
+      };
+      FragmentationScore withCpu = new FragmentationScore(profile, cpu);
+      FragmentationScore gpuOnly = new FragmentationScore(profile);
+      List<PodDemand> demands = List.of(whole(1), whole(2), share(250), share(700));
+      for (PodDemand d : demands) {
+        double got = withCpu.increase(d, node);
+        double fragments = gpuOnly.increase(d, node);
+        if (Double.isNaN(fragments)) {
+          assertThat(got).isNaN();
+          continue;
+        }
+        long taken = d.isShared() ? 0 : GpuChooser.choose(d, node);
+        int shared = d.isShared() ? SharedGpuChoice.best(d, node) : -1;
+        double before = Math.max(0, freeMilli(node, 0, -1, 0) - cpuLeft / cpuPerGpuMilli);
+        double after = Math.max(0, freeMilli(node, taken, shared, d.milli())
+            - Math.max(0, cpuLeft - podCpu) / cpuPerGpuMilli);
+        assertThat(got).as("trial %d, %s", trial, d).isCloseTo(fragments + after - before, offset(1e-6));
+        compared++;
+      }
+    }
+    assertThat(compared).isGreaterThan(800);
+  }
+
   @Test
   void profileNormalizesOrdersAndValidates() {
     WorkloadProfile p = WorkloadProfile.builder().add(2, 1000, 1).add(1, 300, 2).add(1, 300, 1).add(1, 1000, 0).build();
