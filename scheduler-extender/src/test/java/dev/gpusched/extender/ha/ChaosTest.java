@@ -414,41 +414,55 @@ class ChaosTest {
     }
   }
 
+  /** What a filter at the current Lease holder answered: the holder's verb URL prefix and the nodes that passed. */
+  private record Filtered(String base, List<String> fit) {}
+
+  /**
+   * One filter at the replica that holds the Lease now, as kube-scheduler's next attempt would send it; null after a
+   * counted retry (no holder running, or an Error answer) and a short pause, so the caller tries again.
+   */
+  private Filtered filterAtLeader(Replicas replicas, String filter, String what)
+      throws java.io.IOException, InterruptedException {
+    GpuschedApp leader = replicas.app(replicas.holder());
+    if (leader == null) {
+      retry(what + "no running Lease holder");
+      sleep(50);
+      return null;
+    }
+    String base = "http://127.0.0.1:" + leader.port() + "/scheduler/";
+    JsonNode f = post(base + "filter", filter);
+    if (f == null || !f.path("Error").asString("").isEmpty()) {
+      retry(what + (f == null ? "filter transport" : reason(f.path("Error").asString())));
+      sleep(30);
+      return null;
+    }
+    List<String> fit = new ArrayList<>();
+    for (JsonNode n : f.path("NodeNames")) {
+      fit.add(n.asString());
+    }
+    return new Filtered(base, fit);
+  }
+
   /** One gang member: filter (exactly its planned node) -> bind at the leader until bound or the window ends. */
   private boolean scheduleMember(EmbeddedApiServer api, Replicas replicas, List<String> nodes, Pod live, Random r,
       long windowEnd, AtomicBoolean evictedForRoom) {
     KubernetesClient admin = api.client();
     String filter = Standalone.filterBody(live, nodes);
     String name = live.getMetadata().getName();
-    String holder = replicas.holder();
     while (System.nanoTime() < windowEnd) {
-      GpuschedApp leader = replicas.app(holder);
-      if (leader == null) {
-        retry("gang: no running Lease holder");
-        sleep(50);
-        holder = replicas.holder();
-        continue;
-      }
-      String base = "http://127.0.0.1:" + leader.port() + "/scheduler/";
       try {
-        JsonNode f = post(base + "filter", filter);
-        if (f == null || !f.path("Error").asString("").isEmpty()) {
-          retry("gang: " + (f == null ? "filter transport" : reason(f.path("Error").asString())));
-          sleep(30);
-          holder = replicas.holder();
+        Filtered filtered = filterAtLeader(replicas, filter, "gang: ");
+        if (filtered == null) {
           continue;
         }
-        List<String> fit = new ArrayList<>();
-        for (JsonNode n : f.path("NodeNames")) {
-          fit.add(n.asString());
-        }
+        String base = filtered.base();
+        List<String> fit = filtered.fit();
         if (fit.isEmpty()) {
           retry("gang: filter passed no node (waiting for room or a release)");
           if (evictedForRoom.compareAndSet(false, true)) {
             evictOne(admin, r);
           }
           sleep(200);
-          holder = replicas.holder();
           continue;
         }
         if (fit.size() != 1) {
@@ -477,11 +491,9 @@ class ChaosTest {
           return false;
         }
         sleep(30);
-        holder = replicas.holder();
       } catch (java.io.IOException e) {
         retry("gang: transport: " + e.getClass().getSimpleName());
         sleep(30);
-        holder = replicas.holder();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
@@ -496,28 +508,14 @@ class ChaosTest {
     KubernetesClient admin = api.client();
     Pod live = createPod(admin, pod);
     String filter = Standalone.filterBody(live, nodes);
-    String holder = replicas.holder();
     while (System.nanoTime() < deadline) {
-      GpuschedApp leader = replicas.app(holder);
-      if (leader == null) {
-        retry("no running Lease holder");
-        sleep(50);
-        holder = replicas.holder();
-        continue;
-      }
-      String base = "http://127.0.0.1:" + leader.port() + "/scheduler/";
       try {
-        JsonNode f = post(base + "filter", filter);
-        if (f == null || !f.path("Error").asString("").isEmpty()) {
-          retry(f == null ? "filter transport" : reason(f.path("Error").asString()));
-          sleep(30);
-          holder = replicas.holder();
+        Filtered filtered = filterAtLeader(replicas, filter, "");
+        if (filtered == null) {
           continue;
         }
-        List<String> fit = new ArrayList<>();
-        for (JsonNode n : f.path("NodeNames")) {
-          fit.add(n.asString());
-        }
+        String base = filtered.base();
+        List<String> fit = filtered.fit();
         if (fit.isEmpty()) {
           admin.pods().inNamespace(NS).withName(live.getMetadata().getName()).delete();
           unschedulable.incrementAndGet();
@@ -558,11 +556,9 @@ class ChaosTest {
           return;
         }
         sleep(30);
-        holder = replicas.holder();
       } catch (java.io.IOException e) {
         retry("transport: " + e.getClass().getSimpleName());
         sleep(30);
-        holder = replicas.holder();
       }
     }
   }
