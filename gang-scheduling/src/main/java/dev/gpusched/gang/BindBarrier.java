@@ -157,6 +157,36 @@ public final class BindBarrier {
         return r.with(g.with(slot.released()));
     }
 
+    /**
+     * Releases a gang whose barrier opened but whose places cannot all be bound: a member's reserved GPUs were taken
+     * meanwhile (the plan was made on a cache that had not yet seen another binding). Released before any Binding of
+     * this round is written, so only members bound in an earlier round are reported for deletion; members being bound
+     * now are answered with {@code reason} like those still at the barrier, and every pod that held a place plans
+     * again. A gang without a reservation releases nothing.
+     */
+    public Sweep abandon(Reservations r, GangKey gang, String reason) {
+        GangReservation g = r.get(gang);
+        if (g == null) {
+            return new Sweep(r, List.of());
+        }
+        List<MemberBinding> bound = new ArrayList<>();
+        List<String> waiting = new ArrayList<>();
+        List<String> claimed = new ArrayList<>();
+        for (ReservedSlot s : g.slots()) {
+            if (s.podUid() == null) {
+                continue;
+            }
+            claimed.add(s.podUid());
+            switch (s.state()) {
+                case BOUND -> bound.add(s.binding());
+                case READY, BINDING -> waiting.add(s.podUid());
+                default -> {
+                }
+            }
+        }
+        return new Sweep(r.without(gang), List.of(new ExpiredGang(gang, bound, waiting, claimed, reason)));
+    }
+
     /** Releases every incomplete gang whose deadline has passed. */
     public Sweep sweep(Reservations r, Instant now) {
         List<GangReservation> expired = r.expired(now);

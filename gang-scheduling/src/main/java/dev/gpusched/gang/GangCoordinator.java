@@ -173,6 +173,16 @@ public final class GangCoordinator {
         reservations = barrier.bindFailed(reservations, gang, podUid);
     }
 
+    /**
+     * A gang whose barrier opened cannot bind: a place it reserved is taken. Its reservation goes at once (see
+     * {@link BindBarrier#abandon}); empty when it holds none.
+     */
+    public synchronized List<ExpiredGang> abandon(GangKey gang, String reason) {
+        BindBarrier.Sweep s = barrier.abandon(reservations, gang, reason);
+        reservations = s.next();
+        return s.expired();
+    }
+
     /** A gang member pod was deleted: its place waits for a replacement pod until the gang's deadline. */
     public synchronized void podDeleted(GangKey gang, String podUid) {
         reservations = barrier.memberDeleted(reservations, gang, podUid);

@@ -121,6 +121,31 @@ class BindBarrierTest {
     }
 
     @Test
+    void abandonReleasesAtOnceDeletingOnlyMembersBoundInAnEarlierRound() {
+        GangSpec spec = spec("g", 4, "any");
+        GangKey k = spec.key();
+        Reservations r = reservedAndClaimed(spec);
+        for (int i = 0; i < 4; i++) {
+            r = barrier.arrive(r, k, "p" + i, nodeOf(r, k, "p" + i), T0.plusSeconds(1)).next();
+        }
+        r = barrier.bindSucceeded(r, k, "p0");   // bound in the first round
+        r = barrier.bindFailed(r, k, "p3");      // its API write failed: back to RESERVED, still claimed
+        // p3 comes back: the barrier opens again for it alone, and p1, p2 are still being bound
+        BindBarrier.Step again = barrier.arrive(r, k, "p3", nodeOf(r, k, "p3"), T0.plusSeconds(2));
+        assertThat(again.decision()).isInstanceOf(BarrierDecision.BindAll.class);
+        BindBarrier.Sweep s = barrier.abandon(again.next(), k, "place taken");
+        assertThat(s.next().get(k)).isNull();
+        assertThat(s.expired()).hasSize(1);
+        ExpiredGang e = s.expired().get(0);
+        assertThat(e.boundToDelete()).extracting(MemberBinding::podUid).containsExactly("p0");
+        assertThat(e.waitingPodUids()).containsExactly("p1", "p2", "p3");
+        assertThat(e.claimedPodUids()).containsExactly("p0", "p1", "p2", "p3");
+        assertThat(e.reason()).isEqualTo("place taken");
+        // before its deadline and whatever its state: abandon does not wait for the sweep
+        assertThat(barrier.abandon(Reservations.EMPTY, k, "x").expired()).isEmpty();
+    }
+
+    @Test
     void timeoutReleasesAndReportsBoundMembersForDeletion() {
         GangSpec spec = spec("g", 4, "any");
         GangKey k = spec.key();

@@ -112,6 +112,9 @@ public final class GangScheduling implements AutoCloseable {
 
   private record Held(GangKey gang, CompletableFuture<String> answer) {}
 
+  /** How long a bind waits for its members' claims to reach the API (they are queued at filter, long before). */
+  private static final long CLAIM_WAIT_MS = 2_000;
+
   private final GangCoordinator coordinator;
   private final GangPlanner planner = new GangPlanner();
   private final InstantSource clock;
@@ -127,7 +130,7 @@ public final class GangScheduling implements AutoCloseable {
   private final ExecutorService bindPool;
   private final MemberBinder memberBinder;
   private final Map<String, PodRef> claimants = new ConcurrentHashMap<>();
-  private final Map<String, String> writtenClaims = new ConcurrentHashMap<>();
+  private final ClaimWrites claims;
   private final Map<GangKey, Waiting> waiting = new ConcurrentHashMap<>();
   private final Map<GangKey, Instant> firstSeen = new ConcurrentHashMap<>();
   private final Map<String, Held> held = new ConcurrentHashMap<>();
@@ -152,6 +155,7 @@ public final class GangScheduling implements AutoCloseable {
     this.apiWrites = Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-writes"));
     this.bindPool = Executors.newFixedThreadPool(8, r -> daemon(r, "gpusched-gang-bind"));
     this.memberBinder = new MemberBinder(state, source, writer);
+    this.claims = new ClaimWrites(apiWrites, writes::annotate);
     metrics.registerGangs(this::gangCount);
   }
 
@@ -267,18 +271,7 @@ public final class GangScheduling implements AutoCloseable {
     ann.put(GangAnnotations.RESERVED_AT, a.reservation().reservedAt().toString());
     ann.put(GangAnnotations.GANG_SLOT, Integer.toString(slot.member()));
     ann.put(GangAnnotations.GANG_PLAN, a.planText());
-    String fingerprint = ann.toString();
-    if (fingerprint.equals(writtenClaims.put(pod.uid(), fingerprint))) {
-      return;
-    }
-    apiWrites.execute(() -> {
-      try {
-        writes.annotate(pod, ann);
-      } catch (RuntimeException e) {
-        writtenClaims.remove(pod.uid(), fingerprint);
-        LOG.warn("could not write the gang reservation annotations on {}: {}", pod.key(), e.getMessage());
-      }
-    });
+    claims.write(pod, ann);
   }
 
   /** Prioritize for a gang member: the node of its place, or null when it holds none. */
@@ -416,30 +409,68 @@ public final class GangScheduling implements AutoCloseable {
   }
 
   /**
-   * Binds every member the barrier released, in parallel (a big gang must bind well within kube-scheduler's
-   * httpTimeout), answering each held call as its member is done; returns each pod's error (null when bound).
+   * Binds every member the barrier released, answering each held call as its member is done; returns each pod's error
+   * (null when bound). No Binding is written unless every member's claim is in the API and every member's reserved
+   * GPUs are still free: a taken place releases the gang (nothing of it bound in this round) to be planned again, a
+   * claim not yet recorded sends every member back to bind. The writes then run in parallel (a big gang must bind well
+   * within kube-scheduler's httpTimeout).
    */
   private Map<String, String> bindAll(GangKey key, List<MemberBinding> members) {
     Map<String, String> errors = new ConcurrentHashMap<>();
+    List<MemberBinder.Prepared> prepared = new ArrayList<>(members.size());
+    List<String> uids = new ArrayList<>(members.size());
+    for (MemberBinding m : members) {
+      prepared.add(memberBinder.prepare(key, m, podByUid(m.podUid())));
+      uids.add(m.podUid());
+    }
+    String unrecorded = claims.missing(uids, CLAIM_WAIT_MS);
+    if (unrecorded != null) {
+      String notYet = "the reservation annotations of member(s) " + unrecorded + " of gang " + key
+          + " are not recorded in the API yet; no member was bound, and each is retried";
+      LOG.warn("{}", notYet);
+      for (MemberBinding m : members) {
+        coordinator.bindFailed(key, m.podUid());
+        errors.put(m.podUid(), notYet);
+        answerHeld(m.podUid(), notYet);
+      }
+      return errors;
+    }
+    String taken = memberBinder.holdAll(key, prepared);
+    if (taken != null) {
+      LOG.warn("{}", taken);
+      metrics.recordGangReplan();
+      for (ExpiredGang e : coordinator.abandon(key, taken)) {
+        release(e);
+      }
+      publishReservations();
+      for (MemberBinding m : members) {
+        errors.put(m.podUid(), taken);
+      }
+      return errors;
+    }
     java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
     List<CompletableFuture<Void>> binds = new ArrayList<>(members.size());
-    for (MemberBinding m : members) {
+    for (MemberBinder.Prepared p : prepared) {
       binds.add(CompletableFuture.runAsync(() -> {
-        String error;
-        try {
-          error = memberBinder.bind(key, m, podByUid(m.podUid()));
-        } catch (RuntimeException e) {
-          error = "bind of gang " + key + " member " + m.podUid() + " failed: " + e.getMessage();
+        String uid = p.member().podUid();
+        String error = p.error();
+        if (p.toWrite()) {
+          try {
+            error = memberBinder.write(key, p);
+          } catch (RuntimeException e) {
+            memberBinder.release(p.ref());
+            error = "bind of gang " + key + " member " + uid + " failed: " + e.getMessage();
+          }
         }
         if (error == null) {
-          coordinator.bindSucceeded(key, m.podUid());
+          coordinator.bindSucceeded(key, uid);
           ok.incrementAndGet();
         } else {
           LOG.warn("gang {}: {}", key, error);
-          coordinator.bindFailed(key, m.podUid());
-          errors.put(m.podUid(), error);
+          coordinator.bindFailed(key, uid);
+          errors.put(uid, error);
         }
-        answerHeld(m.podUid(), error);
+        answerHeld(uid, error);
       }, bindPool));
     }
     CompletableFuture.allOf(binds.toArray(new CompletableFuture<?>[0])).join();
@@ -472,46 +503,54 @@ public final class GangScheduling implements AutoCloseable {
     List<ExpiredGang> expired = coordinator.sweep();
     for (ExpiredGang e : expired) {
       metrics.recordGangTimeout();
-      firstSeen.remove(e.gang());
-      LOG.warn("{}", e.reason());
-      for (String uid : e.waitingPodUids()) {
-        answerHeld(uid, e.reason());
-      }
-      Set<String> deleted = new HashSet<>();
-      for (MemberBinding b : e.boundToDelete()) {
-        PodRef ref = podByUid(b.podUid());
-        answerHeld(b.podUid(), e.reason());
-        if (ref != null) {
-          deleted.add(b.podUid());
-          apiWrites.execute(() -> {
-            try {
-              if (writes.delete(ref)) {
-                LOG.warn("deleted {}: bound member of gang {}, which timed out", ref.key(), e.gang());
-              }
-            } catch (RuntimeException ex) {
-              LOG.warn("could not delete {} (bound member of timed-out gang {}): {}", ref.key(), e.gang(), ex.getMessage());
-            }
-          });
-        }
-      }
-      for (String uid : e.claimedPodUids()) {
-        writtenClaims.remove(uid);
-        PodRef ref = podByUid(uid);
-        if (ref != null && !deleted.contains(uid)) {
-          apiWrites.execute(() -> {
-            try {
-              writes.clearReservation(ref);
-            } catch (RuntimeException ex) {
-              LOG.debug("could not clear the reservation annotations of {}: {}", ref.key(), ex.getMessage());
-            }
-          });
-        }
-      }
+      release(e);
     }
     if (!expired.isEmpty()) {
       publishReservations();
     }
     nudgeWaitingGangs();
+  }
+
+  /**
+   * Carries out a gang's release: answers its held calls, deletes its bound members (no partial gang stays bound) and
+   * clears the reservation annotations of the others, which plan again.
+   */
+  private void release(ExpiredGang e) {
+    firstSeen.remove(e.gang());
+    LOG.warn("{}", e.reason());
+    for (String uid : e.waitingPodUids()) {
+      answerHeld(uid, e.reason());
+    }
+    Set<String> deleted = new HashSet<>();
+    for (MemberBinding b : e.boundToDelete()) {
+      PodRef ref = podByUid(b.podUid());
+      answerHeld(b.podUid(), e.reason());
+      if (ref != null) {
+        deleted.add(b.podUid());
+        apiWrites.execute(() -> {
+          try {
+            if (writes.delete(ref)) {
+              LOG.warn("deleted {}: bound member of gang {}, which was released", ref.key(), e.gang());
+            }
+          } catch (RuntimeException ex) {
+            LOG.warn("could not delete {} (bound member of released gang {}): {}", ref.key(), e.gang(), ex.getMessage());
+          }
+        });
+      }
+    }
+    for (String uid : e.claimedPodUids()) {
+      claims.forget(uid);
+      PodRef ref = podByUid(uid);
+      if (ref != null && !deleted.contains(uid)) {
+        apiWrites.execute(() -> {
+          try {
+            writes.clearReservation(ref);
+          } catch (RuntimeException ex) {
+            LOG.debug("could not clear the reservation annotations of {}: {}", ref.key(), ex.getMessage());
+          }
+        });
+      }
+    }
   }
 
   /**
@@ -581,7 +620,7 @@ public final class GangScheduling implements AutoCloseable {
     String uid = uid(pod);
     answerHeld(uid, "pod " + PodRef.of(pod).key() + " was deleted");
     claimants.remove(uid);
-    writtenClaims.remove(uid);
+    claims.forget(uid);
     for (Waiting w : waiting.values()) {
       w.pods.remove(uid);
     }

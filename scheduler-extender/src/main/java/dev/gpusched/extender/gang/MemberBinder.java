@@ -10,14 +10,16 @@ import dev.gpusched.gang.GangKey;
 import dev.gpusched.gang.GangPlanCodec;
 import dev.gpusched.gang.MemberBinding;
 import io.fabric8.kubernetes.api.model.Pod;
-import java.util.concurrent.CompletionException;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Binds one gang member the barrier released, as the single-pod binder does: hold its reserved GPUs in the ledger
- * (refused if another pod holds them meanwhile), write {@code gpusched.dev/gpu-ids}, then create the Binding; any
- * failure rolls the ledger and the annotation back. Blocking; thread-safe (members of one gang bind in parallel).
+ * Binds the members the barrier released, in three steps: {@link #prepare} checks each pod is still the one that
+ * claimed the place; {@link #holdAll} holds every member's reserved GPUs in the ledger in one step, or none of them
+ * when any is held by another pod meanwhile (so a gang is never bound in part because its plan was stale);
+ * {@link #write} writes {@code gpusched.dev/gpu-ids} and the Binding of one member, rolling the ledger and the
+ * annotation back on failure. Blocking; thread-safe (members of one gang are written in parallel).
  */
 final class MemberBinder {
   private static final Logger LOG = LoggerFactory.getLogger(MemberBinder.class);
@@ -32,51 +34,87 @@ final class MemberBinder {
     this.writer = writer;
   }
 
-  /** Binds the member; null when bound, else why not in words. */
-  String bind(GangKey key, MemberBinding m, PodRef ref) {
+  /**
+   * A member checked by {@link #prepare}: {@code error} is why it cannot be bound (null otherwise); {@code alreadyBound}
+   * when the API shows it bound to its reserved node (nothing to write); else {@code record} is the pod placed on its
+   * reserved GPUs, to hold and write.
+   */
+  record Prepared(MemberBinding member, PodRef ref, PodRecord record, boolean alreadyBound, String error) {
+    boolean toWrite() {
+      return error == null && !alreadyBound;
+    }
+  }
+
+  /** Checks the member's pod against the API cache: still there, the same pod, not bound elsewhere. */
+  Prepared prepare(GangKey key, MemberBinding m, PodRef ref) {
     if (ref == null) {
-      return "pod " + m.podUid() + " of gang " + key + " is gone; its place waits for a replacement";
+      return new Prepared(m, null, null, false,
+          "pod " + m.podUid() + " of gang " + key + " is gone; its place waits for a replacement");
     }
     Pod pod = source.pod(ref.namespace(), ref.name());
     if (pod == null || !m.podUid().equals(pod.getMetadata().getUid())) {
-      return "pod " + ref.key() + " of gang " + key + " is gone or was re-created; not bound";
+      return new Prepared(m, ref, null, false, "pod " + ref.key() + " of gang " + key + " is gone or was re-created; not bound");
     }
     String boundTo = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
     if (boundTo != null && !boundTo.isEmpty()) {
-      return boundTo.equals(m.node()) ? null : "pod " + ref.key() + " is already bound to " + boundTo;
+      return boundTo.equals(m.node()) ? new Prepared(m, ref, null, true, null)
+          : new Prepared(m, ref, null, false, "pod " + ref.key() + " is already bound to " + boundTo);
     }
-    PodRecord record = KubeRecords.podRecord(pod);
-    String ids = m.gpuIds();
-    try {
-      state.apply(ledger -> {
+    PodRecord record = KubeRecords.podRecord(pod).withPlacement(m.node(), KubeRecords.parseGpuIds(m.gpuIds()));
+    return new Prepared(m, ref, record, false, null);
+  }
+
+  /**
+   * Holds the reserved GPUs of every member to write, all in one ledger step: null when held, else (holding none) which
+   * GPUs are taken and by whom.
+   */
+  String holdAll(GangKey key, List<Prepared> members) {
+    return state.apply(ledger -> {
+      StringBuilder taken = new StringBuilder();
+      for (Prepared p : members) {
+        if (!p.toWrite()) {
+          continue;
+        }
+        MemberBinding m = p.member();
         NodeGpuState n = ledger.currentNode(m.node());
         if (n == null) {
-          throw new IllegalStateException("node " + m.node() + " is unknown to gpusched");
+          taken.append(taken.isEmpty() ? "" : "; ").append("node ").append(m.node()).append(" of ").append(p.ref().key())
+              .append(" is unknown to gpusched");
+          continue;
         }
         long clash = m.gpuMask() & (n.wholeMask() | n.sharedMask() | n.unusableMask());
         if (clash != 0) {
-          throw new IllegalStateException("GPUs " + GangPlanCodec.gpuIds(clash) + " of " + m.node() + " reserved for "
-              + ref.key() + " are now held by " + n.holdersOf(Long.numberOfTrailingZeros(clash)) + " or unusable");
+          taken.append(taken.isEmpty() ? "" : "; ").append("GPUs ").append(GangPlanCodec.gpuIds(clash)).append(" of ")
+              .append(m.node()).append(" reserved for ").append(p.ref().key()).append(" are now held by ")
+              .append(n.holdersOf(Long.numberOfTrailingZeros(clash))).append(" or unusable");
         }
-        ledger.assume(record.withPlacement(m.node(), KubeRecords.parseGpuIds(ids)));
-        return null;
-      }).join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      return "bind of " + ref.key() + " to " + m.node() + " refused: " + cause.getMessage();
-    }
+      }
+      if (!taken.isEmpty()) {
+        return "gang " + key + " cannot be bound as planned: " + taken
+            + "; no member was bound, and the gang is planned again";
+      }
+      for (Prepared p : members) {
+        if (p.toWrite()) {
+          ledger.assume(p.record());
+        }
+      }
+      return null;
+    }).join();
+  }
+
+  /** Writes one held member's GPU ids and Binding; null when bound, else why not (its ledger hold is released). */
+  String write(GangKey key, Prepared p) {
+    PodRef ref = p.ref();
+    MemberBinding m = p.member();
     boolean annotated = false;
     try {
-      writer.writeGpuIds(ref.namespace(), ref.name(), ref.uid(), ids);
+      writer.writeGpuIds(ref.namespace(), ref.name(), ref.uid(), m.gpuIds());
       annotated = true;
       writer.bind(ref.namespace(), ref.name(), ref.uid(), m.node());
-      LOG.info("bound gang {} member {} to {} (GPUs {})", key, ref.key(), m.node(), ids);
+      LOG.info("bound gang {} member {} to {} (GPUs {})", key, ref.key(), m.node(), m.gpuIds());
       return null;
     } catch (RuntimeException e) {
-      state.apply(ledger -> {
-        ledger.forgetAssumed(ref.uid());
-        return null;
-      }).join();
+      release(ref);
       if (annotated) {
         try {
           writer.clearGpuIds(ref.namespace(), ref.name(), ref.uid());
@@ -87,5 +125,13 @@ final class MemberBinder {
       return "bind of gang " + key + " member " + ref.key() + " to " + m.node() + " failed: " + e.getMessage()
           + "; it keeps its place and must reach bind again before the gang's deadline";
     }
+  }
+
+  /** Releases the ledger hold of a member that will not be written. */
+  void release(PodRef ref) {
+    state.apply(ledger -> {
+      ledger.forgetAssumed(ref.uid());
+      return null;
+    }).join();
   }
 }

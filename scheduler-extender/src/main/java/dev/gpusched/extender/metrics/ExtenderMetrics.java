@@ -33,6 +33,7 @@ public final class ExtenderMetrics {
   private final Supplier<ClusterSnapshot> snapshots;
   private final Timer gangWait;
   private final Counter gangTimeouts;
+  private final Counter gangReplans;
 
   public ExtenderMetrics(Supplier<ClusterSnapshot> snapshots, BooleanSupplier ready, BooleanSupplier leader) {
     this.snapshots = snapshots;
@@ -61,6 +62,10 @@ public final class ExtenderMetrics {
         .register(registry);
     gangTimeouts = Counter.builder("gpusched.gang.timeouts")
         .description("gangs released because not every member reached bind before gang-timeout").register(registry);
+    gangReplans = Counter.builder("gpusched.gang.replans")
+        .description("gangs released at their barrier, none of them bound, because a reserved place was taken "
+            + "meanwhile (planned on a cache that had not yet seen another binding); they are planned again")
+        .register(registry);
   }
 
   /** Registers {@code gpusched_gangs{state}} (state waiting, reserved, bound), read from {@code count} when scraped. */
@@ -75,6 +80,11 @@ public final class ExtenderMetrics {
   /** A gang got all its members bound, {@code waited} after its first filter. */
   public void recordGangWait(Duration waited) {
     gangWait.record(waited.isNegative() ? Duration.ZERO : waited);
+  }
+
+  /** A gang's barrier opened on a place taken meanwhile: released unbound, to be planned again. */
+  public void recordGangReplan() {
+    gangReplans.increment();
   }
 
   /** A gang timed out and was released. */

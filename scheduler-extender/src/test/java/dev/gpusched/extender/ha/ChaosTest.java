@@ -119,6 +119,7 @@ class ChaosTest {
   private final AtomicInteger gangsWithStraggler = new AtomicInteger();
   private final AtomicInteger gangsGivenUp = new AtomicInteger();
   private final AtomicInteger gangsEvicted = new AtomicInteger();
+  private final AtomicInteger gangsBoundDuringGiveUp = new AtomicInteger();
   private final AtomicInteger gangBindsOk = new AtomicInteger();
   private final AtomicInteger gangFilterNotOneNode = new AtomicInteger();
   private final Map<String, List<Pod>> gangMembers = new ConcurrentHashMap<>(); // gang name -> its live pods
@@ -269,7 +270,8 @@ class ChaosTest {
         + "; driver retries by reason " + retryCounts());
     System.out.println("chaos: gangs created " + gangsCreated.get() + " (" + gangMembersCreated() + " member pods, "
         + gangsWithStraggler.get() + " with a straggler), complete "
-        + gangsComplete.get() + ", given up by the driver " + gangsGivenUp.get() + ", evicted whole " + gangsEvicted.get()
+        + gangsComplete.get() + ", given up by the driver " + gangsGivenUp.get() + " (of which completed while given up, then evicted: "
+        + gangsBoundDuringGiveUp.get() + "), evicted whole " + gangsEvicted.get()
         + ", gang binds answered success " + gangBindsOk.get() + ", members whose bind was answered success then "
         + "deleted by gpusched at the gang's timeout " + deletedAtTimeout + ", gang filters passing other than one node "
         + gangFilterNotOneNode.get() + "; gangs past their audit bound at the end " + end.gangsPastBound
@@ -408,10 +410,40 @@ class ChaosTest {
     for (Pod p : live) {
       Pod now = admin.pods().inNamespace(NS).withName(p.getMetadata().getName()).get();
       if (now != null && (now.getSpec().getNodeName() == null || now.getSpec().getNodeName().isEmpty())) {
-        admin.pods().inNamespace(NS).withName(p.getMetadata().getName()).delete();
-        deleted.incrementAndGet();
+        String boundWhenDeleted = deleteAndReadNode(admin, p);
+        if (boundWhenDeleted != null) {
+          // The barrier opened between the read and the delete: the driver itself broke a complete gang, as a job
+          // controller deleting a pod it believed pending would. Not gpusched's partial gang: evict the rest.
+          gangsBoundDuringGiveUp.incrementAndGet();
+          evictGang(admin, gang);
+          return;
+        }
       }
     }
+  }
+
+  /**
+   * Deletes a pod and returns the node it was bound to at deletion (from the object the DELETE answers with, as the
+   * API server returns it), or null when it was unbound or already gone.
+   */
+  private String deleteAndReadNode(KubernetesClient admin, Pod p) {
+    String url = admin.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + NS + "/pods/"
+        + p.getMetadata().getName();
+    String body;
+    try {
+      body = admin.raw(url, "DELETE", null);
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return null;
+      }
+      throw e;
+    }
+    deleted.incrementAndGet();
+    if (body == null) {
+      return null;
+    }
+    String node = Standalone.JSON.readTree(body).path("spec").path("nodeName").asString("");
+    return node.isEmpty() ? null : node;
   }
 
   /** What a filter at the current Lease holder answered: the holder's verb URL prefix and the nodes that passed. */

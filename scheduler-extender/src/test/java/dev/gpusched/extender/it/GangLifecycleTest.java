@@ -98,6 +98,49 @@ class GangLifecycleTest {
   }
 
   @Test
+  void aPlaceTakenBeforeTheBarrierOpensReleasesTheGangWithNoMemberBoundAndItIsPlannedAgain() throws Exception {
+    List<String> nodes = start(2);
+    Pod m0 = gpusched.create(member("s-0", "stale", 2, 4));
+    Pod m1 = gpusched.create(member("s-1", "stale", 2, 4));
+    String n0 = passed(filter(gpusched, m0, nodes)).get(0);
+    String n1 = passed(filter(gpusched, m1, nodes)).get(0);
+    await("claims written", check(() -> annotation(gpusched, "s-1", "gpusched.dev/reserved-gpu-ids") != null));
+    String takenIds = annotation(gpusched, "s-1", "gpusched.dev/reserved-gpu-ids");
+    CompletableFuture<String> first = bindAsync(gpusched, m0, n0);
+    // Another replica, whose cache had not seen this gang's plan, bound a pod onto s-1's reserved GPUs.
+    Pod foreign = Standalone.gpuPod("ml", "foreign", 4, Map.of("gpusched.dev/gpu-ids", takenIds));
+    foreign.getSpec().setNodeName(n1);
+    foreign.getStatus().setPhase("Running");
+    gpusched.create(foreign);
+    String error = bindAsync(gpusched, m1, n1).get(20, TimeUnit.SECONDS);
+    assertThat(error).contains("gang ml/stale cannot be bound as planned").contains("foreign")
+        .contains("no member was bound");
+    assertThat(first.get(20, TimeUnit.SECONDS)).contains("cannot be bound as planned");
+    assertThat(nodeOf(gpusched, "s-0")).isNull();
+    assertThat(nodeOf(gpusched, "s-1")).isNull();
+    assertThat(gangs(gpusched).path("reserved")).isEmpty();
+    assertThat(gpusched.get("/metrics").body()).contains("gpusched_gang_replans_total 1.0");
+    await("reservation annotations cleared", check(() -> annotation(gpusched, "s-0", "gpusched.dev/reserved-node") == null
+        && annotation(gpusched, "s-1", "gpusched.dev/reserved-node") == null));
+    // Planned again around the foreign pod, and bound whole.
+    String again0 = passed(filter(gpusched, m0, nodes)).get(0);
+    String again1 = passed(filter(gpusched, m1, nodes)).get(0);
+    CompletableFuture<String> bound0 = bindAsync(gpusched, m0, again0);
+    assertThat(bindAsync(gpusched, m1, again1).get(20, TimeUnit.SECONDS)).isEmpty();
+    assertThat(bound0.get(20, TimeUnit.SECONDS)).isEmpty();
+    assertThat(nodeOf(gpusched, "s-0")).isEqualTo(again0);
+    assertThat(nodeOf(gpusched, "s-1")).isEqualTo(again1);
+    java.util.Set<String> foreignGpus = java.util.Set.of(takenIds.split(","));
+    for (String[] member : new String[][] {{"s-0", again0}, {"s-1", again1}}) {
+      String ids = annotation(gpusched, member[0], "gpusched.dev/gpu-ids");
+      assertThat(ids).isNotNull();
+      if (member[1].equals(n1)) {
+        assertThat(java.util.Set.of(ids.split(","))).doesNotContainAnyElementsOf(foreignGpus);
+      }
+    }
+  }
+
+  @Test
   void aMemberDeletedMidGangLeavesItsPlaceToItsReplacement() throws Exception {
     List<String> nodes = start(3);
     Pod m0 = gpusched.create(member("d-0", "del", 2, 8));
