@@ -27,6 +27,7 @@ public final class DocumentedMetrics {
       "gpusched_gang_wait_seconds_sum",
       "gpusched_gang_wait_seconds_max",
       "gpusched_gang_timeouts_total",
+      "gpusched_gang_replans_total",
       "gpusched_reserved_gpus",
       "gpusched_dcgm_metrics_age_seconds",
       "gpusched_dcgm_stale",

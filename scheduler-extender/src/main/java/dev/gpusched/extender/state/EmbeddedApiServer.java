@@ -143,11 +143,20 @@ public final class EmbeddedApiServer implements AutoCloseable {
     };
   }
 
-  /** Restarts-in-place are not supported by the mock; stop and start a new one instead. */
+  /**
+   * Restarts-in-place are not supported by the mock; stop and start a new one instead. The mock's shutdown gives up
+   * after a few seconds when a connection (a watch) is slow to close on a loaded machine; that is logged, not thrown:
+   * nothing is lost, the server's threads stop with the process.
+   */
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException slowToClose) {
+      org.slf4j.LoggerFactory.getLogger(EmbeddedApiServer.class).warn("embedded API server did not stop in time: {}",
+          slowToClose.getMessage());
+    }
   }
 
   public String url() {
