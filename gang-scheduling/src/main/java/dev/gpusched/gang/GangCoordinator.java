@@ -52,7 +52,7 @@ public final class GangCoordinator {
      *             gang ({@code starvation().nodesHeldAgainst(spec.key())})
      */
     public FilterOutcome assign(GangSpec spec, String podUid, MemberDemand demand, CapacityView view) {
-        return assign(spec, podUid, demand, view, new int[0]);
+        return assign(spec, podUid, demand, () -> view, new int[0]);
     }
 
     /**
@@ -60,9 +60,12 @@ public final class GangCoordinator {
      * bound and running (one was deleted and recreated): only the missing members are planned, next to the running
      * ones.
      *
+     * @param view             the capacity view, built only when the gang must be planned (a member of a planned gang
+     *                         only claims its place: building a view visits every node)
      * @param boundMemberNodes view node indices of the gang's bound, running members (one entry per member)
      */
-    public synchronized FilterOutcome assign(GangSpec spec, String podUid, MemberDemand demand, CapacityView view,
+    public synchronized FilterOutcome assign(GangSpec spec, String podUid, MemberDemand demand,
+                                             java.util.function.Supplier<? extends CapacityView> view,
                                              int[] boundMemberNodes) {
         Instant now = clock.instant();
         GangKey key = spec.key();
@@ -76,9 +79,10 @@ public final class GangCoordinator {
                     + " bound members of " + spec.size() + "; this pod is one too many");
         }
         List<MemberDemand> members = Collections.nCopies(missing, demand);
-        Plan plan = planner.plan(spec, members, view, boundMemberNodes);
+        CapacityView capacity = view.get();
+        Plan plan = planner.plan(spec, members, capacity, boundMemberNodes);
         if (plan instanceof Plan.Infeasible infeasible) {
-            return refuseAndMaybeHold(spec, members, view, infeasible.reason(), now);
+            return refuseAndMaybeHold(spec, members, capacity, infeasible.reason(), now);
         }
         GangReservation fresh = GangReservation.of(spec, (Plan.Planned) plan, now);
         String conflict = reservations.conflictWith(fresh);

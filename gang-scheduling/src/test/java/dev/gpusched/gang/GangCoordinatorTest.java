@@ -151,7 +151,7 @@ class GangCoordinatorTest {
         String leaf = h.boundNode.get("p0").substring(0, 6);
         h.podFinished("p1"); // p1 died; its controller makes p1b
         int[] running = {h.topology.nodeIndex(h.boundNode.get("p0"))};
-        FilterOutcome out = h.coordinator.assign(spec, "p1b", EIGHT, h.viewFor(spec.key()), running);
+        FilterOutcome out = h.coordinator.assign(spec, "p1b", EIGHT, () -> h.viewFor(spec.key()), running);
         assertThat(h.node(out)).startsWith(leaf);
         assertThat(((FilterOutcome.Assigned) out).reservation().slots()).hasSize(1);
     }

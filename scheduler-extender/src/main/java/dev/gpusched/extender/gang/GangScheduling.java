@@ -237,9 +237,8 @@ public final class GangScheduling implements AutoCloseable {
     ClusterTopology topology = topologies.of(snapshot);
     Reservations reservations = coordinator.reservations();
     int[] bound = reservations.get(key) == null ? pods.runningMemberNodes(key, uid, topology) : new int[0];
-    SnapshotCapacityView view = new SnapshotCapacityView(snapshot, topology, reservations, key,
-        coordinator.starvation().nodesHeldAgainst(key), demand);
-    FilterOutcome outcome = coordinator.assign(spec, uid, member, view, bound);
+    FilterOutcome outcome = coordinator.assign(spec, uid, member, () -> new SnapshotCapacityView(snapshot, topology,
+        reservations, key, coordinator.starvation().nodesHeldAgainst(key), demand), bound);
     publishReservations();
     PodRef ref = PodRef.of(pod);
     if (outcome instanceof FilterOutcome.Assigned a) {

@@ -17,6 +17,7 @@ final class TopologyCache {
   private ClusterTopology topology;
   private String[] names = new String[0];
   private String[][] values = new String[0][];
+  private NodeGpuState[] checkedNodes;
 
   TopologyCache(List<String> levelKeys) {
     this.levelKeys = List.copyOf(levelKeys);
@@ -30,6 +31,10 @@ final class TopologyCache {
   /** The topology of the snapshot's nodes. */
   synchronized ClusterTopology of(ClusterSnapshot snapshot) {
     NodeGpuState[] nodes = snapshot.nodes();
+    if (nodes == checkedNodes && topology != null) {
+      return topology; // a snapshot's node array is never changed: checked already (every member filter asks)
+    }
+    checkedNodes = nodes;
     if (topology == null || !sameAs(nodes)) {
       List<String> nodeNames = new ArrayList<>(nodes.length);
       List<Map<String, String>> labels = new ArrayList<>(nodes.length);
