@@ -10,8 +10,8 @@ import java.util.Map;
 /**
  * The pods the scoring-loop benchmark places, as kube-scheduler would hand them to the extender.
  *
- * <p>{@link #GANG_MEMBER} carries the gang annotations; until gang wiring is on main (TODO issue 4) the extender filters it
- * as the plain 2-GPU whole-GPU pod it also is, so its figure measures exactly that and nothing gang-specific.
+ * <p>{@link #GANG_MEMBER} carries the gang annotations: the benchmark places it through the server's gang scheduling
+ * ({@link GangMemberLoop}), not through the pipeline.
  */
 public enum PodKind {
   /** One whole GPU, default policy. */

@@ -4,6 +4,7 @@ import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.model.PodDemandParser;
 import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.ClusterState;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -17,6 +18,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -29,6 +31,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code warm} places the same pod shape again on an unchanged cluster (every node's verdict is remembered: the second
  * and later replicas of a workload, on the nodes no bind changed since); {@code cold} places a pod of a shape no earlier
  * pod had (its CPU request differs every time, which the GPU plugins do not read) so every node is computed.
+ *
+ * <p>{@code gang-member} runs the server's gang path instead ({@link GangMemberLoop}): a member of a gang planned in
+ * setup claims its reserved place and passes only that node, as {@code ExtenderService} answers any member but the one
+ * that plans (planning is timed by {@code GangPlanningBenchmark}). {@code memo} does not apply to it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,12 +60,22 @@ public class ScoringLoopBenchmark {
   private PodDemand demand;
   private ClusterSnapshot snapshot;
   private List<String> candidates;
+  private ClusterState gangState;
+  private GangMemberLoop gang;
 
   @Setup(Level.Trial)
   public void setUp() {
     pipeline = SyntheticCluster.serverPipeline();
-    demand = PodDemandParser.parse(PodKind.of(pod).pod());
-    snapshot = SyntheticCluster.snapshot(nodes, SEED, SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir()));
+    PodKind kind = PodKind.of(pod);
+    demand = PodDemandParser.parse(kind.pod());
+    List<SyntheticCluster.Shape> shapes = SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir());
+    if (kind == PodKind.GANG_MEMBER) {
+      gangState = SyntheticCluster.build(nodes, SEED, shapes);
+      gang = new GangMemberLoop(gangState, kind.pod());
+      snapshot = gangState.snapshot();
+    } else {
+      snapshot = SyntheticCluster.snapshot(nodes, SEED, shapes);
+    }
     candidates = SyntheticCluster.nodeNames(nodes);
     cold = switch (memo) {
       case "warm" -> false;
@@ -77,10 +93,19 @@ public class ScoringLoopBenchmark {
     candidates = SyntheticCluster.freshCopies(candidates);
   }
 
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    if (gang != null) {
+      gang.close();
+      gangState.close();
+    }
+  }
+
   @Benchmark
   public ScoringLoop.Outcome filterAndPrioritize() {
     PodDemand d = cold ? newShape(demand, ++invocations) : demand;
-    return ScoringLoop.filterThenPrioritize(pipeline, d, snapshot, candidates);
+    return gang != null ? gang.filterThenPrioritize(d, snapshot, candidates)
+        : ScoringLoop.filterThenPrioritize(pipeline, d, snapshot, candidates);
   }
 
   /** The demand with a CPU request no earlier invocation used. */

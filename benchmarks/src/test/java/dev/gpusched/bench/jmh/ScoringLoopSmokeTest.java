@@ -20,7 +20,9 @@ class ScoringLoopSmokeTest {
   @ParameterizedTest
   @ValueSource(strings = {"whole1", "whole4-nvlink", "shared", "gang-member"})
   void benchmarkBodyFiltersAndScoresEveryCandidate(String pod) {
-    ScoringLoop.Outcome outcome = bench(pod, "cold").filterAndPrioritize();
+    ScoringLoopBenchmark cold = bench(pod, "cold");
+    ScoringLoop.Outcome outcome = cold.filterAndPrioritize();
+    cold.tearDown();
     assertThat(outcome.passed() + outcome.failed()).isEqualTo(NODES);
     assertThat(outcome.passed()).isPositive();
     assertThat(outcome.scores()).hasSize(outcome.passed());
@@ -32,8 +34,24 @@ class ScoringLoopSmokeTest {
     ScoringLoopBenchmark warm = bench(pod, "warm");
     warm.filterAndPrioritize();
     ScoringLoop.Outcome remembered = warm.filterAndPrioritize();
+    warm.tearDown();
     assertThat(remembered.passed()).isEqualTo(outcome.passed());
     assertThat(remembered.scores()).as("the memo answers what computing answers").isEqualTo(outcome.scores());
+  }
+
+  @Test
+  void aGangMemberPassesOnlyItsReservedNodeThroughTheServersGangPath() {
+    ScoringLoopBenchmark bench = bench("gang-member", "warm");
+    try {
+      ScoringLoop.Outcome first = bench.filterAndPrioritize();
+      assertThat(first.passed()).isEqualTo(1);
+      assertThat(first.failed()).isEqualTo(NODES - 1);
+      assertThat(first.scores()).containsExactly(10);
+      ScoringLoop.Outcome again = bench.filterAndPrioritize();
+      assertThat(again.passed()).isEqualTo(1);
+    } finally {
+      bench.tearDown();
+    }
   }
 
   private static ScoringLoopBenchmark bench(String pod, String memo) {

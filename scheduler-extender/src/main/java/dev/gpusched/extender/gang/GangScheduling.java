@@ -89,7 +89,32 @@ public final class GangScheduling implements AutoCloseable {
    * What filter answers for a gang member: {@code node} is the only node it may use (null: none), {@code reason} why
    * every other candidate (or, without a node, every candidate) fails.
    */
-  public record FilterAnswer(String node, String reason) {}
+  public record FilterAnswer(String node, String reason) {
+    /**
+     * This answer over kube-scheduler's candidates, by position: only the reserved node passes, every other candidate
+     * gets its reason (all of them when the scheduler did not offer the reserved node). Returns how many failed.
+     */
+    public int over(GangKey gang, List<String> names, boolean[] passed, String[] reasons) {
+      boolean offered = false;
+      int failed = 0;
+      String elsewhere = node == null ? reason
+          : "gang " + gang + " reserved node " + node + " for this member; it may use no other node";
+      for (int i = 0; i < passed.length; i++) {
+        if (node != null && node.equals(names.get(i))) {
+          passed[i] = true;
+          offered = true;
+        } else {
+          reasons[i] = elsewhere;
+          failed++;
+        }
+      }
+      if (node != null && !offered) {
+        java.util.Arrays.fill(reasons, "gang " + gang + " reserved node " + node + " for this member, but the "
+            + "scheduler did not offer it (its own filters rejected it); the member waits for that node");
+      }
+      return failed;
+    }
+  }
 
   /** A gang whose plan failed: its pods seen at filter and its last refusal. */
   private static final class Waiting {
@@ -271,6 +296,15 @@ public final class GangScheduling implements AutoCloseable {
     ann.put(GangAnnotations.GANG_SLOT, Integer.toString(slot.member()));
     ann.put(GangAnnotations.GANG_PLAN, a.planText());
     claims.write(pod, ann);
+  }
+
+  /** Prioritize for a member holding a place on {@code node}: the highest score there, 0 elsewhere. */
+  public static int[] reservedNodeScores(String node, List<String> names) {
+    int[] scores = new int[names.size()];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = node.equals(names.get(i)) ? dev.gpusched.extender.decide.DecisionPipeline.MAX_EXTENDER_PRIORITY : 0;
+    }
+    return scores;
   }
 
   /** Prioritize for a gang member: the node of its place, or null when it holds none. */

@@ -129,23 +129,7 @@ public final class ExtenderService implements ExtenderVerbs {
     List<String> names = args.candidateNames();
     boolean[] passed = new boolean[names.size()];
     String[] reasons = new String[names.size()];
-    boolean offered = false;
-    int failed = 0;
-    for (int i = 0; i < passed.length; i++) {
-      if (a.node() != null && a.node().equals(names.get(i))) {
-        passed[i] = true;
-        offered = true;
-      } else {
-        reasons[i] = a.node() == null ? a.reason()
-            : "gang " + gang.key() + " reserved node " + a.node() + " for this member; it may use no other node";
-        failed++;
-      }
-    }
-    if (a.node() != null && !offered) {
-      java.util.Arrays.fill(reasons, "gang " + gang.key() + " reserved node " + a.node() + " for this member, but the "
-          + "scheduler did not offer it (its own filters rejected it); the member waits for that node");
-    }
-    metrics.recordRejections("gang", failed);
+    metrics.recordRejections("gang", a.over(gang.key(), names, passed, reasons));
     return answer(args, out, passed, reasons);
   }
 
@@ -216,10 +200,7 @@ public final class ExtenderService implements ExtenderVerbs {
     }
     int[] scores;
     if (gangNode != null) {
-      scores = new int[names.size()];
-      for (int i = 0; i < scores.length; i++) {
-        scores[i] = gangNode.equals(names.get(i)) ? DecisionPipeline.MAX_EXTENDER_PRIORITY : 0;
-      }
+      scores = GangScheduling.reservedNodeScores(gangNode, names);
     } else {
       scores = demand.usesNoGpu() ? new int[names.size()] : pipeline.prioritize(demand, snapshot, names);
     }
