@@ -470,8 +470,7 @@ public final class GangScheduling implements AutoCloseable {
     }
     String taken = memberBinder.holdAll(key, prepared);
     if (taken != null) {
-      LOG.warn("{}", taken);
-      metrics.recordGangReplan();
+      metrics.recordGangReplan(); // release() logs the reason
       for (ExpiredGang e : coordinator.abandon(key, taken)) {
         release(e);
       }
