@@ -1,12 +1,12 @@
 package dev.gpusched.bench.load;
 
 import dev.gpusched.extender.api.ExtenderArgs;
+import dev.gpusched.extender.api.FilterResult;
+import dev.gpusched.extender.api.HostPriorityList;
 import dev.gpusched.extender.api.WireJson;
 import dev.gpusched.extender.http.ExtenderService;
 import dev.gpusched.extender.http.ExtenderVerbs;
 import java.util.List;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -18,20 +18,16 @@ public final class NullExtender implements ExtenderVerbs {
   static final int EQUAL_SCORE = 0;
 
   @Override
-  public ObjectNode filter(byte[] body) {
-    return ExtenderService.passAll(ExtenderArgs.decode(body));
+  public FilterResult filter(byte[] body) {
+    return FilterResult.passAll(ExtenderArgs.decode(body));
   }
 
   @Override
-  public JsonNode prioritize(byte[] body) {
+  public HostPriorityList prioritize(byte[] body) {
     List<String> names = ExtenderArgs.decode(body).candidateNames();
-    ArrayNode out = WireJson.array();
-    for (String name : names) {
-      ObjectNode hp = out.addObject();
-      hp.put("Host", name);
-      hp.put("Score", EQUAL_SCORE);
-    }
-    return out;
+    int[] scores = new int[names.size()];
+    java.util.Arrays.fill(scores, EQUAL_SCORE);
+    return new HostPriorityList(names, scores);
   }
 
   /** The null extender places nothing: bind is refused with a message (the load tool never calls it). */

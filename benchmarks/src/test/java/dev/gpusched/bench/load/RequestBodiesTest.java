@@ -53,12 +53,13 @@ class RequestBodiesTest {
     RequestBodies bodies = RequestBodies.fromTemplate(template);
     List<String> names = SyntheticCluster.nodeNames(3);
     NullExtender nullExtender = new NullExtender();
-    byte[] answer = JSON.writeValueAsBytes(nullExtender.filter(bodies.body(names)));
+    byte[] answer = nullExtender.filter(bodies.body(names)).toJson();
     assertThat(RequestBodies.survivors(answer)).isEqualTo(names);
-    JsonNode scores = nullExtender.prioritize(bodies.body(names));
+    JsonNode scores = JSON.readTree(nullExtender.prioritize(bodies.body(names)).toJson());
     assertThat(scores).hasSize(3);
-    for (JsonNode hp : scores) {
-      assertThat(hp.get("Score").asInt()).isEqualTo(NullExtender.EQUAL_SCORE);
+    for (int i = 0; i < 3; i++) {
+      assertThat(scores.get(i).get("Host").asString()).isEqualTo(names.get(i));
+      assertThat(scores.get(i).get("Score").asInt()).isEqualTo(NullExtender.EQUAL_SCORE);
     }
   }
 

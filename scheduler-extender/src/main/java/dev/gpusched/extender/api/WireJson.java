@@ -88,6 +88,11 @@ public final class WireJson {
     return pod;
   }
 
+  /** A streaming writer onto {@code out}, for answers too large to build as a tree first. */
+  public static tools.jackson.core.JsonGenerator generator(java.io.OutputStream out) {
+    return MAPPER.createGenerator(out);
+  }
+
   public static byte[] write(JsonNode node) {
     return MAPPER.writeValueAsBytes(node);
   }

@@ -30,12 +30,12 @@ public final class FollowerGate implements ExtenderVerbs {
   }
 
   @Override
-  public ObjectNode filter(byte[] body) {
-    return leading.getAsBoolean() ? leader.filter(body) : ExtenderService.filterError(notLeader.get());
+  public dev.gpusched.extender.api.FilterResult filter(byte[] body) {
+    return leading.getAsBoolean() ? leader.filter(body) : dev.gpusched.extender.api.FilterResult.error(notLeader.get());
   }
 
   @Override
-  public JsonNode prioritize(byte[] body) {
+  public dev.gpusched.extender.api.HostPriorityList prioritize(byte[] body) {
     if (!leading.getAsBoolean()) {
       throw new ServiceUnavailableException(notLeader.get());
     }

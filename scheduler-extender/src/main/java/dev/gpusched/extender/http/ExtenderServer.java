@@ -1,6 +1,7 @@
 package dev.gpusched.extender.http;
 
 import dev.gpusched.extender.api.BadRequestException;
+import dev.gpusched.extender.api.FilterResult;
 import dev.gpusched.extender.api.WireJson;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.state.ClusterSnapshot;
@@ -90,8 +91,12 @@ public final class ExtenderServer implements AutoCloseable {
     });
     router.route().handler(guard.bodyDeadline());
     router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
-    router.post("/scheduler/filter").handler(ctx -> verb(ctx, metrics, "filter", () -> service.filter(body(ctx))));
-    router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, metrics, "prioritize", () -> service.prioritize(body(ctx))));
+    router.post("/scheduler/filter").handler(ctx -> streamedVerb(ctx, metrics, "filter", () -> {
+      FilterResult r = service.filter(body(ctx));
+      return new Answer(r.toJson(), !r.failed());
+    }));
+    router.post("/scheduler/prioritize").handler(ctx -> streamedVerb(ctx, metrics, "prioritize",
+        () -> new Answer(service.prioritize(body(ctx)).toJson(), true)));
     router.post("/scheduler/preempt").handler(ctx -> verb(ctx, metrics, "preempt", () -> service.preempt(body(ctx))));
     router.post("/scheduler/bind").handler(ctx -> {
       if (!jsonContent(ctx)) {
@@ -203,6 +208,26 @@ public final class ExtenderServer implements AutoCloseable {
     }
   }
 
+  /** A verb's JSON body, and whether it answered without an Error (for the request metric's outcome). */
+  private record Answer(byte[] json, boolean ok) {}
+
+  /** Filter and prioritize: as {@link #verb}, their answers written as a stream rather than built as a tree. */
+  private static void streamedVerb(RoutingContext ctx, ExtenderMetrics metrics, String verb, Callable<Answer> handler) {
+    if (!jsonContent(ctx)) {
+      metrics.recordRequest(verb, false, 0);
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      Answer answer = handler.call();
+      metrics.recordRequest(verb, answer.ok(), System.nanoTime() - start);
+      respond(ctx, 200, answer.json());
+    } catch (Exception e) {
+      metrics.recordRequest(verb, false, System.nanoTime() - start);
+      fail(ctx, e);
+    }
+  }
+
   private static boolean jsonContent(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
     if (type == null || !type.toLowerCase().startsWith(JSON)) {
@@ -234,10 +259,14 @@ public final class ExtenderServer implements AutoCloseable {
   }
 
   private static void respond(RoutingContext ctx, int status, JsonNode body) {
+    respond(ctx, status, WireJson.write(body));
+  }
+
+  private static void respond(RoutingContext ctx, int status, byte[] json) {
     if (ctx.response().ended() || ctx.response().closed()) { // e.g. kube-scheduler gave up on a held bind
       return;
     }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(WireJson.write(body)));
+    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(json));
   }
 
   private static String rootMessage(Throwable t) {

@@ -3,6 +3,8 @@ package dev.gpusched.extender.http;
 import dev.gpusched.extender.api.BadRequestException;
 import dev.gpusched.extender.api.BindingArgs;
 import dev.gpusched.extender.api.ExtenderArgs;
+import dev.gpusched.extender.api.FilterResult;
+import dev.gpusched.extender.api.HostPriorityList;
 import dev.gpusched.extender.api.PreemptionArgs;
 import dev.gpusched.extender.api.WireJson;
 import dev.gpusched.extender.bind.Binder;
@@ -71,35 +73,33 @@ public final class ExtenderService implements ExtenderVerbs {
 
   /** {@code ExtenderFilterResult}. */
   @Override
-  public ObjectNode filter(byte[] body) {
+  public FilterResult filter(byte[] body) {
     ExtenderArgs args = ExtenderArgs.decode(body);
     ClusterSnapshot snapshot = snapshots.get();
     String notReady = notReady(snapshot);
     if (notReady != null) {
-      return filterError(notReady);
+      return FilterResult.error(notReady);
     }
     Map<String, String> owner = owners.of(args.pod());
     PodDemand demand;
     try {
       demand = PodDemandParser.parse(args.pod(), owner);
     } catch (InvalidDemandException e) {
-      return filterError("pod " + podKey(args.pod()) + ": " + e.getMessage());
+      return FilterResult.error("pod " + podKey(args.pod()) + ": " + e.getMessage());
     }
-    ObjectNode out = WireJson.object();
     if (demand.usesNoGpu()) {
-      // Not ours to judge: every candidate passes untouched.
-      return passAll(args, out);
+      return FilterResult.passAll(args); // not ours to judge: every candidate passes untouched
     }
     demands.accept(demand);
     GangSpec gang;
     try {
       gang = gangs == null ? null : GangScheduling.specOf(args.pod(), owner);
     } catch (IllegalArgumentException e) {
-      return answer(args, out, new boolean[args.candidateNames().size()],
-          failAll(args.candidateNames(), "pod " + podKey(args.pod()) + ": " + e.getMessage()));
+      return new FilterResult(args, new boolean[args.candidateNames().size()],
+          failAll(args.candidateNames(), "pod " + podKey(args.pod()) + ": " + e.getMessage()), "");
     }
     if (gang != null) {
-      return gangFilter(args, out, gang, demand, snapshot);
+      return gangFilter(args, gang, demand, snapshot);
     }
     DecisionPipeline.FilterOutcome outcome = pipeline.filter(demand, snapshot, args.candidateNames());
     for (int f = 0; f < filterNames.size(); f++) {
@@ -120,17 +120,17 @@ public final class ExtenderService implements ExtenderVerbs {
         }
       }
     }
-    return answer(args, out, passed, reasons);
+    return new FilterResult(args, passed, reasons, "");
   }
 
   /** A gang member may use only the node planned for it; FailedNodes says why for every other candidate. */
-  private ObjectNode gangFilter(ExtenderArgs args, ObjectNode out, GangSpec gang, PodDemand demand, ClusterSnapshot snapshot) {
+  private FilterResult gangFilter(ExtenderArgs args, GangSpec gang, PodDemand demand, ClusterSnapshot snapshot) {
     GangScheduling.FilterAnswer a = gangs.filter(args.pod(), gang, demand, snapshot);
     List<String> names = args.candidateNames();
     boolean[] passed = new boolean[names.size()];
     String[] reasons = new String[names.size()];
     metrics.recordRejections("gang", a.over(gang.key(), names, passed, reasons));
-    return answer(args, out, passed, reasons);
+    return new FilterResult(args, passed, reasons, "");
   }
 
   private static String[] failAll(List<String> names, String reason) {
@@ -139,42 +139,10 @@ public final class ExtenderService implements ExtenderVerbs {
     return reasons;
   }
 
-  /** The filter result: passing candidates in the request's mode, and FailedNodes from the reasons by position. */
-  private static ObjectNode answer(ExtenderArgs args, ObjectNode out, boolean[] passed, String[] reasons) {
-    if (args.namesMode()) {
-      out.putNull("Nodes");
-      ArrayNode names = out.putArray("NodeNames");
-      for (int i = 0; i < passed.length; i++) {
-        if (passed[i]) {
-          names.add(args.nodeNames().get(i));
-        }
-      }
-    } else {
-      ObjectNode nodes = out.putObject("Nodes");
-      nodes.putObject("metadata");
-      ArrayNode items = nodes.putArray("items");
-      for (int i = 0; i < passed.length; i++) {
-        if (passed[i]) {
-          items.add(args.nodeItems().get(i));
-        }
-      }
-      out.putNull("NodeNames");
-    }
-    ObjectNode failed = out.putObject("FailedNodes");
-    List<String> names = args.candidateNames();
-    for (int i = 0; i < reasons.length; i++) {
-      if (!passed[i] && reasons[i] != null) {
-        failed.put(names.get(i), reasons[i]);
-      }
-    }
-    out.putObject("FailedAndUnresolvableNodes");
-    out.put("Error", "");
-    return out;
-  }
 
   /** {@code HostPriorityList}: a JSON array of {@code {Host, Score}} with scores 0..10. */
   @Override
-  public JsonNode prioritize(byte[] body) {
+  public HostPriorityList prioritize(byte[] body) {
     ExtenderArgs args = ExtenderArgs.decode(body);
     ClusterSnapshot snapshot = snapshots.get();
     String notReady = notReady(snapshot);
@@ -204,13 +172,7 @@ public final class ExtenderService implements ExtenderVerbs {
     } else {
       scores = demand.usesNoGpu() ? new int[names.size()] : pipeline.prioritize(demand, snapshot, names);
     }
-    ArrayNode out = WireJson.array();
-    for (int i = 0; i < scores.length; i++) {
-      ObjectNode hp = out.addObject();
-      hp.put("Host", names.get(i));
-      hp.put("Score", scores[i]);
-    }
-    return out;
+    return new HostPriorityList(names, scores);
   }
 
   /** {@code ExtenderBindingResult}. Blocking (API calls): run off the event loop. */
@@ -257,6 +219,8 @@ public final class ExtenderService implements ExtenderVerbs {
     out.put("Error", outcome.ok() ? "" : outcome.error());
     return out;
   }
+
+
 
   /**
    * {@code ExtenderPreemptionResult}: of the candidate nodes and victims kube-scheduler proposes, keep the nodes where
@@ -306,44 +270,6 @@ public final class ExtenderService implements ExtenderVerbs {
       }
       v.put("NumPDBViolations", victims.numPdbViolations());
     }
-    return out;
-  }
-
-  /** An {@code ExtenderFilterResult} in which every candidate passes, in the request's own form (names or Nodes). */
-  public static ObjectNode passAll(ExtenderArgs args) {
-    return passAll(args, WireJson.object());
-  }
-
-  private static ObjectNode passAll(ExtenderArgs args, ObjectNode out) {
-    if (args.namesMode()) {
-      out.putNull("Nodes");
-      ArrayNode names = out.putArray("NodeNames");
-      for (String n : args.nodeNames()) {
-        names.add(n);
-      }
-    } else {
-      ObjectNode nodes = out.putObject("Nodes");
-      nodes.putObject("metadata");
-      ArrayNode items = nodes.putArray("items");
-      for (JsonNode item : args.nodeItems()) {
-        items.add(item);
-      }
-      out.putNull("NodeNames");
-    }
-    out.putObject("FailedNodes");
-    out.putObject("FailedAndUnresolvableNodes");
-    out.put("Error", "");
-    return out;
-  }
-
-  /** An {@code ExtenderFilterResult} that fails the whole call with a message (kube-scheduler retries the pod). */
-  public static ObjectNode filterError(String message) {
-    ObjectNode out = WireJson.object();
-    out.putNull("Nodes");
-    out.putNull("NodeNames");
-    out.putObject("FailedNodes");
-    out.putObject("FailedAndUnresolvableNodes");
-    out.put("Error", message);
     return out;
   }
 

@@ -9,9 +9,9 @@ import tools.jackson.databind.node.ObjectNode;
  * Implementations throw {@link dev.gpusched.extender.api.BadRequestException} for malformed input.
  */
 public interface ExtenderVerbs {
-  ObjectNode filter(byte[] body);
+  dev.gpusched.extender.api.FilterResult filter(byte[] body);
 
-  JsonNode prioritize(byte[] body);
+  dev.gpusched.extender.api.HostPriorityList prioritize(byte[] body);
 
   /** Blocking (may call the API server): the HTTP layer runs it on a worker thread. */
   ObjectNode bind(byte[] body);
