@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The pipeline memoises its verdict per node state and demand shape, so {@code memo} measures both ends:
  * {@code warm} places the same pod shape again on an unchanged cluster (every node's verdict is remembered: the second
  * and later replicas of a workload, on the nodes no bind changed since); {@code cold} places a pod of a shape no earlier
- * pod had (its CPU request differs every time, which the GPU plugins do not read) so every node is computed.
+ * pod had: its CPU request differs every time (the GPU plugins do not read it, the CPU term of the fragmentation score
+ * does); {@code cold-gpu} changes the pod's GPU memory request every time instead, a GPU demand no earlier pod had, so
+ * nothing about any node is remembered.
  *
  * <p>{@code gang-member} runs the server's gang path instead ({@link GangMemberLoop}): a member of a gang planned in
  * setup claims its reserved place and passes only that node, as {@code ExtenderService} answers any member but the one
@@ -51,10 +53,11 @@ public class ScoringLoopBenchmark {
   @Param({"whole1", "whole4-nvlink", "shared", "gang-member"})
   public String pod;
 
-  @Param({"warm", "cold"})
+  @Param({"warm", "cold", "cold-gpu"})
   public String memo;
 
   private boolean cold;
+  private boolean coldGpu;
   private long invocations;
   private DecisionPipeline pipeline;
   private PodDemand demand;
@@ -77,11 +80,12 @@ public class ScoringLoopBenchmark {
       snapshot = SyntheticCluster.snapshot(nodes, SEED, shapes);
     }
     candidates = SyntheticCluster.nodeNames(nodes);
-    cold = switch (memo) {
-      case "warm" -> false;
-      case "cold" -> true;
-      default -> throw new IllegalArgumentException("memo must be warm or cold, got " + memo);
-    };
+    switch (memo) {
+      case "warm" -> { }
+      case "cold" -> cold = true;
+      case "cold-gpu" -> coldGpu = true;
+      default -> throw new IllegalArgumentException("memo must be warm, cold or cold-gpu, got " + memo);
+    }
   }
 
   /**
@@ -103,9 +107,18 @@ public class ScoringLoopBenchmark {
 
   @Benchmark
   public ScoringLoop.Outcome filterAndPrioritize() {
-    PodDemand d = cold ? newShape(demand, ++invocations) : demand;
+    PodDemand d = cold ? newShape(demand, ++invocations) : coldGpu ? newGpuShape(demand, ++invocations) : demand;
     return gang != null ? gang.filterThenPrioritize(d, snapshot, candidates)
         : ScoringLoop.filterThenPrioritize(pipeline, d, snapshot, candidates);
+  }
+
+  /**
+   * The demand with a GPU memory request the last 1,023 invocations did not use (1..1024 MiB above its own, so every node
+   * that had room still has): a verdict for it was remembered 1,024 calls ago at the earliest, long since replaced.
+   */
+  static PodDemand newGpuShape(PodDemand d, long invocation) {
+    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB() + 1 + invocation % 1024,
+        d.intraNode(), d.placement(), d.allowedModels(), d.cpuMilli());
   }
 
   /** The demand with a CPU request no earlier invocation used. */

@@ -27,7 +27,7 @@ public final class ScoringLoopTable {
         .include(ScoringLoopBenchmark.class.getName() + ".filterAndPrioritize").build();
     Collection<RunResult> results = new Runner(options).run();
     List<String> lines = new ArrayList<>();
-    lines.add(String.format(Locale.ROOT, "%-14s %5s %7s %14s %12s %14s %12s %s", "pod", "memo", "nodes", "mean ns/pod",
+    lines.add(String.format(Locale.ROOT, "%-14s %8s %7s %14s %12s %14s %12s %s", "pod", "memo", "nodes", "mean ns/pod",
         "+-(99.9%)",
         "median ns/pod", "median ns/node", "target<=" + (int) TARGET_NS_PER_NODE));
     for (RunResult r : results) {
@@ -39,7 +39,7 @@ public final class ScoringLoopTable {
       double error = r.getPrimaryResult().getScoreError() * toNanos;
       double median = medianIteration(r) * toNanos;
       double perNode = median / nodes;
-      lines.add(String.format(Locale.ROOT, "%-14s %5s %7d %14.0f %12.0f %14.0f %12.1f %s", pod, memo, nodes, score, error,
+      lines.add(String.format(Locale.ROOT, "%-14s %8s %7d %14.0f %12.0f %14.0f %12.1f %s", pod, memo, nodes, score, error,
           median,
           perNode, perNode <= TARGET_NS_PER_NODE ? "met" : "MISSED"));
     }

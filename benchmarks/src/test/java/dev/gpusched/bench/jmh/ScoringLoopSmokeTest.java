@@ -31,6 +31,12 @@ class ScoringLoopSmokeTest {
     }
     assertThat(outcome.failed()).as("full nodes (and, for 4 GPUs, busy ones) are filtered out").isPositive();
 
+    ScoringLoopBenchmark coldGpu = bench(pod, "cold-gpu");
+    ScoringLoop.Outcome newGpuDemand = coldGpu.filterAndPrioritize();
+    coldGpu.tearDown();
+    assertThat(newGpuDemand.passed() + newGpuDemand.failed()).isEqualTo(NODES);
+    assertThat(newGpuDemand.passed()).as("1 MiB more GPU memory fits where the pod fit").isPositive();
+
     ScoringLoopBenchmark warm = bench(pod, "warm");
     warm.filterAndPrioritize();
     ScoringLoop.Outcome remembered = warm.filterAndPrioritize();
