@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The bind barrier as pure transitions over {@link Reservations}: members are bound only when every member holds its
@@ -169,22 +170,7 @@ public final class BindBarrier {
         if (g == null) {
             return new Sweep(r, List.of());
         }
-        List<MemberBinding> bound = new ArrayList<>();
-        List<String> waiting = new ArrayList<>();
-        List<String> claimed = new ArrayList<>();
-        for (ReservedSlot s : g.slots()) {
-            if (s.podUid() == null) {
-                continue;
-            }
-            claimed.add(s.podUid());
-            switch (s.state()) {
-                case BOUND -> bound.add(s.binding());
-                case READY, BINDING -> waiting.add(s.podUid());
-                default -> {
-                }
-            }
-        }
-        return new Sweep(r.without(gang), List.of(new ExpiredGang(gang, bound, waiting, claimed, reason)));
+        return new Sweep(r.without(gang), List.of(released(g, false, bound -> reason)));
     }
 
     /** Releases every incomplete gang whose deadline has passed. */
@@ -196,29 +182,39 @@ public final class BindBarrier {
         List<ExpiredGang> out = new ArrayList<>(expired.size());
         Reservations next = r;
         for (GangReservation g : expired) {
-            List<MemberBinding> bound = new ArrayList<>();
-            List<String> waiting = new ArrayList<>();
-            List<String> claimed = new ArrayList<>();
-            for (ReservedSlot s : g.slots()) {
-                if (s.podUid() == null) {
-                    continue;
-                }
-                claimed.add(s.podUid());
-                switch (s.state()) {
-                    case BOUND, BINDING -> bound.add(s.binding());
-                    case READY -> waiting.add(s.podUid());
-                    default -> {
-                    }
-                }
-            }
             int ready = g.slots().size() - g.count(SlotState.RESERVED);
-            String reason = "gang " + g.key() + " timed out after " + g.spec().timeout().toSeconds() + "s with "
-                    + ready + " of " + g.slots().size() + " members at bind; its reservation is released"
-                    + (bound.isEmpty() ? "" : " and its " + bound.size() + " bound member"
-                    + (bound.size() == 1 ? " is" : "s are") + " deleted");
-            out.add(new ExpiredGang(g.key(), bound, waiting, claimed, reason));
+            out.add(released(g, true, bound -> "gang " + g.key() + " timed out after " + g.spec().timeout().toSeconds()
+                    + "s with " + ready + " of " + g.slots().size() + " members at bind; its reservation is released"
+                    + (bound == 0 ? "" : " and its " + bound + " bound member" + (bound == 1 ? " is" : "s are")
+                    + " deleted")));
             next = next.without(g.key());
         }
         return new Sweep(next, out);
+    }
+
+    /**
+     * What releasing the gang means for its pods: those bound (with {@code bindingIsBound}, also those being bound: at a
+     * timeout their Binding may be written already) are to be deleted, those at the barrier answered, every claimant's
+     * annotations cleared.
+     *
+     * @param reason the reason in words, given how many members are to be deleted
+     */
+    private static ExpiredGang released(GangReservation g, boolean bindingIsBound, IntFunction<String> reason) {
+        List<MemberBinding> bound = new ArrayList<>();
+        List<String> waiting = new ArrayList<>();
+        List<String> claimed = new ArrayList<>();
+        for (ReservedSlot s : g.slots()) {
+            if (s.podUid() == null) {
+                continue;
+            }
+            claimed.add(s.podUid());
+            SlotState state = s.state();
+            if (state == SlotState.BOUND || (bindingIsBound && state == SlotState.BINDING)) {
+                bound.add(s.binding());
+            } else if (state == SlotState.READY || state == SlotState.BINDING) {
+                waiting.add(s.podUid());
+            }
+        }
+        return new ExpiredGang(g.key(), bound, waiting, claimed, reason.apply(bound.size()));
     }
 }

@@ -91,13 +91,14 @@ public final class ExtenderServer implements AutoCloseable {
     });
     router.route().handler(guard.bodyDeadline());
     router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
-    router.post("/scheduler/filter").handler(ctx -> streamedVerb(ctx, metrics, "filter", () -> {
+    router.post("/scheduler/filter").handler(ctx -> verb(ctx, metrics, "filter", () -> {
       FilterResult r = service.filter(body(ctx));
       return new Answer(r.toJson(), !r.failed());
     }));
-    router.post("/scheduler/prioritize").handler(ctx -> streamedVerb(ctx, metrics, "prioritize",
+    router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, metrics, "prioritize",
         () -> new Answer(service.prioritize(body(ctx)).toJson(), true)));
-    router.post("/scheduler/preempt").handler(ctx -> verb(ctx, metrics, "preempt", () -> service.preempt(body(ctx))));
+    router.post("/scheduler/preempt").handler(ctx -> verb(ctx, metrics, "preempt",
+        () -> Answer.of(service.preempt(body(ctx)))));
     router.post("/scheduler/bind").handler(ctx -> {
       if (!jsonContent(ctx)) {
         return;
@@ -191,28 +192,19 @@ public final class ExtenderServer implements AutoCloseable {
     }
   }
 
-  private static void verb(RoutingContext ctx, ExtenderMetrics metrics, String verb, Callable<JsonNode> handler) {
-    if (!jsonContent(ctx)) {
-      metrics.recordRequest(verb, false, 0);
-      return;
-    }
-    long start = System.nanoTime();
-    try {
-      JsonNode answer = handler.call();
-      boolean ok = !answer.isObject() || answer.path("Error").asString("").isEmpty();
-      metrics.recordRequest(verb, ok, System.nanoTime() - start);
-      respond(ctx, 200, answer);
-    } catch (Exception e) {
-      metrics.recordRequest(verb, false, System.nanoTime() - start);
-      fail(ctx, e);
+  /** A verb's JSON body, and whether it answered without an Error (for the request metric's outcome). */
+  private record Answer(byte[] json, boolean ok) {
+    /** A tree answer; an object with a non-empty {@code Error} counts as failed. */
+    static Answer of(JsonNode tree) {
+      return new Answer(WireJson.write(tree), !tree.isObject() || tree.path("Error").asString("").isEmpty());
     }
   }
 
-  /** A verb's JSON body, and whether it answered without an Error (for the request metric's outcome). */
-  private record Answer(byte[] json, boolean ok) {}
-
-  /** Filter and prioritize: as {@link #verb}, their answers written as a stream rather than built as a tree. */
-  private static void streamedVerb(RoutingContext ctx, ExtenderMetrics metrics, String verb, Callable<Answer> handler) {
+  /**
+   * Runs a verb and answers it: 415 without a JSON body, 400/503/500 as {@link #fail} says, else 200 with the answer
+   * (filter and prioritize answers are written as streams, not built as trees).
+   */
+  private static void verb(RoutingContext ctx, ExtenderMetrics metrics, String verb, Callable<Answer> handler) {
     if (!jsonContent(ctx)) {
       metrics.recordRequest(verb, false, 0);
       return;
