@@ -291,7 +291,7 @@ public final class DecisionPipeline {
         long gpuShape = gpuShapes.idOf(demand);
         this.gpuShapeId = (int) gpuShape;
         this.gpuMemo = gpuMemoFor(snapshot, versions, (int) (gpuShape >>> 32));
-        this.row = new long[rowLongs()];
+        this.row = new long[GpuVerdictMemo.DATA];
         this.part = new long[CpuSplitScore.PART_LONGS];
       }
     }
@@ -313,40 +313,44 @@ public final class DecisionPipeline {
       return result;
     }
 
-    /**
-     * The verdict from the node's GPU-side row, read or computed and stored. The row: {@code [0]} tag | result (the
-     * failing filter, or the verdict for CPU keys in the split score's low range; the whole verdict without a split
-     * score); with a split score {@code [1]} its low range, {@code [2]} the high range's first key {@code << 8} | its
-     * verdict ({@link #NO_HIGH_RESULT}: none), {@code [3]} the other scores' rank, {@code [4], [5]} the split score's own.
-     */
+    /** The verdict from the node's GPU-side row ({@link GpuVerdictMemo}), read or computed and stored. */
     private int fromGpuSide(NodeGpuState node, int position, int stamp) {
       int r = gpuMemo.row(position, gpuShapeId);
       long gpuTag = VerdictMemo.tag(stamp, gpuShapeId);
+      int result = gpuMemo.verdict(r, gpuTag, cpuKey);
+      if (result >= 0) {
+        return result;
+      }
       long[] row = this.row;
-      if (!gpuMemo.read(r, gpuTag, row)) {
+      if (result == GpuVerdictMemo.MISSING || !gpuMemo.read(r, gpuTag, row)) {
         computeRow(node, gpuTag);
         gpuMemo.write(r, row);
       }
+      return finish(node, row);
+    }
+
+    /** The verdict from a row's data, finishing the split score for a CPU key between its ranges. */
+    private int finish(NodeGpuState node, long[] row) {
       int result = (int) (row[0] & 0xFF);
-      if (split == null || VerdictMemo.failedFilter(result) >= 0) {
-        return result;
-      }
       long k = cpuKey;
       long low = row[1];
-      if (k >= CpuSplitScore.lowFrom(low) && k <= CpuSplitScore.lowTo(low)) {
+      if (VerdictMemo.failedFilter(result) >= 0 || k >= CpuSplitScore.lowFrom(low) && k <= CpuSplitScore.lowTo(low)) {
         return result;
       }
       long high = row[2];
-      if ((high & 0xFF) != NO_HIGH_RESULT && k >= high >> 8) {
-        return (int) (high & 0xFF);
+      if (high != GpuVerdictMemo.NO_HIGH && k >= high >> 8) {
+        return (int) high & 0xFF;
       }
       return VerdictMemo.passed(
           priority(tiered, row[3] + splitWeight * split.withCpu(demand, node, k, row[4], row[5])));
     }
 
-    /** Fills {@link #row} from the plugins. */
+    /** Fills {@link #row} from the plugins: the data of a {@link GpuVerdictMemo} row. */
     private void computeRow(NodeGpuState node, long gpuTag) {
       long[] row = this.row;
+      java.util.Arrays.fill(row, 0);
+      row[1] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
+      row[2] = GpuVerdictMemo.NO_HIGH;
       int f = firstFailing(demand, node);
       if (f >= 0) {
         row[0] = gpuTag | VerdictMemo.failed(f);
@@ -362,10 +366,10 @@ public final class DecisionPipeline {
       long scores = part[3];
       row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.lowScore(scores)));
       row[1] = part[2];
-      row[2] = CpuSplitScore.hasHigh(scores)
-          ? CpuSplitScore.highFrom(scores) << 8
-              | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.highScore(scores)))
-          : NO_HIGH_RESULT;
+      if (CpuSplitScore.hasHigh(scores)) {
+        row[2] = CpuSplitScore.highFrom(scores) << 8
+            | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.highScore(scores)));
+      }
       row[3] = rank;
       row[4] = part[0];
       row[5] = part[1];
@@ -412,14 +416,6 @@ public final class DecisionPipeline {
     }
   }
 
-  /** A row's verdict byte that no verdict is: marks a row without a high range. */
-  private static final int NO_HIGH_RESULT = 0xFF;
-
-  /** Longs of a {@link GpuVerdictMemo} row's data: see {@link Call#fromGpuSide}. */
-  private int rowLongs() {
-    return splitScorer >= 0 ? 6 : 1;
-  }
-
   private int[] inputsVersions() {
     int[] versions = new int[scorers.length];
     for (int s = 0; s < scorers.length; s++) {
@@ -442,7 +438,7 @@ public final class DecisionPipeline {
   private GpuVerdictMemo gpuMemoFor(ClusterSnapshot snapshot, int[] versions, int shapeEpoch) {
     GpuVerdictMemo m = gpuMemo;
     if (m == null || !m.serves(snapshot.index(), versions, shapeEpoch)) {
-      m = new GpuVerdictMemo(snapshot.index(), snapshot.nodes().length, versions, shapeEpoch, rowLongs());
+      m = new GpuVerdictMemo(snapshot.index(), snapshot.nodes().length, versions, shapeEpoch);
       gpuMemo = m;
     }
     return m;
