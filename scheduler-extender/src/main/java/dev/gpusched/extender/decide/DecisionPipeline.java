@@ -261,39 +261,47 @@ public final class DecisionPipeline {
     private final boolean tiered;
     private final int shapeId;
     private final VerdictMemo memo;
-    private final int gpuShapeId;
-    /** Null when the pipeline has no GPU-side memo. */
-    private final GpuVerdictMemo gpuMemo;
+    private final ClusterSnapshot snapshot;
+    private final int[] versions;
+    /** The GPU side, set up at the first need (a call that {@link #memo} answers whole needs none): see {@link #gpuSide}. */
+    private int gpuShapeId;
+    /** Null when the pipeline has no GPU-side memo, or before {@link #gpuSide}. */
+    private GpuVerdictMemo gpuMemo;
     /** The split score, or null. */
-    private final CpuSplitScore split;
-    private final long splitWeight;
-    private final long cpuKey;
+    private CpuSplitScore split;
+    private long splitWeight;
+    private long cpuKey;
     /** A {@link GpuVerdictMemo} row as read or to write: see {@link #fromGpuSide}. */
-    private final long[] row;
-    private final long[] part;
+    private long[] row;
+    private long[] part;
 
     Call(PodDemand demand, ClusterSnapshot snapshot) {
       this.demand = demand;
+      this.snapshot = snapshot;
       this.tiered = TopologyScore.tiered(demand);
-      int[] versions = inputsVersions();
+      this.versions = inputsVersions();
       long shape = shapes.idOf(demand);
       this.shapeId = (int) shape;
       this.memo = memoFor(snapshot, versions, (int) (shape >>> 32));
-      this.split = splitScorer >= 0 ? (CpuSplitScore) scorers[splitScorer] : null;
-      this.splitWeight = splitScorer >= 0 ? weights[splitScorer] : 0;
-      this.cpuKey = split != null ? split.cpuKey(demand) : 0;
-      if (!gpuSideMemo) {
-        this.gpuShapeId = 0;
-        this.gpuMemo = null;
-        this.row = null;
-        this.part = null;
-      } else {
-        long gpuShape = gpuShapes.idOf(demand);
-        this.gpuShapeId = (int) gpuShape;
-        this.gpuMemo = gpuMemoFor(snapshot, versions, (int) (gpuShape >>> 32));
-        this.row = new long[GpuVerdictMemo.DATA];
-        this.part = new long[CpuSplitScore.PART_LONGS];
+    }
+
+    /** Sets up the GPU side of the call; false when the pipeline has none. */
+    private boolean gpuSide() {
+      if (gpuMemo != null) {
+        return true;
       }
+      if (!gpuSideMemo) {
+        return false;
+      }
+      split = splitScorer >= 0 ? (CpuSplitScore) scorers[splitScorer] : null;
+      splitWeight = splitScorer >= 0 ? weights[splitScorer] : 0;
+      cpuKey = split != null ? split.cpuKey(demand) : 0;
+      long gpuShape = gpuShapes.idOf(demand);
+      gpuShapeId = (int) gpuShape;
+      row = new long[GpuVerdictMemo.DATA];
+      part = new long[CpuSplitScore.PART_LONGS];
+      gpuMemo = gpuMemoFor(snapshot, versions, (int) (gpuShape >>> 32));
+      return true;
     }
 
     /** The node's verdict ({@link VerdictMemo} result byte): from a memo, else computed and memoised. */
@@ -302,7 +310,7 @@ public final class DecisionPipeline {
       long tag = VerdictMemo.tag(stamp, shapeId);
       int result = memo.result(slot, tag);
       if (result == VerdictMemo.MISSING) {
-        if (gpuMemo == null) {
+        if (!gpuSide()) {
           int f = firstFailing(demand, node);
           result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
         } else {
@@ -395,7 +403,7 @@ public final class DecisionPipeline {
     /** Why filter {@code f} rejects the node: memoised beside the verdict (its GPU-side one when there is one). */
     String reason(int f, NodeGpuState node, int position, int stamp) {
       String reason;
-      if (gpuMemo == null) {
+      if (!gpuSide()) {
         int slot = VerdictMemo.slot(position, shapeId);
         long tag = VerdictMemo.tag(stamp, shapeId);
         reason = memo.reason(slot, tag);

@@ -188,14 +188,18 @@ public final class FragmentationScore implements CpuSplitScore {
     long lo = 0;
     long hi = cpuLeft;
     long guess = cpuLeft - (long) Math.ceil(freeAfter * ratio);
-    if (guess >= lo && guess < hi) {
+    if (guess > lo && guess < hi) {
+      // the estimate is exact or one off (rounding): settle it with two evaluations, else bisect what is left
       if (feeds(ratio, freeAfter, cpuLeft, guess)) {
         lo = guess;
-        if (guess + 1 < hi && !feeds(ratio, freeAfter, cpuLeft, guess + 1)) {
+        if (!feeds(ratio, freeAfter, cpuLeft, guess + 1)) {
           hi = guess + 1;
         }
       } else {
         hi = guess;
+        if (feeds(ratio, freeAfter, cpuLeft, guess - 1)) {
+          lo = guess - 1;
+        }
       }
     }
     while (hi - lo > 1) { // invariant: feeds(lo), not feeds(hi)
