@@ -137,6 +137,8 @@ public final class DecisionPipeline {
    */
   public FilterOutcome filter(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
     Call call = new Call(demand, snapshot);
+    VerdictMemo memo = call.memo;
+    int shapeId = call.shapeId;
     NodeGpuState[] nodes = snapshot.nodes();
     int[] stamps = snapshot.stamps();
     int n = candidates.size();
@@ -158,7 +160,13 @@ public final class DecisionPipeline {
         continue;
       }
       indexByPosition[position] = i;
-      int f = VerdictMemo.failedFilter(call.verdict(nodes[position], position, stamps[position]));
+      int slot = VerdictMemo.slot(position, shapeId);
+      long tag = VerdictMemo.tag(stamps[position], shapeId);
+      int result = memo.result(slot, tag);
+      if (result == VerdictMemo.MISSING) {
+        result = call.verdict(nodes[position], position, stamps[position], slot, tag);
+      }
+      int f = VerdictMemo.failedFilter(result);
       if (f < 0) {
         passed[i] = true;
       } else {
@@ -235,6 +243,8 @@ public final class DecisionPipeline {
   /** Scores 0..10 per candidate; 0 for unknown nodes and nodes that fail a filter. */
   public int[] prioritize(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
     Call call = new Call(demand, snapshot);
+    VerdictMemo memo = call.memo;
+    int shapeId = call.shapeId;
     NodeGpuState[] nodes = snapshot.nodes();
     int[] stamps = snapshot.stamps();
     int n = candidates.size();
@@ -245,7 +255,13 @@ public final class DecisionPipeline {
     for (int i = 0; i < n; i++) {
       int position = resolved.next(candidates.get(i));
       if (position >= 0) {
-        out[i] = VerdictMemo.score(call.verdict(nodes[position], position, stamps[position]));
+        int slot = VerdictMemo.slot(position, shapeId);
+        long tag = VerdictMemo.tag(stamps[position], shapeId);
+        int result = memo.result(slot, tag);
+        if (result == VerdictMemo.MISSING) {
+          result = call.verdict(nodes[position], position, stamps[position], slot, tag);
+        }
+        out[i] = VerdictMemo.score(result);
       }
     }
     return out;
@@ -304,20 +320,20 @@ public final class DecisionPipeline {
       return true;
     }
 
-    /** The node's verdict ({@link VerdictMemo} result byte): from a memo, else computed and memoised. */
-    int verdict(NodeGpuState node, int position, int stamp) {
-      int slot = VerdictMemo.slot(position, shapeId);
-      long tag = VerdictMemo.tag(stamp, shapeId);
-      int result = memo.result(slot, tag);
-      if (result == VerdictMemo.MISSING) {
-        if (!gpuSide()) {
-          int f = firstFailing(demand, node);
-          result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
-        } else {
-          result = fromGpuSide(node, position, stamp);
-        }
-        memo.put(slot, tag, result);
+    /**
+     * The node's verdict ({@link VerdictMemo} result byte) when {@link #memo} does not hold it at {@code slot} and
+     * {@code tag} (the callers look there first, in their own loops): from the GPU-side memo or the plugins, and
+     * memoised.
+     */
+    int verdict(NodeGpuState node, int position, int stamp, int slot, long tag) {
+      int result;
+      if (!gpuSide()) {
+        int f = firstFailing(demand, node);
+        result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
+      } else {
+        result = fromGpuSide(node, position, stamp);
       }
+      memo.put(slot, tag, result);
       return result;
     }
 

@@ -18,6 +18,9 @@ import dev.gpusched.extender.state.NodeGpuState;
  *
  * <p>score = 50 - (unusable after - unusable before) / {@code milliPerPoint}, clamped to 0..100: 50 means the placement
  * leaves the node's unusable GPU unchanged. Pure (given a pure CPU view) and allocation-free.
+ *
+ * <p>Only the stranded part reads the pod's CPU request, so it is a {@link CpuSplitScore}: the pipeline keeps the rest
+ * per node state and GPU demand and finishes it per CPU request (see {@link #gpuPart}).
  */
 public final class FragmentationScore implements CpuSplitScore {
   /** Change of unusable GPU, in milli-GPU, worth one score point (the 0..100 range spans +-50 x this). */
