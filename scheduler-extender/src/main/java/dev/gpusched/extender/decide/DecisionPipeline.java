@@ -26,6 +26,12 @@ public final class DecisionPipeline {
   private final int weightSum;
   private final DemandShapes shapes = new DemandShapes();
   private volatile VerdictMemo memo = new VerdictMemo(null, 0, new int[0], 0);
+  /** Whether every plugin's CPU reads go through one {@link CpuSplitScore} at most: then a {@link GpuVerdictMemo} serves. */
+  private final boolean gpuSideMemo;
+  /** The {@link CpuSplitScore}'s index among the scorers, or -1. */
+  private final int splitScorer;
+  private final DemandShapes gpuShapes = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false);
+  private volatile GpuVerdictMemo gpuMemo;
 
   /** @param scorers with their weights, in order */
   public DecisionPipeline(List<FilterPlugin> filters, Map<ScorePlugin, Integer> scorers) {
@@ -42,6 +48,31 @@ public final class DecisionPipeline {
       sum += weights[i];
     }
     this.weightSum = Math.max(1, sum);
+    this.splitScorer = splitScorer(this.filters, this.scorers);
+    this.gpuSideMemo = splitScorer != NOT_SPLIT;
+  }
+
+  private static final int NOT_SPLIT = -2;
+
+  /**
+   * The split score's index when every other plugin ignores the pod's CPU request (so a verdict's GPU side is a function
+   * of the node state and the GPU demand), -1 when there is none and all ignore it, else {@link #NOT_SPLIT}.
+   */
+  private static int splitScorer(FilterPlugin[] filters, ScorePlugin[] scorers) {
+    for (FilterPlugin f : filters) {
+      if (f.readsPodCpu()) {
+        return NOT_SPLIT;
+      }
+    }
+    int split = -1;
+    for (int s = 0; s < scorers.length; s++) {
+      if (scorers[s] instanceof CpuSplitScore && split < 0) {
+        split = s;
+      } else if (scorers[s].readsPodCpu()) {
+        return NOT_SPLIT;
+      }
+    }
+    return split;
   }
 
   /** Weight of {@link FragmentationScore}: it decides among nodes of one tier; the others break its ties. */
@@ -105,9 +136,9 @@ public final class DecisionPipeline {
    * (kube-scheduler asks prioritize for exactly the nodes that passed, usually before any of them changes).
    */
   public FilterOutcome filter(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
-    long shape = shapes.idOf(demand);
-    int shapeId = (int) shape;
-    VerdictMemo memo = memoFor(snapshot, (int) (shape >>> 32));
+    Call call = new Call(demand, snapshot);
+    VerdictMemo memo = call.memo;
+    int shapeId = call.shapeId;
     NodeGpuState[] nodes = snapshot.nodes();
     int[] stamps = snapshot.stamps();
     int n = candidates.size();
@@ -131,17 +162,16 @@ public final class DecisionPipeline {
       indexByPosition[position] = i;
       int slot = VerdictMemo.slot(position, shapeId);
       long tag = VerdictMemo.tag(stamps[position], shapeId);
-      int f = VerdictMemo.failedFilter(verdict(demand, nodes[position], memo, slot, tag));
+      int result = memo.result(slot, tag);
+      if (result == VerdictMemo.MISSING) {
+        result = call.verdict(nodes[position], position, stamps[position], slot, tag);
+      }
+      int f = VerdictMemo.failedFilter(result);
       if (f < 0) {
         passed[i] = true;
       } else {
         rejections[f]++;
-        String reason = memo.reason(slot, tag);
-        if (reason == null) {
-          reason = filters[f].filter(demand, nodes[position]);
-          memo.putReason(slot, tag, reason);
-        }
-        reasons[i] = reason;
+        reasons[i] = call.reason(f, nodes[position], position, stamps[position]);
       }
     }
     lastFilter = new LastFilter(demand.uid(), snapshot.index(), candidates, positions, indexByPosition, passed.clone());
@@ -212,9 +242,9 @@ public final class DecisionPipeline {
 
   /** Scores 0..10 per candidate; 0 for unknown nodes and nodes that fail a filter. */
   public int[] prioritize(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
-    long shape = shapes.idOf(demand);
-    int shapeId = (int) shape;
-    VerdictMemo memo = memoFor(snapshot, (int) (shape >>> 32));
+    Call call = new Call(demand, snapshot);
+    VerdictMemo memo = call.memo;
+    int shapeId = call.shapeId;
     NodeGpuState[] nodes = snapshot.nodes();
     int[] stamps = snapshot.stamps();
     int n = candidates.size();
@@ -225,35 +255,215 @@ public final class DecisionPipeline {
     for (int i = 0; i < n; i++) {
       int position = resolved.next(candidates.get(i));
       if (position >= 0) {
-        int result = verdict(demand, nodes[position], memo, VerdictMemo.slot(position, shapeId),
-            VerdictMemo.tag(stamps[position], shapeId));
+        int slot = VerdictMemo.slot(position, shapeId);
+        long tag = VerdictMemo.tag(stamps[position], shapeId);
+        int result = memo.result(slot, tag);
+        if (result == VerdictMemo.MISSING) {
+          result = call.verdict(nodes[position], position, stamps[position], slot, tag);
+        }
         out[i] = VerdictMemo.score(result);
       }
     }
     return out;
   }
 
-  /** The node's verdict ({@link VerdictMemo} result byte): from the memo, else computed and memoised. */
-  private int verdict(PodDemand demand, NodeGpuState node, VerdictMemo memo, int slot, long tag) {
-    int result = memo.result(slot, tag);
-    if (result == VerdictMemo.MISSING) {
-      int f = firstFailing(demand, node);
-      result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
-      memo.put(slot, tag, result);
+  /**
+   * One filter or prioritize call: its demand's shape numbers and the memos that serve them. A node's verdict comes from
+   * {@link VerdictMemo} (this full shape seen on this node state), else from {@link GpuVerdictMemo} (this GPU demand
+   * seen: at most the CPU step of the split score is computed), else from the plugins; each level missed is filled.
+   */
+  private final class Call {
+    private final PodDemand demand;
+    private final boolean tiered;
+    private final int shapeId;
+    private final VerdictMemo memo;
+    private final ClusterSnapshot snapshot;
+    private final int[] versions;
+    /** The GPU side, set up at the first need (a call that {@link #memo} answers whole needs none): see {@link #gpuSide}. */
+    private int gpuShapeId;
+    /** Null when the pipeline has no GPU-side memo, or before {@link #gpuSide}. */
+    private GpuVerdictMemo gpuMemo;
+    /** The split score, or null. */
+    private CpuSplitScore split;
+    private long splitWeight;
+    private long cpuKey;
+    /** A {@link GpuVerdictMemo} row as read or to write: see {@link #fromGpuSide}. */
+    private long[] row;
+    private long[] part;
+
+    Call(PodDemand demand, ClusterSnapshot snapshot) {
+      this.demand = demand;
+      this.snapshot = snapshot;
+      this.tiered = TopologyScore.tiered(demand);
+      this.versions = inputsVersions();
+      long shape = shapes.idOf(demand);
+      this.shapeId = (int) shape;
+      this.memo = memoFor(snapshot, versions, (int) (shape >>> 32));
     }
-    return result;
+
+    /** Sets up the GPU side of the call; false when the pipeline has none. */
+    private boolean gpuSide() {
+      if (gpuMemo != null) {
+        return true;
+      }
+      if (!gpuSideMemo) {
+        return false;
+      }
+      split = splitScorer >= 0 ? (CpuSplitScore) scorers[splitScorer] : null;
+      splitWeight = splitScorer >= 0 ? weights[splitScorer] : 0;
+      cpuKey = split != null ? split.cpuKey(demand) : 0;
+      long gpuShape = gpuShapes.idOf(demand);
+      gpuShapeId = (int) gpuShape;
+      row = new long[GpuVerdictMemo.DATA];
+      part = new long[CpuSplitScore.PART_LONGS];
+      gpuMemo = gpuMemoFor(snapshot, versions, (int) (gpuShape >>> 32));
+      return true;
+    }
+
+    /**
+     * The node's verdict ({@link VerdictMemo} result byte) when {@link #memo} does not hold it at {@code slot} and
+     * {@code tag} (the callers look there first, in their own loops): from the GPU-side memo or the plugins, and
+     * memoised.
+     */
+    int verdict(NodeGpuState node, int position, int stamp, int slot, long tag) {
+      int result;
+      if (!gpuSide()) {
+        int f = firstFailing(demand, node);
+        result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
+      } else {
+        result = fromGpuSide(node, position, stamp);
+      }
+      memo.put(slot, tag, result);
+      return result;
+    }
+
+    /** The verdict from the node's GPU-side row ({@link GpuVerdictMemo}), read or computed and stored. */
+    private int fromGpuSide(NodeGpuState node, int position, int stamp) {
+      int r = gpuMemo.row(position, gpuShapeId);
+      long gpuTag = VerdictMemo.tag(stamp, gpuShapeId);
+      int result = gpuMemo.verdict(r, gpuTag, cpuKey);
+      if (result >= 0) {
+        return result;
+      }
+      long[] row = this.row;
+      if (result == GpuVerdictMemo.MISSING || !gpuMemo.read(r, gpuTag, row)) {
+        computeRow(node, gpuTag);
+        gpuMemo.write(r, row);
+      }
+      return finish(node, row);
+    }
+
+    /** The verdict from a row's data, finishing the split score for a CPU key between its ranges. */
+    private int finish(NodeGpuState node, long[] row) {
+      int result = (int) (row[0] & 0xFF);
+      long k = cpuKey;
+      long low = row[1];
+      if (VerdictMemo.failedFilter(result) >= 0 || k >= CpuSplitScore.lowFrom(low) && k <= CpuSplitScore.lowTo(low)) {
+        return result;
+      }
+      long high = row[2];
+      if (high != GpuVerdictMemo.NO_HIGH && k >= high >> 8) {
+        return (int) high & 0xFF;
+      }
+      return VerdictMemo.passed(
+          priority(tiered, row[3] + splitWeight * split.withCpu(demand, node, k, row[4], row[5])));
+    }
+
+    /** Fills {@link #row} from the plugins: the data of a {@link GpuVerdictMemo} row. */
+    private void computeRow(NodeGpuState node, long gpuTag) {
+      long[] row = this.row;
+      java.util.Arrays.fill(row, 0);
+      row[1] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
+      row[2] = GpuVerdictMemo.NO_HIGH;
+      int f = firstFailing(demand, node);
+      if (f >= 0) {
+        row[0] = gpuTag | VerdictMemo.failed(f);
+        return;
+      }
+      long rank = gpuRank(node);
+      if (split == null) {
+        row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank));
+        return;
+      }
+      long[] part = this.part;
+      split.gpuPart(demand, node, part, 0);
+      long scores = part[3];
+      row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.lowScore(scores)));
+      row[1] = part[2];
+      if (CpuSplitScore.hasHigh(scores)) {
+        row[2] = CpuSplitScore.highFrom(scores) << 8
+            | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.highScore(scores)));
+      }
+      row[3] = rank;
+      row[4] = part[0];
+      row[5] = part[1];
+    }
+
+    /** {@link #rank} without the split score: the others' weighted sum, plus the top tier's bonus. */
+    private long gpuRank(NodeGpuState node) {
+      long sum = 0;
+      boolean topTier = false;
+      for (int s = 0; s < scorers.length; s++) {
+        if (s == splitScorer) {
+          continue;
+        }
+        int score = scorers[s].score(demand, node);
+        if (tiered && scorers[s] instanceof TopologyScore) {
+          topTier = TopologyScore.topTier(score);
+        }
+        sum += (long) weights[s] * score;
+      }
+      return topTier ? TOP_TIER_RANK + sum : sum;
+    }
+
+    /** Why filter {@code f} rejects the node: memoised beside the verdict (its GPU-side one when there is one). */
+    String reason(int f, NodeGpuState node, int position, int stamp) {
+      String reason;
+      if (!gpuSide()) {
+        int slot = VerdictMemo.slot(position, shapeId);
+        long tag = VerdictMemo.tag(stamp, shapeId);
+        reason = memo.reason(slot, tag);
+        if (reason == null) {
+          reason = filters[f].filter(demand, node);
+          memo.putReason(slot, tag, reason);
+        }
+      } else {
+        int r = gpuMemo.row(position, gpuShapeId);
+        long gpuTag = VerdictMemo.tag(stamp, gpuShapeId);
+        reason = gpuMemo.reason(r, gpuTag);
+        if (reason == null) {
+          reason = filters[f].filter(demand, node);
+          gpuMemo.putReason(r, gpuTag, reason);
+        }
+      }
+      return reason;
+    }
   }
 
-  /** The memo for this snapshot's layout, the scorers' current inputs and the shapes' epoch: the last one, or a new one. */
-  private VerdictMemo memoFor(ClusterSnapshot snapshot, int shapeEpoch) {
+  private int[] inputsVersions() {
     int[] versions = new int[scorers.length];
     for (int s = 0; s < scorers.length; s++) {
       versions[s] = scorers[s].inputsVersion();
     }
+    return versions;
+  }
+
+  /** The memo for this snapshot's layout, the scorers' current inputs and the shapes' epoch: the last one, or a new one. */
+  private VerdictMemo memoFor(ClusterSnapshot snapshot, int[] versions, int shapeEpoch) {
     VerdictMemo m = memo;
     if (!m.serves(snapshot.index(), versions, shapeEpoch)) {
       m = new VerdictMemo(snapshot.index(), snapshot.nodes().length, versions, shapeEpoch);
       memo = m;
+    }
+    return m;
+  }
+
+  /** The GPU-side memo for this layout, inputs and GPU shapes' epoch: the last one, or a new one. */
+  private GpuVerdictMemo gpuMemoFor(ClusterSnapshot snapshot, int[] versions, int shapeEpoch) {
+    GpuVerdictMemo m = gpuMemo;
+    if (m == null || !m.serves(snapshot.index(), versions, shapeEpoch)) {
+      m = new GpuVerdictMemo(snapshot.index(), snapshot.nodes().length, versions, shapeEpoch);
+      gpuMemo = m;
     }
     return m;
   }

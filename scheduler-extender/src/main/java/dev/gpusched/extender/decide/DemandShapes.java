@@ -22,21 +22,27 @@ final class DemandShapes {
   private record Numbering(int epoch, ConcurrentHashMap<Shape, Integer> ids, AtomicInteger last) {}
 
   private final int maxId;
+  /** False: the pod's CPU request is not part of the shape (numbers GPU demands, for {@link GpuVerdictMemo}). */
+  private final boolean withCpu;
   private volatile Numbering numbering = new Numbering(0, new ConcurrentHashMap<>(), new AtomicInteger());
 
   DemandShapes() {
-    this(VerdictMemo.MAX_SHAPE_ID);
+    this(VerdictMemo.MAX_SHAPE_ID, true);
   }
 
-  /** @param maxId the largest number handed out in one epoch (tests use a small one) */
-  DemandShapes(int maxId) {
+  /**
+   * @param maxId the largest number handed out in one epoch (tests use a small one)
+   * @param withCpu whether demands that differ only in their CPU request are distinct shapes
+   */
+  DemandShapes(int maxId, boolean withCpu) {
     this.maxId = maxId;
+    this.withCpu = withCpu;
   }
 
   /** The shape's number (1..maxId) in the low 32 bits, its epoch in the high 32. */
   long idOf(PodDemand d) {
     Shape shape = new Shape(d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(), d.placement(), d.allowedModels(),
-        d.cpuMilli());
+        withCpu ? d.cpuMilli() : 0);
     while (true) {
       Numbering n = numbering;
       Integer id = n.ids().get(shape);

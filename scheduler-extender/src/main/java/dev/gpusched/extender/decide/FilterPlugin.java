@@ -18,4 +18,12 @@ public interface FilterPlugin {
   default boolean passes(PodDemand demand, NodeGpuState node) {
     return filter(demand, node) == null;
   }
+
+  /**
+   * False when the verdict and the reason read nothing of the pod's CPU request ({@link PodDemand#cpuMilli}): the
+   * pipeline then shares them among pods that differ only in CPU. True (the safe default) for any other plugin.
+   */
+  default boolean readsPodCpu() {
+    return true;
+  }
 }

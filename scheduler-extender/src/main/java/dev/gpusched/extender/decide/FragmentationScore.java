@@ -18,8 +18,11 @@ import dev.gpusched.extender.state.NodeGpuState;
  *
  * <p>score = 50 - (unusable after - unusable before) / {@code milliPerPoint}, clamped to 0..100: 50 means the placement
  * leaves the node's unusable GPU unchanged. Pure (given a pure CPU view) and allocation-free.
+ *
+ * <p>Only the stranded part reads the pod's CPU request, so it is a {@link CpuSplitScore}: the pipeline keeps the rest
+ * per node state and GPU demand and finishes it per CPU request (see {@link #gpuPart}).
  */
-public final class FragmentationScore implements ScorePlugin {
+public final class FragmentationScore implements CpuSplitScore {
   /** Change of unusable GPU, in milli-GPU, worth one score point (the 0..100 range spans +-50 x this). */
   public static final double DEFAULT_MILLI_PER_POINT = 20;
 
@@ -68,7 +71,11 @@ public final class FragmentationScore implements ScorePlugin {
 
   @Override
   public int score(PodDemand demand, NodeGpuState node) {
-    double delta = increase(demand, node);
+    return toScore(demand, increase(demand, node));
+  }
+
+  /** The score of an {@link #increase}: 0 for NaN, else {@code 50 - increase / milliPerPoint} clamped (spread: mirrored). */
+  private int toScore(PodDemand demand, double delta) {
     if (Double.isNaN(delta)) {
       return 0;
     }
@@ -101,20 +108,164 @@ public final class FragmentationScore implements ScorePlugin {
     if (!demand.usesNoGpu()) {
       delta = expected(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
     }
+    return withStranded(profile, delta, now.freeMilli(), freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()),
+        cpu.nodeCpuLeftMilli(node), cpu.podCpuMilli(demand));
+  }
+
+  /** Bits of a free milli-GPU figure in {@link #gpuPart}'s second long (a node has at most 64 GPUs, 64,000 milli). */
+  private static final int FREE_BITS = 17;
+  private static final long FREE_MASK = (1L << FREE_BITS) - 1;
+  /** The node's CPU left takes the second long's top 30 bits, signed; this value says it did not fit. */
+  private static final long CPU_LEFT_UNPACKED = -(1L << 29);
+
+  /**
+   * First long: the fragment part of {@link #increase} (NaN when the node cannot host the pod). Second: free milli-GPU
+   * before (bits 0-16) and after the placement (17-33) and the node's CPU left (34-63, signed), or
+   * {@link #CPU_LEFT_UNPACKED} there when a figure does not fit (then {@link #withCpu} computes the score afresh). The
+   * ranges: when the stranded term does not apply (CPU unknown, the node's CPU overbooked) every key scores the same;
+   * else keys from 0 up to where the node's CPU left after the pod still feeds all free GPU (no GPU stranded after), and
+   * keys from the node's CPU left up (the pod takes all of it, so all free GPU after is stranded).
+   */
+  @Override
+  public void gpuPart(PodDemand demand, NodeGpuState node, long[] out, int at) {
+    WorkloadProfile profile = profiles.get();
+    long taken = 0;
+    int sharedGpu = -1;
+    if (demand.isShared()) {
+      sharedGpu = SharedGpuChoice.best(demand, node);
+      if (sharedGpu < 0) {
+        cannotHost(out, at);
+        return;
+      }
+    } else if (demand.gpus() > 0) {
+      taken = GpuChooser.choose(demand, node);
+      if (taken == 0) {
+        cannotHost(out, at);
+        return;
+      }
+    }
+    Now now = now(profile, node);
+    double delta = 0;
+    if (!demand.usesNoGpu()) {
+      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
+    }
+    long freeNow = now.freeMilli();
+    long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
     long cpuLeft = cpu.nodeCpuLeftMilli(node);
-    long cpuWanted = cpu.podCpuMilli(demand);
+    out[at] = Double.doubleToRawLongBits(delta);
+    if ((freeNow & ~FREE_MASK) != 0 || (freeAfter & ~FREE_MASK) != 0 || cpuLeft <= CPU_LEFT_UNPACKED
+        || cpuLeft >= -CPU_LEFT_UNPACKED) {
+      out[at + 1] = CPU_LEFT_UNPACKED << (2 * FREE_BITS);
+      out[at + 2] = CpuSplitScore.lowRange(1, 0);
+      out[at + 3] = CpuSplitScore.scores(0, 0, NO_HIGH);
+      return;
+    }
+    out[at + 1] = freeNow | freeAfter << FREE_BITS | cpuLeft << (2 * FREE_BITS);
+    double ratio = profile.cpuMilliPerGpuMilli();
+    if (cpuLeft < 0 || !(ratio > 0)) {
+      out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
+      out[at + 3] = CpuSplitScore.scores(0, toScore(demand, delta), NO_HIGH);
+      return;
+    }
+    int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft);
+    int lowScore = lowTo < 0 ? 0 : toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, 0));
+    int highScore = toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, cpuLeft));
+    out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
+    out[at + 3] = CpuSplitScore.scores(cpuLeft, lowScore, highScore);
+  }
+
+  /**
+   * The largest pod CPU request {@code c >= 0} for which the node's CPU left after it still feeds {@code freeAfter}
+   * milli-GPU ({@code max(0, cpuLeft - c) / ratio >= freeAfter}, as {@link #stranded} computes it, so nothing is
+   * stranded after the placement), or -1 when not even 0 does; {@link Integer#MAX_VALUE} when every request does. The
+   * condition only weakens as c grows, so this is a threshold: estimated, then settled by evaluating the condition.
+   */
+  private static int lastFeedingKey(double ratio, long freeAfter, long cpuLeft) {
+    if (feeds(ratio, freeAfter, cpuLeft, cpuLeft)) {
+      return Integer.MAX_VALUE; // nothing free after: no request strands any
+    }
+    if (!feeds(ratio, freeAfter, cpuLeft, 0)) {
+      return -1;
+    }
+    // feeds(0) and not feeds(cpuLeft): the threshold lies in [0, cpuLeft).
+    long lo = 0;
+    long hi = cpuLeft;
+    long guess = cpuLeft - (long) Math.ceil(freeAfter * ratio);
+    if (guess > lo && guess < hi) {
+      // the estimate is exact or one off (rounding): settle it with two evaluations, else bisect what is left
+      if (feeds(ratio, freeAfter, cpuLeft, guess)) {
+        lo = guess;
+        if (!feeds(ratio, freeAfter, cpuLeft, guess + 1)) {
+          hi = guess + 1;
+        }
+      } else {
+        hi = guess;
+        if (feeds(ratio, freeAfter, cpuLeft, guess - 1)) {
+          lo = guess - 1;
+        }
+      }
+    }
+    while (hi - lo > 1) { // invariant: feeds(lo), not feeds(hi)
+      long mid = (lo + hi) >>> 1;
+      if (feeds(ratio, freeAfter, cpuLeft, mid)) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return (int) lo;
+  }
+
+  /** True when no GPU is stranded after a pod of {@code cpuWanted}: {@link #stranded} would give 0. */
+  private static boolean feeds(double ratio, long freeAfter, long cpuLeft, long cpuWanted) {
+    return !(freeAfter - Math.max(0, cpuLeft - cpuWanted) / ratio > 0);
+  }
+
+  private static void cannotHost(long[] out, int at) {
+    out[at] = Double.doubleToRawLongBits(Double.NaN);
+    out[at + 1] = 0;
+    out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
+    out[at + 3] = CpuSplitScore.scores(0, 0, NO_HIGH);
+  }
+
+  @Override
+  public long cpuKey(PodDemand demand) {
+    return cpu.podCpuMilli(demand);
+  }
+
+  @Override
+  public int withCpu(PodDemand demand, NodeGpuState node, long cpuKey, long first, long second) {
+    long cpuLeft = second >> (2 * FREE_BITS);
+    if (cpuLeft == CPU_LEFT_UNPACKED) {
+      return score(demand, node);
+    }
+    double delta = Double.longBitsToDouble(first);
+    if (Double.isNaN(delta)) {
+      return 0;
+    }
+    return toScore(demand, withStranded(profiles.get(), delta, second & FREE_MASK, (second >>> FREE_BITS) & FREE_MASK,
+        cpuLeft, cpuKey));
+  }
+
+  /** The fragment part of the increase plus the change of stranded GPU, when CPU is known on both sides. */
+  private static double withStranded(WorkloadProfile profile, double delta, long freeNow, long freeAfter, long cpuLeft,
+      long cpuWanted) {
     if (cpuLeft >= 0 && cpuWanted >= 0 && profile.cpuMilliPerGpuMilli() > 0) {
-      // Free milli-GPU after the placement: only the placement's GPUs change, so no loop over the node's GPUs.
-      long freeAfter = now.freeMilli();
-      for (long m = taken; m != 0; m &= m - 1) {
-        freeAfter -= left(node, Long.numberOfTrailingZeros(m), 0, -1, 0);
-      }
-      if (sharedGpu >= 0) {
-        freeAfter -= left(node, sharedGpu, 0, -1, 0) - left(node, sharedGpu, 0, sharedGpu, demand.milli());
-      }
-      delta += stranded(profile, freeAfter, cpuLeft - cpuWanted) - stranded(profile, now.freeMilli(), cpuLeft);
+      delta += stranded(profile, freeAfter, cpuLeft - cpuWanted) - stranded(profile, freeNow, cpuLeft);
     }
     return delta;
+  }
+
+  /** Free milli-GPU after the placement: only the placement's GPUs change, so no loop over the node's GPUs. */
+  private static long freeAfter(NodeGpuState node, long freeNow, long taken, int sharedGpu, int milli) {
+    long freeAfter = freeNow;
+    for (long m = taken; m != 0; m &= m - 1) {
+      freeAfter -= left(node, Long.numberOfTrailingZeros(m), 0, -1, 0);
+    }
+    if (sharedGpu >= 0) {
+      freeAfter -= left(node, sharedGpu, 0, -1, 0) - left(node, sharedGpu, 0, sharedGpu, milli);
+    }
+    return freeAfter;
   }
 
   /** The node as it is, memoised on the node per profile (both are immutable). */

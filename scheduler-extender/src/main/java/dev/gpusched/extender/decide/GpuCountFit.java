@@ -65,4 +65,9 @@ public final class GpuCountFit implements FilterPlugin {
     }
     return sb.toString();
   }
+
+  @Override
+  public boolean readsPodCpu() {
+    return false;
+  }
 }

@@ -45,4 +45,9 @@ public final class GpuModelFit implements FilterPlugin {
     List<String> allowed = demand.allowedModels();
     return "GPU product \"" + node.info().product() + "\" is not one of " + String.join("|", allowed);
   }
+
+  @Override
+  public boolean readsPodCpu() {
+    return false;
+  }
 }

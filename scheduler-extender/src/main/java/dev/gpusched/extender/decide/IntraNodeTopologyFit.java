@@ -37,4 +37,9 @@ public final class IntraNodeTopologyFit implements FilterPlugin {
     }
     return node.info().topology().reasonImpossible(eligible, demand.gpus(), demand.intraNode());
   }
+
+  @Override
+  public boolean readsPodCpu() {
+    return false;
+  }
 }

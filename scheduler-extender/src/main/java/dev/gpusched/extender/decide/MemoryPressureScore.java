@@ -43,4 +43,9 @@ public final class MemoryPressureScore implements ScorePlugin {
     }
     return total == 0 ? 0 : (int) (free * 100 / total);
   }
+
+  @Override
+  public boolean readsPodCpu() {
+    return false;
+  }
 }

@@ -30,4 +30,9 @@ public final class PackingScore implements ScorePlugin {
     int full = (int) Math.min(100, usedMilli * 100 / (n * 1000L));
     return demand.placement() == Placement.SPREAD ? 100 - full : full;
   }
+
+  @Override
+  public boolean readsPodCpu() {
+    return false;
+  }
 }

@@ -16,4 +16,13 @@ public interface ScorePlugin {
   default int inputsVersion() {
     return 0;
   }
+
+  /**
+   * False when the score reads nothing of the pod's CPU request ({@link PodDemand#cpuMilli}): the pipeline then
+   * shares it among pods that differ only in CPU. True (the safe default) for any other plugin; a plugin that reads the
+   * CPU request in a cheap last step only implements {@link CpuSplitScore} instead.
+   */
+  default boolean readsPodCpu() {
+    return true;
+  }
 }

@@ -39,4 +39,9 @@ public final class TopologyScore implements ScorePlugin {
   public static boolean topTier(int topologyScore) {
     return topologyScore >= NVLINK_QUALITY;
   }
+
+  @Override
+  public boolean readsPodCpu() {
+    return false;
+  }
 }

@@ -52,7 +52,30 @@ class DecisionPipelineMemoTest {
       demand(4, 0, 0, IntraNodePolicy.NVLINK, Placement.BINPACK, List.of()),
       demand(0, 250, 10_240, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of()),
       demand(1, 0, 40_000, IntraNodePolicy.PREFER_NVLINK, Placement.SPREAD, List.of()),
-      demand(2, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of("h100")));
+      demand(2, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of("h100")),
+      // each differs from one above in one thing only: memory, interconnect, memory of a share
+      demand(1, 0, 40_000, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of()),
+      demand(2, 0, 0, IntraNodePolicy.NVLINK, Placement.BINPACK, List.of()),
+      demand(0, 250, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of()));
+
+  private static PodDemand withCpu(PodDemand d, long cpuMilli) {
+    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(),
+        d.placement(), d.allowedModels(), cpuMilli);
+  }
+
+  /**
+   * A CPU request for the walk: none, one, random, or at the edges where a random node's CPU left after the pod
+   * stops feeding its free GPUs (the fragmentation score's flat ranges end there).
+   */
+  private long cpuRequest(ClusterSnapshot snapshot) {
+    NodeGpuState some = snapshot.nodes()[random.nextInt(snapshot.nodes().length)];
+    long left = some.info().cpuAllocatableMilli() - some.cpuRequestedMilli();
+    double perGpuMilli = WorkloadProfileLearner.DEFAULT.cpuMilliPerGpuMilli();
+    long feedsFree = left - (long) Math.ceil(Long.bitCount(some.freeWholeMask()) * 1000 * perGpuMilli);
+    long[] edges = {0, 1, 2_000, random.nextInt(100_000), left - 1, left, left + 1, feedsFree - 1000 + 1, feedsFree - 1,
+        feedsFree, feedsFree + 1, feedsFree + 999};
+    return Math.max(0, edges[random.nextInt(edges.length)]);
+  }
 
   private static NodeInfo node(String name) {
     String[] p = PRODUCTS[Math.abs(name.hashCode()) % PRODUCTS.length];
@@ -139,6 +162,24 @@ class DecisionPipelineMemoTest {
     }
   }
 
+  /** Every candidate's verdict, reason and score against {@code reject} and {@code score}, node by node. */
+  private static void assertEveryAnswerAsThePluginsGiveIt(DecisionPipeline pipeline, PodDemand d,
+      ClusterSnapshot snapshot, List<String> candidates) {
+    DecisionPipeline.FilterOutcome got = pipeline.filter(d, snapshot, candidates);
+    int[] scores = pipeline.prioritize(d, snapshot, candidates);
+    for (int i = 0; i < candidates.size(); i++) {
+      NodeGpuState node = snapshot.node(candidates.get(i));
+      String reason = node == null ? null : pipeline.reject(d, node);
+      boolean passes = node != null && reason == null;
+      assertThat(got.passed()[i]).as("%s on %s", d, candidates.get(i)).isEqualTo(passes);
+      if (node != null) {
+        assertThat(got.reasons()[i]).as("reason, %s on %s", d, candidates.get(i)).isEqualTo(reason);
+      }
+      assertThat(scores[i]).as("score of %s on %s", d, candidates.get(i))
+          .isEqualTo(passes ? pipeline.score(d, node) : 0);
+    }
+  }
+
   @Test
   void answersExactlyAsAPipelineWithoutMemoryThroughChangesOfEveryKind() throws Exception {
     ClusterSnapshot snapshot = cluster(60);
@@ -182,6 +223,11 @@ class DecisionPipelineMemoTest {
         sent = new ArrayList<>(sent.subList(random.nextInt(sent.size() / 2), sent.size()));
       }
       assertAnswersNodeByNode(memoised, DEMANDS.get(random.nextInt(DEMANDS.size())), snapshot, sent, random);
+      // Pods that differ only in CPU: GPU-side verdicts from the memo, finished per request, against the plugins.
+      for (int k = 0; k < 3; k++) {
+        PodDemand d = withCpu(DEMANDS.get(random.nextInt(DEMANDS.size())), cpuRequest(snapshot));
+        assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates);
+      }
     }
     assertThat(bound).as("the walk bound pods").isNotEmpty();
   }
@@ -247,9 +293,100 @@ class DecisionPipelineMemoTest {
     assertThat(counting.calls.get() - before).as("new scorer inputs: every node again").isEqualTo(20);
   }
 
+  /** The standard filters, each counting how often it is asked; {@code readsCpu} says what they declare. */
+  private static List<FilterPlugin> countingFilters(AtomicInteger calls, boolean readsCpu) {
+    List<FilterPlugin> out = new ArrayList<>();
+    for (FilterPlugin f : DecisionPipeline.standardFilters()) {
+      out.add(new FilterPlugin() {
+        @Override
+        public String name() {
+          return f.name();
+        }
+
+        @Override
+        public String filter(PodDemand demand, NodeGpuState node) {
+          return f.filter(demand, node);
+        }
+
+        @Override
+        public boolean passes(PodDemand demand, NodeGpuState node) {
+          calls.incrementAndGet();
+          return f.passes(demand, node);
+        }
+
+        @Override
+        public boolean readsPodCpu() {
+          return readsCpu;
+        }
+      });
+    }
+    return out;
+  }
+
+  @Test
+  void podsThatDifferOnlyInCpuShareTheGpuSideOfEveryVerdict() throws Exception {
+    ClusterSnapshot snapshot = cluster(20);
+    List<String> all = new ArrayList<>();
+    for (NodeGpuState n : snapshot.nodes()) {
+      all.add(n.name());
+    }
+    AtomicInteger calls = new AtomicInteger();
+    DecisionPipeline pipeline = new DecisionPipeline(countingFilters(calls, false),
+        DecisionPipeline.standardScores(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView()));
+    PodDemand one = DEMANDS.get(0);
+    pipeline.filter(one, snapshot, all);
+    int first = calls.get();
+    assertThat(first).as("a new GPU demand asks the filters").isGreaterThanOrEqualTo(20);
+    for (long cpu : new long[] {0, 1, 63_999, 64_000, 500_000}) {
+      PodDemand d = withCpu(one, cpu);
+      pipeline.filter(d, snapshot, all);
+      pipeline.prioritize(d, snapshot, all);
+      assertEveryAnswerAsThePluginsGiveIt(pipeline, d, snapshot, all);
+    }
+    int afterCpuOnly = calls.get();
+    // reject and score (the oracle above) ask the filters directly: 20 nodes x at most 3 filters per check
+    PodDemand moreMemory = DEMANDS.get(6);
+    assertThat(moreMemory.gpus()).isEqualTo(one.gpus());
+    int before = calls.get();
+    pipeline.filter(moreMemory, snapshot, all);
+    assertThat(calls.get() - before).as("other GPU memory: a new GPU demand").isGreaterThanOrEqualTo(20);
+
+    before = calls.get();
+    pipeline.filter(withCpu(one, 12_345), snapshot, all);
+    assertThat(calls.get() - before).as("only the CPU request is new: nothing asked").isZero();
+    snapshot = bindRandom(snapshot);
+    before = calls.get();
+    pipeline.filter(withCpu(one, 23_456), snapshot, all);
+    assertThat(calls.get() - before).as("one node changed: only it is asked").isBetween(1, 3);
+
+    AtomicInteger cpuCalls = new AtomicInteger();
+    DecisionPipeline readsCpu = new DecisionPipeline(countingFilters(cpuCalls, true),
+        DecisionPipeline.standardScores(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView()));
+    readsCpu.filter(withCpu(one, 1), snapshot, all);
+    before = cpuCalls.get();
+    readsCpu.filter(withCpu(one, 2), snapshot, all);
+    assertThat(cpuCalls.get() - before).as("a filter that may read CPU: asked again for a new CPU request")
+        .isGreaterThanOrEqualTo(20);
+    assertThat(afterCpuOnly).isGreaterThan(first);
+  }
+
+  @Test
+  void gpuShapesIgnoreOnlyTheCpuRequest() {
+    DemandShapes gpu = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false);
+    DemandShapes full = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, true);
+    for (int i = 0; i < DEMANDS.size(); i++) {
+      PodDemand d = DEMANDS.get(i);
+      assertThat(gpu.idOf(withCpu(d, 7))).isEqualTo(gpu.idOf(d));
+      assertThat(full.idOf(withCpu(d, 7))).isNotEqualTo(full.idOf(d));
+      for (int j = 0; j < i; j++) {
+        assertThat(gpu.idOf(DEMANDS.get(j))).as("%s vs %s", d, DEMANDS.get(j)).isNotEqualTo(gpu.idOf(d));
+      }
+    }
+  }
+
   @Test
   void shapeNumbersAreStableDistinctAndNeverReusedWithinAnEpoch() {
-    DemandShapes shapes = new DemandShapes(3);
+    DemandShapes shapes = new DemandShapes(3, true);
     long a = shapes.idOf(DEMANDS.get(0));
     long b = shapes.idOf(DEMANDS.get(1));
     long c = shapes.idOf(DEMANDS.get(2));
