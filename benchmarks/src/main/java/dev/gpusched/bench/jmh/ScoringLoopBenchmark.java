@@ -121,9 +121,15 @@ public class ScoringLoopBenchmark {
         d.intraNode(), d.placement(), d.allowedModels(), d.cpuMilli());
   }
 
-  /** The demand with a CPU request no earlier invocation used. */
+  /**
+   * The demand with a CPU request the last 15,999 invocations did not use: spread over 0.5-16.5 cores (as pods ask), so
+   * it falls below, within and above what each node's CPU can feed, not only above it as an ever-growing request would.
+   */
   static PodDemand newShape(PodDemand d, long invocation) {
     return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(),
-        d.placement(), d.allowedModels(), 1000 + invocation);
+        d.placement(), d.allowedModels(), 500 + (invocation * 7_919) % CPU_SPREAD_MILLI);
   }
+
+  /** The width of the cold variant's CPU requests, in milli-CPU (a prime step visits every value once per period). */
+  static final long CPU_SPREAD_MILLI = 16_000;
 }
