@@ -418,23 +418,14 @@ public final class DecisionPipeline {
 
     /** Why filter {@code f} rejects the node: memoised beside the verdict (its GPU-side one when there is one). */
     String reason(int f, NodeGpuState node, int position, int stamp) {
-      String reason;
-      if (!gpuSide()) {
-        int slot = VerdictMemo.slot(position, shapeId);
-        long tag = VerdictMemo.tag(stamp, shapeId);
-        reason = memo.reason(slot, tag);
-        if (reason == null) {
-          reason = filters[f].filter(demand, node);
-          memo.putReason(slot, tag, reason);
-        }
-      } else {
-        int r = gpuMemo.row(position, gpuShapeId);
-        long gpuTag = VerdictMemo.tag(stamp, gpuShapeId);
-        reason = gpuMemo.reason(r, gpuTag);
-        if (reason == null) {
-          reason = filters[f].filter(demand, node);
-          gpuMemo.putReason(r, gpuTag, reason);
-        }
+      boolean gpu = gpuSide();
+      FailureReasons store = gpu ? gpuMemo.reasons() : memo.reasons();
+      int index = gpu ? gpuMemo.row(position, gpuShapeId) : VerdictMemo.slot(position, shapeId);
+      long tag = VerdictMemo.tag(stamp, gpu ? gpuShapeId : shapeId);
+      String reason = store.get(index, tag);
+      if (reason == null) {
+        reason = filters[f].filter(demand, node);
+        store.put(index, tag, reason);
       }
       return reason;
     }

@@ -34,14 +34,13 @@ final class GpuVerdictMemo {
   private static final int STRIDE = 1 + DATA;
   private static final VarHandle ROWS = MethodHandles.arrayElementVarHandle(long[].class);
 
-  private record Reason(long tag, String text) {}
 
   private final Object layout;
   private final int[] inputsVersions;
   private final int shapeEpoch;
   private final int nodes;
   private final long[] rows;
-  private final Object[] reasons;
+  private final FailureReasons reasons;
 
   GpuVerdictMemo(Object layout, int nodes, int[] inputsVersions, int shapeEpoch) {
     this.layout = layout;
@@ -49,7 +48,7 @@ final class GpuVerdictMemo {
     this.shapeEpoch = shapeEpoch;
     this.nodes = nodes;
     this.rows = new long[nodes * SLOTS * STRIDE];
-    this.reasons = new Object[nodes * SLOTS];
+    this.reasons = new FailureReasons(nodes * SLOTS);
   }
 
   boolean serves(Object layout, int[] inputsVersions, int shapeEpoch) {
@@ -112,12 +111,8 @@ final class GpuVerdictMemo {
     ROWS.setRelease(rows, at, version + 2);
   }
 
-  /** The memoised failure reason for this row and tag, or null. */
-  String reason(int row, long tag) {
-    return reasons[row] instanceof Reason r && r.tag == tag ? r.text : null;
-  }
-
-  void putReason(int row, long tag, String text) {
-    reasons[row] = new Reason(tag, text);
+  /** The failure reasons, by the same index as the entries ({@code row}). */
+  FailureReasons reasons() {
+    return reasons;
   }
 }

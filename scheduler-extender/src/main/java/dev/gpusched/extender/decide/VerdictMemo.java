@@ -25,13 +25,12 @@ final class VerdictMemo {
 
   private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(long[].class);
 
-  private record Reason(long tag, String text) {}
 
   private final Object layout;
   private final int[] inputsVersions;
   private final int shapeEpoch;
   private final long[] entries;
-  private final Object[] reasons;
+  private final FailureReasons reasons;
 
   /** @param inputsVersions each scorer's {@link ScorePlugin#inputsVersion}, in order (the memo keeps the array) */
   VerdictMemo(Object layout, int nodes, int[] inputsVersions, int shapeEpoch) {
@@ -39,7 +38,7 @@ final class VerdictMemo {
     this.inputsVersions = inputsVersions;
     this.shapeEpoch = shapeEpoch;
     this.entries = new long[nodes * SLOTS];
-    this.reasons = new Object[nodes * SLOTS];
+    this.reasons = new FailureReasons(nodes * SLOTS);
   }
 
   boolean serves(Object layout, int[] inputsVersions, int shapeEpoch) {
@@ -84,12 +83,8 @@ final class VerdictMemo {
     ENTRIES.setOpaque(entries, slot, tag | result);
   }
 
-  /** The memoised failure reason for this slot and tag, or null. */
-  String reason(int slot, long tag) {
-    return reasons[slot] instanceof Reason r && r.tag == tag ? r.text : null;
-  }
-
-  void putReason(int slot, long tag, String text) {
-    reasons[slot] = new Reason(tag, text);
+  /** The failure reasons, by the same index as the entries ({@code slot}). */
+  FailureReasons reasons() {
+    return reasons;
   }
 }
