@@ -31,8 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code warm} places the same pod shape again on an unchanged cluster (every node's verdict is remembered: the second
  * and later replicas of a workload, on the nodes no bind changed since); {@code cold} places a pod of a shape no earlier
  * pod had: its CPU request differs every time (the GPU plugins do not read it, the CPU term of the fragmentation score
- * does); {@code cold-gpu} changes the pod's GPU memory request every time instead, a GPU demand no earlier pod had, so
- * nothing about any node is remembered.
+ * does); {@code cold-memory} changes the pod's GPU memory request every time instead (the plugins read it only as which
+ * GPUs have that much free, so a node's verdict for the last request serves every request its GPUs fit alike);
+ * {@code cold-gpu} gives every pod a GPU demand no earlier pod had, so nothing about any node is remembered.
  *
  * <p>{@code gang-member} runs the server's gang path instead ({@link GangMemberLoop}): a member of a gang planned in
  * setup claims its reserved place and passes only that node, as {@code ExtenderService} answers any member but the one
@@ -53,10 +54,11 @@ public class ScoringLoopBenchmark {
   @Param({"whole1", "whole4-nvlink", "shared", "gang-member"})
   public String pod;
 
-  @Param({"warm", "cold", "cold-gpu"})
+  @Param({"warm", "cold", "cold-memory", "cold-gpu"})
   public String memo;
 
   private boolean cold;
+  private boolean coldMemory;
   private boolean coldGpu;
   private long invocations;
   private DecisionPipeline pipeline;
@@ -83,8 +85,9 @@ public class ScoringLoopBenchmark {
     switch (memo) {
       case "warm" -> { }
       case "cold" -> cold = true;
+      case "cold-memory" -> coldMemory = true;
       case "cold-gpu" -> coldGpu = true;
-      default -> throw new IllegalArgumentException("memo must be warm, cold or cold-gpu, got " + memo);
+      default -> throw new IllegalArgumentException("memo must be warm, cold, cold-memory or cold-gpu, got " + memo);
     }
   }
 
@@ -107,7 +110,9 @@ public class ScoringLoopBenchmark {
 
   @Benchmark
   public ScoringLoop.Outcome filterAndPrioritize() {
-    PodDemand d = cold ? newShape(demand, ++invocations) : coldGpu ? newGpuShape(demand, ++invocations) : demand;
+    PodDemand d = cold ? newShape(demand, ++invocations)
+        : coldMemory ? newMemoryRequest(demand, ++invocations)
+        : coldGpu ? newGpuDemand(demand, ++invocations) : demand;
     return gang != null ? gang.filterThenPrioritize(d, snapshot, candidates)
         : ScoringLoop.filterThenPrioritize(pipeline, d, snapshot, candidates);
   }
@@ -116,9 +121,22 @@ public class ScoringLoopBenchmark {
    * The demand with a GPU memory request the last 1,023 invocations did not use (1..1024 MiB above its own, so every node
    * that had room still has): a verdict for it was remembered 1,024 calls ago at the earliest, long since replaced.
    */
-  static PodDemand newGpuShape(PodDemand d, long invocation) {
+  static PodDemand newMemoryRequest(PodDemand d, long invocation) {
     return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB() + 1 + invocation % 1024,
         d.intraNode(), d.placement(), d.allowedModels(), d.cpuMilli());
+  }
+
+  /**
+   * The demand with a GPU product list no earlier invocation used, which every node's product matches at its first entry
+   * ("a": NVIDIA, Tesla), so the verdicts are those of {@code d}, computed afresh: the first pod of a new kind of
+   * workload. (A new memory request is not enough: most nodes' GPUs fit it as they fit the last one.)
+   */
+  static PodDemand newGpuDemand(PodDemand d, long invocation) {
+    if (!d.allowedModels().isEmpty()) {
+      throw new IllegalArgumentException("the benchmark's pods allow every GPU product, got " + d.allowedModels());
+    }
+    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(),
+        d.placement(), List.of("a", "model-" + invocation), d.cpuMilli());
   }
 
   /**

@@ -30,7 +30,9 @@ public final class DecisionPipeline {
   private final boolean gpuSideMemo;
   /** The {@link CpuSplitScore}'s index among the scorers, or -1. */
   private final int splitScorer;
-  private final DemandShapes gpuShapes = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false);
+  /** Whether every plugin reads the pod's GPU memory request by fit alone: then GPU-side rows serve a {@link MemoryFitRange} range. */
+  private final boolean memoryByFit;
+  private final DemandShapes gpuShapes;
   private volatile GpuVerdictMemo gpuMemo;
 
   /** @param scorers with their weights, in order */
@@ -50,6 +52,22 @@ public final class DecisionPipeline {
     this.weightSum = Math.max(1, sum);
     this.splitScorer = splitScorer(this.filters, this.scorers);
     this.gpuSideMemo = splitScorer != NOT_SPLIT;
+    this.memoryByFit = memoryByFit(this.filters, this.scorers);
+    this.gpuShapes = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false, !memoryByFit);
+  }
+
+  private static boolean memoryByFit(FilterPlugin[] filters, ScorePlugin[] scorers) {
+    for (FilterPlugin f : filters) {
+      if (f.readsPodMemoryBeyondFit()) {
+        return false;
+      }
+    }
+    for (ScorePlugin s : scorers) {
+      if (s.readsPodMemoryBeyondFit()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final int NOT_SPLIT = -2;
@@ -270,7 +288,8 @@ public final class DecisionPipeline {
   /**
    * One filter or prioritize call: its demand's shape numbers and the memos that serve them. A node's verdict comes from
    * {@link VerdictMemo} (this full shape seen on this node state), else from {@link GpuVerdictMemo} (this GPU demand
-   * seen: at most the CPU step of the split score is computed), else from the plugins; each level missed is filled.
+   * seen on this node state, up to a memory request that fits the node's GPUs alike: at most the CPU step of the split
+   * score is computed), else from the plugins; each level missed is filled.
    */
   private final class Call {
     private final PodDemand demand;
@@ -301,12 +320,15 @@ public final class DecisionPipeline {
       this.memo = memoFor(snapshot, versions, (int) (shape >>> 32));
     }
 
-    /** Sets up the GPU side of the call; false when the pipeline has none. */
+    /**
+     * Sets up the GPU side of the call; false when the pipeline has none, or the pod's GPU memory request is beyond what a
+     * row's {@link MemoryFitRange} range can hold (no real GPU has 2^31 MiB).
+     */
     private boolean gpuSide() {
       if (gpuMemo != null) {
         return true;
       }
-      if (!gpuSideMemo) {
+      if (!gpuSideMemo || !MemoryFitRange.packable(demand.memoryMiB())) {
         return false;
       }
       split = splitScorer >= 0 ? (CpuSplitScore) scorers[splitScorer] : null;
@@ -341,12 +363,13 @@ public final class DecisionPipeline {
     private int fromGpuSide(NodeGpuState node, int position, int stamp) {
       int r = gpuMemo.row(position, gpuShapeId);
       long gpuTag = VerdictMemo.tag(stamp, gpuShapeId);
-      int result = gpuMemo.verdict(r, gpuTag, cpuKey);
+      long memoryMiB = demand.memoryMiB();
+      int result = gpuMemo.verdict(r, gpuTag, memoryMiB, cpuKey);
       if (result >= 0) {
         return result;
       }
       long[] row = this.row;
-      if (result == GpuVerdictMemo.MISSING || !gpuMemo.read(r, gpuTag, row)) {
+      if (result == GpuVerdictMemo.MISSING || !gpuMemo.read(r, gpuTag, memoryMiB, row)) {
         computeRow(node, gpuTag);
         gpuMemo.write(r, row);
       }
@@ -357,24 +380,25 @@ public final class DecisionPipeline {
     private int finish(NodeGpuState node, long[] row) {
       int result = (int) (row[0] & 0xFF);
       long k = cpuKey;
-      long low = row[1];
+      long low = row[2];
       if (VerdictMemo.failedFilter(result) >= 0 || k >= CpuSplitScore.lowFrom(low) && k <= CpuSplitScore.lowTo(low)) {
         return result;
       }
-      long high = row[2];
+      long high = row[3];
       if (high != GpuVerdictMemo.NO_HIGH && k >= high >> 8) {
         return (int) high & 0xFF;
       }
       return VerdictMemo.passed(
-          priority(tiered, row[3] + splitWeight * split.withCpu(demand, node, k, row[4], row[5])));
+          priority(tiered, row[4] + splitWeight * split.withCpu(demand, node, k, row[5], row[6])));
     }
 
     /** Fills {@link #row} from the plugins: the data of a {@link GpuVerdictMemo} row. */
     private void computeRow(NodeGpuState node, long gpuTag) {
       long[] row = this.row;
       java.util.Arrays.fill(row, 0);
-      row[1] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
-      row[2] = GpuVerdictMemo.NO_HIGH;
+      row[1] = memoryByFit ? MemoryFitRange.around(node, demand.memoryMiB()) : MemoryFitRange.ALL;
+      row[2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
+      row[3] = GpuVerdictMemo.NO_HIGH;
       int f = firstFailing(demand, node);
       if (f >= 0) {
         row[0] = gpuTag | VerdictMemo.failed(f);
@@ -389,14 +413,14 @@ public final class DecisionPipeline {
       split.gpuPart(demand, node, part, 0);
       long scores = part[3];
       row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.lowScore(scores)));
-      row[1] = part[2];
+      row[2] = part[2];
       if (CpuSplitScore.hasHigh(scores)) {
-        row[2] = CpuSplitScore.highFrom(scores) << 8
+        row[3] = CpuSplitScore.highFrom(scores) << 8
             | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.highScore(scores)));
       }
-      row[3] = rank;
-      row[4] = part[0];
-      row[5] = part[1];
+      row[4] = rank;
+      row[5] = part[0];
+      row[6] = part[1];
     }
 
     /** {@link #rank} without the split score: the others' weighted sum, plus the top tier's bonus. */
@@ -416,16 +440,26 @@ public final class DecisionPipeline {
       return topTier ? TOP_TIER_RANK + sum : sum;
     }
 
+    /** The pod's memory range on the node: the GPU-side row's when it holds it (it usually does), else computed. */
+    private long memoryRange(NodeGpuState node, int row, long gpuTag) {
+      long range = gpuMemo.memoryRange(row, gpuTag, demand.memoryMiB());
+      return range != MemoryFitRange.NONE ? range : MemoryFitRange.around(node, demand.memoryMiB());
+    }
+
     /** Why filter {@code f} rejects the node: memoised beside the verdict (its GPU-side one when there is one). */
     String reason(int f, NodeGpuState node, int position, int stamp) {
       boolean gpu = gpuSide();
       FailureReasons store = gpu ? gpuMemo.reasons() : memo.reasons();
       int index = gpu ? gpuMemo.row(position, gpuShapeId) : VerdictMemo.slot(position, shapeId);
       long tag = VerdictMemo.tag(stamp, gpu ? gpuShapeId : shapeId);
-      String reason = store.get(index, tag);
+      // a GPU shape may leave out the memory request: then a reason serves its memory range, or only the request it quotes
+      long memory = demand.memoryMiB();
+      long range = gpu && memoryByFit ? memoryRange(node, index, tag) : 0;
+      String reason = store.get(index, tag, range, memory);
       if (reason == null) {
         reason = filters[f].filter(demand, node);
-        store.put(index, tag, reason);
+        boolean quotes = gpu && memoryByFit && filters[f].reasonQuotesMemory(demand, node);
+        store.put(index, tag, range, quotes ? memory : FailureReasons.ANY, reason);
       }
       return reason;
     }

@@ -24,24 +24,28 @@ final class DemandShapes {
   private final int maxId;
   /** False: the pod's CPU request is not part of the shape (numbers GPU demands, for {@link GpuVerdictMemo}). */
   private final boolean withCpu;
+  /** False: the pod's GPU memory request is not part of the shape (its verdicts are kept per {@link MemoryFitRange} range). */
+  private final boolean withMemory;
   private volatile Numbering numbering = new Numbering(0, new ConcurrentHashMap<>(), new AtomicInteger());
 
   DemandShapes() {
-    this(VerdictMemo.MAX_SHAPE_ID, true);
+    this(VerdictMemo.MAX_SHAPE_ID, true, true);
   }
 
   /**
    * @param maxId the largest number handed out in one epoch (tests use a small one)
    * @param withCpu whether demands that differ only in their CPU request are distinct shapes
+   * @param withMemory whether demands that differ only in their GPU memory request are distinct shapes
    */
-  DemandShapes(int maxId, boolean withCpu) {
+  DemandShapes(int maxId, boolean withCpu, boolean withMemory) {
     this.maxId = maxId;
     this.withCpu = withCpu;
+    this.withMemory = withMemory;
   }
 
   /** The shape's number (1..maxId) in the low 32 bits, its epoch in the high 32. */
   long idOf(PodDemand d) {
-    Shape shape = new Shape(d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(), d.placement(), d.allowedModels(),
+    Shape shape = new Shape(d.gpus(), d.milli(), withMemory ? d.memoryMiB() : 0, d.intraNode(), d.placement(), d.allowedModels(),
         withCpu ? d.cpuMilli() : 0);
     while (true) {
       Numbering n = numbering;

@@ -26,4 +26,21 @@ public interface FilterPlugin {
   default boolean readsPodCpu() {
     return true;
   }
+
+  /**
+   * False when the verdict reads the pod's GPU memory request ({@link PodDemand#memoryMiB}) only as {@link MemoryFitRange}
+   * describes (which GPUs have at least that much free): the pipeline then shares the verdict among requests that fit
+   * the same GPUs of the node. The reason may still quote the request. True (the safe default) for any other plugin.
+   */
+  default boolean readsPodMemoryBeyondFit() {
+    return true;
+  }
+
+  /**
+   * Whether {@link #filter}'s reason for this node quotes the pod's GPU memory request, so that requests which fit the
+   * node alike still need their own words. True (the safe default) unless the plugin knows better.
+   */
+  default boolean reasonQuotesMemory(PodDemand demand, NodeGpuState node) {
+    return true;
+  }
 }

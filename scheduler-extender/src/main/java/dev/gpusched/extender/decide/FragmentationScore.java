@@ -350,4 +350,9 @@ public final class FragmentationScore implements CpuSplitScore {
     }
     return Math.max(0, 1000 - used);
   }
+
+  @Override
+  public boolean readsPodMemoryBeyondFit() {
+    return false;
+  }
 }

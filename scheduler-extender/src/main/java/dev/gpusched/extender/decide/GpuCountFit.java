@@ -45,7 +45,7 @@ public final class GpuCountFit implements FilterPlugin {
   static String wholeReason(PodDemand demand, NodeGpuState node, long eligible) {
     int free = node.freeWholeCount();
     StringBuilder sb = new StringBuilder("needs ").append(demand.gpus()).append(demand.gpus() == 1 ? " GPU" : " GPUs");
-    if (demand.memoryMiB() > 0 && Long.bitCount(eligible) < free) {
+    if (memoryIsTheCause(demand, node, eligible)) {
       sb.append(" with ").append(demand.memoryMiB()).append(" MiB free each, ").append(Long.bitCount(eligible))
           .append(" of ").append(free).append(" free GPUs have that much");
       long short_ = node.freeWholeMask() & ~eligible;
@@ -69,5 +69,27 @@ public final class GpuCountFit implements FilterPlugin {
   @Override
   public boolean readsPodCpu() {
     return false;
+  }
+
+  /** True when free GPUs are too small for the pod's memory request: then the whole-GPU reason says so. */
+  private static boolean memoryIsTheCause(PodDemand demand, NodeGpuState node, long eligible) {
+    return demand.memoryMiB() > 0 && Long.bitCount(eligible) < node.freeWholeCount();
+  }
+
+  @Override
+  public boolean readsPodMemoryBeyondFit() {
+    return false;
+  }
+
+  /** A share's reason quotes any memory request; a whole-GPU reason only when memory is the cause. */
+  @Override
+  public boolean reasonQuotesMemory(PodDemand demand, NodeGpuState node) {
+    if (!node.offersGpus()) {
+      return false;
+    }
+    if (demand.isShared()) {
+      return demand.memoryMiB() > 0;
+    }
+    return memoryIsTheCause(demand, node, node.eligibleWholeMask(demand.memoryMiB()));
   }
 }

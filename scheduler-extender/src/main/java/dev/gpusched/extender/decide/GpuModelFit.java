@@ -50,4 +50,14 @@ public final class GpuModelFit implements FilterPlugin {
   public boolean readsPodCpu() {
     return false;
   }
+
+  @Override
+  public boolean readsPodMemoryBeyondFit() {
+    return false;
+  }
+
+  @Override
+  public boolean reasonQuotesMemory(PodDemand demand, NodeGpuState node) {
+    return false;
+  }
 }

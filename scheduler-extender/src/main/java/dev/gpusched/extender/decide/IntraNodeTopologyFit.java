@@ -42,4 +42,15 @@ public final class IntraNodeTopologyFit implements FilterPlugin {
   public boolean readsPodCpu() {
     return false;
   }
+
+  @Override
+  public boolean readsPodMemoryBeyondFit() {
+    return false;
+  }
+
+  /** The reason names the GPUs that fit and the interconnect they lack, never the request. */
+  @Override
+  public boolean reasonQuotesMemory(PodDemand demand, NodeGpuState node) {
+    return false;
+  }
 }

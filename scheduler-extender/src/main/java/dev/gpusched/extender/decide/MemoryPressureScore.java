@@ -48,4 +48,9 @@ public final class MemoryPressureScore implements ScorePlugin {
   public boolean readsPodCpu() {
     return false;
   }
+
+  @Override
+  public boolean readsPodMemoryBeyondFit() {
+    return false;
+  }
 }

@@ -35,4 +35,9 @@ public final class PackingScore implements ScorePlugin {
   public boolean readsPodCpu() {
     return false;
   }
+
+  @Override
+  public boolean readsPodMemoryBeyondFit() {
+    return false;
+  }
 }

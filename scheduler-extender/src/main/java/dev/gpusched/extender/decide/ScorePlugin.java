@@ -25,4 +25,13 @@ public interface ScorePlugin {
   default boolean readsPodCpu() {
     return true;
   }
+
+  /**
+   * False when the score reads the pod's GPU memory request ({@link PodDemand#memoryMiB}) only as {@link MemoryFitRange}
+   * describes (which GPUs have at least that much free): the pipeline then shares the score among requests that fit
+   * the same GPUs of the node. True (the safe default) for any other plugin.
+   */
+  default boolean readsPodMemoryBeyondFit() {
+    return true;
+  }
 }

@@ -44,4 +44,9 @@ public final class TopologyScore implements ScorePlugin {
   public boolean readsPodCpu() {
     return false;
   }
+
+  @Override
+  public boolean readsPodMemoryBeyondFit() {
+    return false;
+  }
 }

@@ -58,6 +58,22 @@ class DecisionPipelineMemoTest {
       demand(2, 0, 0, IntraNodePolicy.NVLINK, Placement.BINPACK, List.of()),
       demand(0, 250, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of()));
 
+  private static PodDemand withMemory(PodDemand d, long memoryMiB) {
+    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), memoryMiB, d.intraNode(),
+        d.placement(), d.allowedModels(), d.cpuMilli());
+  }
+
+  /**
+   * A GPU memory request for the walk: none, or at the edges where a random node's GPUs stop or start fitting it (a GPU's
+   * free MiB, one either side), or random.
+   */
+  private long memoryRequest(ClusterSnapshot snapshot) {
+    NodeGpuState some = snapshot.nodes()[random.nextInt(snapshot.nodes().length)];
+    long free = some.freeMemoryMiB(random.nextInt(some.gpuCount()));
+    long[] edges = {0, 1, free - 1, free, free + 1, random.nextInt(90_000)};
+    return Math.max(0, edges[random.nextInt(edges.length)]);
+  }
+
   private static PodDemand withCpu(PodDemand d, long cpuMilli) {
     return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(),
         d.placement(), d.allowedModels(), cpuMilli);
@@ -228,6 +244,12 @@ class DecisionPipelineMemoTest {
         PodDemand d = withCpu(DEMANDS.get(random.nextInt(DEMANDS.size())), cpuRequest(snapshot));
         assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates);
       }
+      // Pods that differ only in GPU memory (and CPU): verdicts kept per range of requests that fit alike.
+      for (int k = 0; k < 3; k++) {
+        PodDemand d = withMemory(DEMANDS.get(random.nextInt(DEMANDS.size())), memoryRequest(snapshot));
+        assertEveryAnswerAsThePluginsGiveIt(memoised, random.nextBoolean() ? d : withCpu(d, cpuRequest(snapshot)),
+            snapshot, candidates);
+      }
     }
     assertThat(bound).as("the walk bound pods").isNotEmpty();
   }
@@ -295,6 +317,11 @@ class DecisionPipelineMemoTest {
 
   /** The standard filters, each counting how often it is asked; {@code readsCpu} says what they declare. */
   private static List<FilterPlugin> countingFilters(AtomicInteger calls, boolean readsCpu) {
+    return countingFilters(calls, readsCpu, true);
+  }
+
+  /** ... and {@code readsMemory} whether they read the GPU memory request beyond fit. */
+  private static List<FilterPlugin> countingFilters(AtomicInteger calls, boolean readsCpu, boolean readsMemory) {
     List<FilterPlugin> out = new ArrayList<>();
     for (FilterPlugin f : DecisionPipeline.standardFilters()) {
       out.add(new FilterPlugin() {
@@ -317,6 +344,11 @@ class DecisionPipelineMemoTest {
         @Override
         public boolean readsPodCpu() {
           return readsCpu;
+        }
+
+        @Override
+        public boolean readsPodMemoryBeyondFit() {
+          return readsMemory;
         }
       });
     }
@@ -371,9 +403,56 @@ class DecisionPipelineMemoTest {
   }
 
   @Test
+  void podsWhoseMemoryRequestFitsTheSameGpusShareEveryVerdict() throws Exception {
+    ClusterSnapshot snapshot = cluster(20);
+    List<String> all = new ArrayList<>();
+    for (NodeGpuState n : snapshot.nodes()) {
+      all.add(n.name());
+    }
+    AtomicInteger calls = new AtomicInteger();
+    DecisionPipeline pipeline = new DecisionPipeline(countingFilters(calls, false, false),
+        DecisionPipeline.standardScores(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView()));
+    PodDemand forty = DEMANDS.get(6); // 1 GPU with 40,000 MiB
+    pipeline.filter(forty, snapshot, all);
+    assertThat(calls.get()).as("a new GPU demand asks the filters").isGreaterThanOrEqualTo(20);
+    // No GPU here has between 39,999 and 40,001 MiB free (sizes 81,559, 46,068, 40,960 and 15,360, nothing used yet).
+    for (long memory : new long[] {40_001, 39_999, 40_960}) {
+      int before = calls.get();
+      PodDemand d = withMemory(forty, memory);
+      pipeline.filter(d, snapshot, all);
+      assertThat(calls.get() - before).as("%d MiB fits the same GPUs as 40,000: nothing asked", memory).isZero();
+      assertEveryAnswerAsThePluginsGiveIt(pipeline, d, snapshot, all);
+    }
+    int a100s = 0;
+    for (NodeGpuState n : snapshot.nodes()) {
+      a100s += n.info().gpuMemoryMiB() == 40_960 ? 1 : 0;
+    }
+    assertThat(a100s).as("the cluster has A100-40GB nodes").isPositive();
+    int before = calls.get();
+    PodDemand past = withMemory(forty, 40_961);
+    pipeline.filter(past, snapshot, all);
+    assertThat(calls.get() - before).as("40,961 MiB no longer fits the A100-40GB: only those nodes are asked")
+        .isBetween(1, 3 * a100s);
+    assertEveryAnswerAsThePluginsGiveIt(pipeline, past, snapshot, all);
+
+    AtomicInteger readsCalls = new AtomicInteger();
+    DecisionPipeline readsMemory = new DecisionPipeline(countingFilters(readsCalls, false, true),
+        DecisionPipeline.standardScores(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView()));
+    readsMemory.filter(forty, snapshot, all);
+    before = readsCalls.get();
+    readsMemory.filter(withMemory(forty, 40_001), snapshot, all);
+    assertThat(readsCalls.get() - before).as("a filter that may read memory otherwise: asked again")
+        .isGreaterThanOrEqualTo(20);
+  }
+
+  @Test
   void gpuShapesIgnoreOnlyTheCpuRequest() {
-    DemandShapes gpu = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false);
-    DemandShapes full = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, true);
+    DemandShapes gpu = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false, true);
+    DemandShapes full = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, true, true);
+    DemandShapes gpuByFit = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false, false);
+    assertThat(gpuByFit.idOf(withMemory(DEMANDS.get(0), 40_000))).as("memory left out")
+        .isEqualTo(gpuByFit.idOf(DEMANDS.get(0)));
+    assertThat(gpuByFit.idOf(withCpu(DEMANDS.get(1), 9))).isNotEqualTo(gpuByFit.idOf(DEMANDS.get(0)));
     for (int i = 0; i < DEMANDS.size(); i++) {
       PodDemand d = DEMANDS.get(i);
       assertThat(gpu.idOf(withCpu(d, 7))).isEqualTo(gpu.idOf(d));
@@ -386,7 +465,7 @@ class DecisionPipelineMemoTest {
 
   @Test
   void shapeNumbersAreStableDistinctAndNeverReusedWithinAnEpoch() {
-    DemandShapes shapes = new DemandShapes(3, true);
+    DemandShapes shapes = new DemandShapes(3, true, true);
     long a = shapes.idOf(DEMANDS.get(0));
     long b = shapes.idOf(DEMANDS.get(1));
     long c = shapes.idOf(DEMANDS.get(2));
