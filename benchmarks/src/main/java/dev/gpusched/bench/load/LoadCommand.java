@@ -75,9 +75,10 @@ public final class LoadCommand implements Callable<Integer> {
   Path template;
 
   @Option(names = "--pod-shapes", description = "same: every pair sends the same pod (replicas of one workload: after the "
-      + "first, gpusched answers unchanged nodes from its verdict memo); distinct: every pair's pod has a CPU request no "
-      + "earlier pair had, so every node is computed; the body is then built per pair, for both targets "
-      + "(default: ${DEFAULT-VALUE})")
+      + "first, gpusched answers unchanged nodes from its verdict memo); new-cpu: every pair's pod has a CPU request no "
+      + "earlier pair had (a new workload of a known GPU demand); new-gpu: every pair's pod has a GPU demand no earlier "
+      + "pair had (a gpusched.dev/gpu-model list all products match), so every node is computed. A varied body is built "
+      + "per pair, for both targets (default: ${DEFAULT-VALUE})")
   String podShapes = "same";
 
   @Option(names = "--json", description = "also write the results as JSON to this file")
@@ -89,8 +90,8 @@ public final class LoadCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}); --sustained always uses gpusched alone")
   List<String> targetNames = new ArrayList<>(List.of("gpusched", "null"));
 
-  private boolean distinctShapes() {
-    return podShapes.equals("distinct");
+  private PodShapes shapes() {
+    return PodShapes.of(podShapes);
   }
 
   @Override
@@ -123,7 +124,7 @@ public final class LoadCommand implements Callable<Integer> {
         out.println(String.format(Locale.ROOT, "%-8s %8s %9s %9s %9s %9s %6s %12s", "interval", "pairs", "p50 ms",
             "p99 ms", "p99.9 ms", "max ms", "failed", "heap MiB"));
         List<LoadDriver.Target> target = List.of(new LoadDriver.Target("gpusched",
-            new PairClient(http, servers.gpuschedPort(), bodies, SyntheticCluster.nodeNames(n), distinctShapes())));
+            new PairClient(http, servers.gpuschedPort(), bodies, SyntheticCluster.nodeNames(n), shapes())));
         LoadDriver.closedLoop(target, n, connections, warmup, Duration.ZERO); // JIT warm-up, not recorded
         results.addAll(LoadDriver.fixedRate(target, n, rate, RATE_SETTLE, sustained, interval, i -> out.println(
             String.format(Locale.ROOT, "%-8d %8d %9.3f %9.3f %9.3f %9.3f %6d %12.1f", i.index(), i.micros().getTotalCount(),
@@ -139,7 +140,7 @@ public final class LoadCommand implements Callable<Integer> {
           for (String t : targetNames) {
             targets.add(new LoadDriver.Target(t,
                 new PairClient(http, t.equals("null") ? servers.nullPort() : servers.gpuschedPort(), bodies, candidates,
-                    distinctShapes())));
+                    shapes())));
           }
           for (LoadDriver.Target t : targets) {
             int survivors = t.client().pair(); // fail fast, with the server's message, before measuring
@@ -180,9 +181,7 @@ public final class LoadCommand implements Callable<Integer> {
   static final Duration RATE_SETTLE = Duration.ofSeconds(2);
 
   private void validate() {
-    if (!podShapes.equals("same") && !podShapes.equals("distinct")) {
-      throw new IllegalArgumentException("--pod-shapes " + podShapes + " is not known: use same or distinct");
-    }
+    shapes();
     for (String t : targetNames) {
       if (!t.equals("gpusched") && !t.equals("null")) {
         throw new IllegalArgumentException("--targets " + t + " is not known: use gpusched, null or gpusched,null");

@@ -20,26 +20,22 @@ public final class PairClient {
   private final RequestBodies bodies;
   private final byte[] filterBody;
   private final List<String> candidates;
-  private final boolean distinctShapes;
+  private final PodShapes shapes;
   private final java.util.concurrent.atomic.AtomicLong pairs = new java.util.concurrent.atomic.AtomicLong();
 
   public PairClient(HttpClient http, int port, RequestBodies bodies, List<String> candidates) {
-    this(http, port, bodies, candidates, false);
+    this(http, port, bodies, candidates, PodShapes.SAME);
   }
 
-  /**
-   * @param distinctShapes give every pair's pod a CPU request no earlier pair had (built per pair, on the client), so
-   *     the extender cannot answer from its memo of earlier verdicts; false sends the same pod every time, as the
-   *     replicas of one workload arrive
-   */
-  public PairClient(HttpClient http, int port, RequestBodies bodies, List<String> candidates, boolean distinctShapes) {
+  /** @param shapes what each pair's pod varies (a varied pod's bodies are built per pair, on the client) */
+  public PairClient(HttpClient http, int port, RequestBodies bodies, List<String> candidates, PodShapes shapes) {
     this.http = http;
     this.filter = URI.create("http://127.0.0.1:" + port + "/scheduler/filter");
     this.prioritize = URI.create("http://127.0.0.1:" + port + "/scheduler/prioritize");
     this.bodies = bodies;
     this.filterBody = bodies.body(candidates);
     this.candidates = candidates;
-    this.distinctShapes = distinctShapes;
+    this.shapes = shapes;
   }
 
   /** The client both targets share: HTTP/1.1 (as kube-scheduler's Go client speaks to a plain-http extender). */
@@ -49,8 +45,8 @@ public final class PairClient {
 
   /** One pair, blocking; returns how many nodes survived filter. */
   public int pair() throws IOException, InterruptedException {
-    RequestBodies pod = distinctShapes ? bodies.withCpuMilli(1000 + pairs.incrementAndGet()) : bodies;
-    byte[] body = distinctShapes ? pod.body(candidates) : filterBody;
+    RequestBodies pod = shapes.pod(bodies, pairs.incrementAndGet());
+    byte[] body = pod == bodies ? filterBody : pod.body(candidates);
     HttpResponse<byte[]> f = http.send(request(filter, body), HttpResponse.BodyHandlers.ofByteArray());
     List<String> survivors = RequestBodies.survivors(checked(f, "filter"));
     HttpResponse<byte[]> p = http.send(request(prioritize, pod.body(survivors)), HttpResponse.BodyHandlers.ofByteArray());

@@ -75,6 +75,16 @@ public final class RequestBodies {
     return new RequestBodies(copy);
   }
 
+  /** The same pod with the annotation set (added, or replacing the template's). */
+  public RequestBodies withAnnotation(String key, String value) {
+    JsonNode copy = pod.deepCopy();
+    ObjectNode metadata = (ObjectNode) copy.path("metadata");
+    JsonNode annotations = metadata.path("annotations");
+    ObjectNode a = annotations.isObject() ? (ObjectNode) annotations : metadata.putObject("annotations");
+    a.put(key, value);
+    return new RequestBodies(copy);
+  }
+
   public String podName() {
     return podName;
   }

@@ -51,7 +51,7 @@ class LoadCommandSmokeTest {
   @Test
   void sustainedRunReportsEachIntervalWithTheServersHeapAfterGc() throws Exception {
     LoadCommand cmd = parse("--sustained", "2s", "--interval", "1s", "--rate", "40", "--nodes", "100", "--warmup",
-        "500ms", "--in-process", "--pod-shapes", "distinct");
+        "500ms", "--in-process", "--pod-shapes", "new-gpu");
     ByteArrayOutputStream text = new ByteArrayOutputStream();
     cmd.output(new PrintStream(text, true, StandardCharsets.UTF_8));
     List<LoadResult> results = cmd.run();
@@ -60,7 +60,7 @@ class LoadCommandSmokeTest {
     assertThat(results.get(0).target()).isEqualTo("gpusched");
     assertThat(results.get(0).micros().getTotalCount()).isPositive();
     assertThat(results.get(0).failures()).isZero();
-    assertThat(text.toString(StandardCharsets.UTF_8)).contains("pod shapes: distinct");
+    assertThat(text.toString(StandardCharsets.UTF_8)).contains("pod shapes: new-gpu");
     List<String> intervals = text.toString(StandardCharsets.UTF_8).lines()
         .filter(l -> l.matches("^[12] +\\d+ .*")).toList();
     assertThat(intervals).hasSize(2);
@@ -78,7 +78,7 @@ class LoadCommandSmokeTest {
     LoadCommand targets = parse("--targets", "gpusched,noop");
     org.assertj.core.api.Assertions.assertThatThrownBy(targets::run).hasMessageContaining("use gpusched, null or gpusched,null");
     LoadCommand shapes = parse("--pod-shapes", "random");
-    org.assertj.core.api.Assertions.assertThatThrownBy(shapes::run).hasMessageContaining("use same or distinct");
+    org.assertj.core.api.Assertions.assertThatThrownBy(shapes::run).hasMessageContaining("use same, new-cpu or new-gpu");
     LoadCommand interval = parse("--sustained", "10s", "--interval", "1m");
     org.assertj.core.api.Assertions.assertThatThrownBy(interval::run).hasMessageContaining("no interval would be reported");
     CommandLine cl = new CommandLine(new LoadCommand());

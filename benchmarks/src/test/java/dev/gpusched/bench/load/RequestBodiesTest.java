@@ -49,6 +49,28 @@ class RequestBodiesTest {
   }
 
   @Test
+  void newGpuShapesGiveEveryPairAGpuModelListThatAllProductsMatch() throws Exception {
+    RequestBodies bodies = RequestBodies.fromTemplate(template);
+    assertThat(PodShapes.SAME.pod(bodies, 7)).isSameAs(bodies);
+    dev.gpusched.extender.model.PodDemand base =
+        dev.gpusched.extender.model.PodDemandParser.parse(ExtenderArgs.decode(bodies.body(List.of("n"))).pod());
+    dev.gpusched.extender.model.PodDemand seventh = dev.gpusched.extender.model.PodDemandParser.parse(
+        ExtenderArgs.decode(PodShapes.NEW_GPU.pod(bodies, 7).body(List.of("n"))).pod());
+    dev.gpusched.extender.model.PodDemand eighth = dev.gpusched.extender.model.PodDemandParser.parse(
+        ExtenderArgs.decode(PodShapes.NEW_GPU.pod(bodies, 8).body(List.of("n"))).pod());
+    assertThat(seventh.allowedModels()).containsExactly("a", "model-7");
+    assertThat(eighth.allowedModels()).containsExactly("a", "model-8");
+    assertThat(seventh.gpus()).isEqualTo(base.gpus());
+    assertThat(seventh.cpuMilli()).isEqualTo(base.cpuMilli());
+    assertThat(PodShapes.NEW_CPU.pod(bodies, 7).body(List.of("n"))).isNotEqualTo(bodies.body(List.of("n")));
+    assertThat(PodShapes.of("new-gpu")).isEqualTo(PodShapes.NEW_GPU);
+    for (String product : List.of("NVIDIA-H100-80GB-HBM3", "Tesla-V100-SXM2-32GB", "NVIDIA-L40S", "NVIDIA-GB200")) {
+      assertThat(product.toLowerCase(java.util.Locale.ROOT)).as("every product matches the list's first entry")
+          .contains(seventh.allowedModels().get(0));
+    }
+  }
+
+  @Test
   void nullExtenderPassesEveryNodeWithEqualScores() {
     RequestBodies bodies = RequestBodies.fromTemplate(template);
     List<String> names = SyntheticCluster.nodeNames(3);
