@@ -302,6 +302,12 @@ public final class DecisionPipeline {
     private int gpuShapeId;
     /** Null when the pipeline has no GPU-side memo, or before {@link #gpuSide}. */
     private GpuVerdictMemo gpuMemo;
+    /**
+     * False for the first pod of a GPU demand: its verdicts are computed whole and only {@link #memo} keeps them. The
+     * GPU-side rows, which cost more to compute and write, are made from the second pod of the demand on (when a pod of
+     * another CPU request or memory range shows that the demand recurs), so a demand seen once does not pay for them.
+     */
+    private boolean gpuRows;
     /** The split score, or null. */
     private CpuSplitScore split;
     private long splitWeight;
@@ -316,8 +322,8 @@ public final class DecisionPipeline {
       this.tiered = TopologyScore.tiered(demand);
       this.versions = inputsVersions();
       long shape = shapes.idOf(demand);
-      this.shapeId = (int) shape;
-      this.memo = memoFor(snapshot, versions, (int) (shape >>> 32));
+      this.shapeId = DemandShapes.number(shape);
+      this.memo = memoFor(snapshot, versions, DemandShapes.epoch(shape));
     }
 
     /**
@@ -335,10 +341,11 @@ public final class DecisionPipeline {
       splitWeight = splitScorer >= 0 ? weights[splitScorer] : 0;
       cpuKey = split != null ? split.cpuKey(demand) : 0;
       long gpuShape = gpuShapes.idOf(demand);
-      gpuShapeId = (int) gpuShape;
+      gpuShapeId = DemandShapes.number(gpuShape);
+      gpuRows = !DemandShapes.firstSighting(gpuShape);
       row = new long[GpuVerdictMemo.DATA];
       part = new long[CpuSplitScore.PART_LONGS];
-      gpuMemo = gpuMemoFor(snapshot, versions, (int) (gpuShape >>> 32));
+      gpuMemo = gpuMemoFor(snapshot, versions, DemandShapes.epoch(gpuShape));
       return true;
     }
 
@@ -349,7 +356,7 @@ public final class DecisionPipeline {
      */
     int verdict(NodeGpuState node, int position, int stamp, int slot, long tag) {
       int result;
-      if (!gpuSide()) {
+      if (!gpuSide() || !gpuRows) {
         int f = firstFailing(demand, node);
         result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
       } else {
@@ -448,7 +455,7 @@ public final class DecisionPipeline {
 
     /** Why filter {@code f} rejects the node: memoised beside the verdict (its GPU-side one when there is one). */
     String reason(int f, NodeGpuState node, int position, int stamp) {
-      boolean gpu = gpuSide();
+      boolean gpu = gpuSide() && gpuRows;
       FailureReasons store = gpu ? gpuMemo.reasons() : memo.reasons();
       int index = gpu ? gpuMemo.row(position, gpuShapeId) : VerdictMemo.slot(position, shapeId);
       long tag = VerdictMemo.tag(stamp, gpu ? gpuShapeId : shapeId);

@@ -43,13 +43,20 @@ final class DemandShapes {
     this.withMemory = withMemory;
   }
 
-  /** The shape's number (1..maxId) in the low 32 bits, its epoch in the high 32. */
+  /** Set in an {@link #idOf} answer when the shape was not numbered before the call. */
+  private static final long FIRST_SIGHTING = 1L << 62;
+
+  /**
+   * The shape's id: its {@link #number} (1..maxId), its {@link #epoch}, and whether this call is its
+   * {@link #firstSighting}.
+   */
   long idOf(PodDemand d) {
     Shape shape = new Shape(d.gpus(), d.milli(), withMemory ? d.memoryMiB() : 0, d.intraNode(), d.placement(), d.allowedModels(),
         withCpu ? d.cpuMilli() : 0);
     while (true) {
       Numbering n = numbering;
       Integer id = n.ids().get(shape);
+      long first = id == null ? FIRST_SIGHTING : 0;
       if (id == null) {
         if (n.ids().size() >= MAX_SHAPES) {
           n.ids().clear();
@@ -57,13 +64,30 @@ final class DemandShapes {
         id = n.ids().computeIfAbsent(shape, s -> n.last().incrementAndGet());
       }
       if (id <= maxId) {
-        return ((long) n.epoch() << 32) | id;
+        return first | ((long) n.epoch() << 32) | id;
       }
-      synchronized (this) {
+      synchronized (this) { // numbers outgrew maxId: a new epoch numbers afresh
         if (numbering == n) {
           numbering = new Numbering(n.epoch() + 1, new ConcurrentHashMap<>(), new AtomicInteger());
         }
       }
     }
+  }
+
+  /** The shape's number within its epoch, 1..maxId. */
+  static int number(long id) {
+    return (int) id;
+  }
+
+  static int epoch(long id) {
+    return (int) (id >>> 32) & 0x3FFF_FFFF;
+  }
+
+  /**
+   * True when no earlier call numbered the shape (in this epoch, since the table was last forgotten); concurrent first
+   * calls may all see it.
+   */
+  static boolean firstSighting(long id) {
+    return (id & FIRST_SIGHTING) != 0;
   }
 }

@@ -369,6 +369,12 @@ class DecisionPipelineMemoTest {
     pipeline.filter(one, snapshot, all);
     int first = calls.get();
     assertThat(first).as("a new GPU demand asks the filters").isGreaterThanOrEqualTo(20);
+    pipeline.filter(withCpu(one, 3), snapshot, all);
+    assertThat(calls.get() - first).as("its second pod, of a new CPU request: the GPU side is computed now")
+        .isGreaterThanOrEqualTo(20);
+    int second = calls.get();
+    pipeline.filter(withCpu(one, 4), snapshot, all);
+    assertThat(calls.get()).as("the third: the GPU side is remembered").isEqualTo(second);
     for (long cpu : new long[] {0, 1, 63_999, 64_000, 500_000}) {
       PodDemand d = withCpu(one, cpu);
       pipeline.filter(d, snapshot, all);
@@ -415,6 +421,7 @@ class DecisionPipelineMemoTest {
     PodDemand forty = DEMANDS.get(6); // 1 GPU with 40,000 MiB
     pipeline.filter(forty, snapshot, all);
     assertThat(calls.get()).as("a new GPU demand asks the filters").isGreaterThanOrEqualTo(20);
+    pipeline.filter(withCpu(forty, 1), snapshot, all); // the second pod of the GPU demand writes its GPU side
     // No GPU here has between 39,999 and 40,001 MiB free (sizes 81,559, 46,068, 40,960 and 15,360, nothing used yet).
     for (long memory : new long[] {40_001, 39_999, 40_960}) {
       int before = calls.get();
@@ -439,10 +446,17 @@ class DecisionPipelineMemoTest {
     DecisionPipeline readsMemory = new DecisionPipeline(countingFilters(readsCalls, false, true),
         DecisionPipeline.standardScores(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView()));
     readsMemory.filter(forty, snapshot, all);
+    readsMemory.filter(withCpu(forty, 1), snapshot, all);
     before = readsCalls.get();
     readsMemory.filter(withMemory(forty, 40_001), snapshot, all);
     assertThat(readsCalls.get() - before).as("a filter that may read memory otherwise: asked again")
         .isGreaterThanOrEqualTo(20);
+  }
+
+  /** The shape's number, seen before or not (the id without its first-sighting flag). */
+  private static long number(DemandShapes shapes, PodDemand d) {
+    long id = shapes.idOf(d);
+    return (long) DemandShapes.epoch(id) << 32 | DemandShapes.number(id);
   }
 
   @Test
@@ -450,15 +464,15 @@ class DecisionPipelineMemoTest {
     DemandShapes gpu = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false, true);
     DemandShapes full = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, true, true);
     DemandShapes gpuByFit = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false, false);
-    assertThat(gpuByFit.idOf(withMemory(DEMANDS.get(0), 40_000))).as("memory left out")
-        .isEqualTo(gpuByFit.idOf(DEMANDS.get(0)));
-    assertThat(gpuByFit.idOf(withCpu(DEMANDS.get(1), 9))).isNotEqualTo(gpuByFit.idOf(DEMANDS.get(0)));
+    assertThat(number(gpuByFit, withMemory(DEMANDS.get(0), 40_000))).as("memory left out")
+        .isEqualTo(number(gpuByFit, DEMANDS.get(0)));
+    assertThat(number(gpuByFit, withCpu(DEMANDS.get(1), 9))).isNotEqualTo(number(gpuByFit, DEMANDS.get(0)));
     for (int i = 0; i < DEMANDS.size(); i++) {
       PodDemand d = DEMANDS.get(i);
-      assertThat(gpu.idOf(withCpu(d, 7))).isEqualTo(gpu.idOf(d));
-      assertThat(full.idOf(withCpu(d, 7))).isNotEqualTo(full.idOf(d));
+      assertThat(number(gpu, withCpu(d, 7))).isEqualTo(number(gpu, d));
+      assertThat(number(full, withCpu(d, 7))).isNotEqualTo(number(full, d));
       for (int j = 0; j < i; j++) {
-        assertThat(gpu.idOf(DEMANDS.get(j))).as("%s vs %s", d, DEMANDS.get(j)).isNotEqualTo(gpu.idOf(d));
+        assertThat(number(gpu, DEMANDS.get(j))).as("%s vs %s", d, DEMANDS.get(j)).isNotEqualTo(number(gpu, d));
       }
     }
   }
@@ -466,16 +480,19 @@ class DecisionPipelineMemoTest {
   @Test
   void shapeNumbersAreStableDistinctAndNeverReusedWithinAnEpoch() {
     DemandShapes shapes = new DemandShapes(3, true, true);
-    long a = shapes.idOf(DEMANDS.get(0));
-    long b = shapes.idOf(DEMANDS.get(1));
-    long c = shapes.idOf(DEMANDS.get(2));
-    assertThat(shapes.idOf(new PodDemand("other", "x", "uid-x", 1, 0, 0, IntraNodePolicy.PREFER_NVLINK,
+    long first = shapes.idOf(DEMANDS.get(0));
+    assertThat(DemandShapes.firstSighting(first)).isTrue();
+    long a = number(shapes, DEMANDS.get(0));
+    assertThat(DemandShapes.firstSighting(shapes.idOf(DEMANDS.get(0)))).as("seen before").isFalse();
+    long b = number(shapes, DEMANDS.get(1));
+    long c = number(shapes, DEMANDS.get(2));
+    assertThat(number(shapes, new PodDemand("other", "x", "uid-x", 1, 0, 0, IntraNodePolicy.PREFER_NVLINK,
         Placement.BINPACK, List.of(), 2000))).as("same shape, other pod").isEqualTo(a);
     assertThat(List.of(a, b, c)).doesNotHaveDuplicates();
-    assertThat(a >>> 32).isEqualTo(b >>> 32).isEqualTo(c >>> 32).isEqualTo(0L);
+    assertThat(a >>> 32).isEqualTo(b >>> 32).isEqualTo(c >>> 32).isZero();
     long d = shapes.idOf(DEMANDS.get(3));
-    assertThat(d >>> 32).as("a fourth shape outgrows 3 numbers: new epoch").isEqualTo(1L);
-    assertThat((int) d).isEqualTo(1);
-    assertThat(shapes.idOf(DEMANDS.get(0)) >>> 32).isEqualTo(1L);
+    assertThat(DemandShapes.epoch(d)).as("a fourth shape outgrows 3 numbers: new epoch").isEqualTo(1);
+    assertThat(DemandShapes.number(d)).isEqualTo(1);
+    assertThat(DemandShapes.epoch(shapes.idOf(DEMANDS.get(0)))).isEqualTo(1);
   }
 }
