@@ -356,9 +356,12 @@ public final class DecisionPipeline {
      */
     int verdict(NodeGpuState node, int position, int stamp, int slot, long tag) {
       int result;
-      if (!gpuSide() || !gpuRows) {
+      if (!gpuSide()) {
         int f = firstFailing(demand, node);
         result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
+      } else if (!gpuRows) {
+        computeRow(node, 0); // the same computation as a row's, finished for this pod and not kept
+        result = finish(node, row);
       } else {
         result = fromGpuSide(node, position, stamp);
       }
@@ -403,7 +406,7 @@ public final class DecisionPipeline {
     private void computeRow(NodeGpuState node, long gpuTag) {
       long[] row = this.row;
       java.util.Arrays.fill(row, 0);
-      row[1] = memoryByFit ? MemoryFitRange.around(node, demand.memoryMiB()) : MemoryFitRange.ALL;
+      row[1] = gpuRows && memoryByFit ? MemoryFitRange.around(node, demand.memoryMiB()) : MemoryFitRange.ALL;
       row[2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
       row[3] = GpuVerdictMemo.NO_HIGH;
       int f = firstFailing(demand, node);

@@ -244,6 +244,9 @@ class DecisionPipelineMemoTest {
         PodDemand d = withCpu(DEMANDS.get(random.nextInt(DEMANDS.size())), cpuRequest(snapshot));
         assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates);
       }
+      // The first pod of a GPU demand (its verdicts computed as a row's and not kept), against the plugins.
+      assertEveryAnswerAsThePluginsGiveIt(DecisionPipeline.standard(profile::get, new LedgerCpuView()),
+          withCpu(DEMANDS.get(random.nextInt(DEMANDS.size())), cpuRequest(snapshot)), snapshot, candidates);
       // Pods that differ only in GPU memory (and CPU): verdicts kept per range of requests that fit alike.
       for (int k = 0; k < 3; k++) {
         PodDemand d = withMemory(DEMANDS.get(random.nextInt(DEMANDS.size())), memoryRequest(snapshot));
