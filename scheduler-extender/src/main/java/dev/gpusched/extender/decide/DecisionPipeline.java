@@ -224,6 +224,21 @@ public final class DecisionPipeline {
     }
   }
 
+  /**
+   * The standard plugins in one pass ({@link FusedStandardPlugins}), set at the first need; one that does not apply when
+   * this pipeline's plugins are not the standard set. Racy and idempotent: its fields are final.
+   */
+  private FusedStandardPlugins fusedStandardPlugins;
+
+  private FusedStandardPlugins fusedStandardPlugins() {
+    FusedStandardPlugins fused = fusedStandardPlugins;
+    if (fused == null) {
+      fused = FusedStandardPlugins.of(filters, scorers, weights, splitScorer);
+      fusedStandardPlugins = fused;
+    }
+    return fused;
+  }
+
   /** Index of the first filter that rejects the node, or -1 when all pass; builds no reason. */
   private int firstFailing(PodDemand demand, NodeGpuState node) {
     for (int f = 0; f < filters.length; f++) {
@@ -375,18 +390,28 @@ public final class DecisionPipeline {
       java.util.Arrays.fill(row, 0);
       row[1] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
       row[2] = GpuVerdictMemo.NO_HIGH;
-      int f = firstFailing(demand, node);
-      if (f >= 0) {
-        row[0] = gpuTag | VerdictMemo.failed(f);
-        return;
-      }
-      long rank = gpuRank(node);
-      if (split == null) {
-        row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank));
-        return;
-      }
       long[] part = this.part;
-      split.gpuPart(demand, node, part, 0);
+      long rank;
+      FusedStandardPlugins fused = fusedStandardPlugins();
+      if (split != null && fused.applies() && FusedStandardPlugins.serves(demand)) {
+        rank = fused.row(demand, node, tiered, part);
+        if (rank < 0) {
+          row[0] = gpuTag | VerdictMemo.failed((int) (-1 - rank));
+          return;
+        }
+      } else {
+        int f = firstFailing(demand, node);
+        if (f >= 0) {
+          row[0] = gpuTag | VerdictMemo.failed(f);
+          return;
+        }
+        rank = gpuRank(node);
+        if (split == null) {
+          row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank));
+          return;
+        }
+        split.gpuPart(demand, node, part, 0);
+      }
       long scores = part[3];
       row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.lowScore(scores)));
       row[1] = part[2];

@@ -106,7 +106,7 @@ public final class FragmentationScore implements CpuSplitScore {
     Now now = now(profile, node);
     double delta = 0;
     if (!demand.usesNoGpu()) {
-      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
+      delta = expectedAfter(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
     }
     return withStranded(profile, delta, now.freeMilli(), freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()),
         cpu.nodeCpuLeftMilli(node), cpu.podCpuMilli(demand));
@@ -128,26 +128,31 @@ public final class FragmentationScore implements CpuSplitScore {
    */
   @Override
   public void gpuPart(PodDemand demand, NodeGpuState node, long[] out, int at) {
-    WorkloadProfile profile = profiles.get();
     long taken = 0;
     int sharedGpu = -1;
     if (demand.isShared()) {
       sharedGpu = SharedGpuChoice.best(demand, node);
-      if (sharedGpu < 0) {
-        cannotHost(out, at);
-        return;
-      }
     } else if (demand.gpus() > 0) {
       taken = GpuChooser.choose(demand, node);
-      if (taken == 0) {
-        cannotHost(out, at);
-        return;
-      }
     }
+    gpuPart(demand, node, taken, sharedGpu, out, at);
+  }
+
+  /**
+   * {@link #gpuPart} for the placement the caller already chose as {@link GpuChooser} does ({@code taken} whole GPUs, or
+   * the share's {@code sharedGpu}, else -1): a caller that looked the set up for its own checks (the pipeline's
+   * {@link StandardRow}) does not look it up again.
+   */
+  void gpuPart(PodDemand demand, NodeGpuState node, long taken, int sharedGpu, long[] out, int at) {
+    if (demand.isShared() ? sharedGpu < 0 : demand.gpus() > 0 && taken == 0) {
+      cannotHost(out, at);
+      return;
+    }
+    WorkloadProfile profile = profiles.get();
     Now now = now(profile, node);
     double delta = 0;
     if (!demand.usesNoGpu()) {
-      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
+      delta = expectedAfter(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
     }
     long freeNow = now.freeMilli();
     long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
@@ -273,7 +278,7 @@ public final class FragmentationScore implements CpuSplitScore {
     if (node.scoreMemo() instanceof Now memo && memo.profile() == profile) {
       return memo;
     }
-    Now now = new Now(profile, expected(profile, node, 0, -1, 0), free(node));
+    Now now = new Now(profile, expectedAfter(profile, node, 0, -1, 0), node.leftMilliSum());
     node.scoreMemo(now);
     return now;
   }
@@ -330,12 +335,60 @@ public final class FragmentationScore implements CpuSplitScore {
     return sum;
   }
 
-  private static long free(NodeGpuState node) {
-    long total = 0;
-    for (int g = 0; g < node.gpuCount(); g++) {
-      total += left(node, g, 0, -1, 0);
+  /**
+   * {@link #expected} for the node as it is ({@code taken} 0, {@code sharedGpu} -1) or after a placement, without
+   * sorting: the node keeps its GPUs' free milli-GPU sorted ({@link NodeGpuState#leftMilliAscending}), and a placement
+   * changes only what each demand class counts of them, so one sweep over the sorted amounts corrects the counts as it
+   * goes. Whole GPUs taken were free (1000 each, enough for every class: classes ask at most 1000), so each class fits
+   * on that many fewer GPUs and finds nothing more too small; a share moves one GPU from {@code before} to
+   * {@code after} free milli-GPU. The sums are the same integers, multiplied and added in the same order, so the result
+   * is {@link #expected}'s to the bit. A placement on GPUs that were not free whole (no caller makes one) takes the
+   * general path.
+   */
+  private static double expectedAfter(WorkloadProfile profile, NodeGpuState node, long taken, int sharedGpu, int milli) {
+    int[] lefts = node.leftMilliAscending();
+    int n = lefts.length;
+    long total = node.leftMilliSum();
+    int wholeTaken = 0;
+    int before = 0;
+    int after = 0;
+    if (sharedGpu >= 0) {
+      before = left(node, sharedGpu, 0, -1, 0);
+      after = left(node, sharedGpu, 0, sharedGpu, milli);
+      total += after - before;
+    } else if (taken != 0) {
+      if ((taken & ~node.freeWholeMaskIgnoringReservations()) != 0) {
+        return expected(profile, node, taken, sharedGpu, milli);
+      }
+      wholeTaken = Long.bitCount(taken);
+      total -= 1000L * wholeTaken;
     }
-    return total;
+    double sum = 0;
+    int p = 0;
+    long tooSmall = 0;
+    for (int k = 0; k < profile.size(); k++) {
+      int want = profile.milli(k);
+      while (p < n && lefts[p] < want) {
+        tooSmall += lefts[p];
+        p++;
+      }
+      int fit = n - p - wholeTaken;
+      long small = tooSmall;
+      if (sharedGpu >= 0) {
+        if (before >= want) {
+          fit--;
+        } else {
+          small -= before;
+        }
+        if (after >= want) {
+          fit++;
+        } else {
+          small += after;
+        }
+      }
+      sum += profile.probability(k) * (fit >= profile.gpus(k) ? small : total);
+    }
+    return sum;
   }
 
   /** Free milli-GPU of one GPU: 1000 when free, 1000 - used when shared, 0 when held whole or unusable. */

@@ -15,12 +15,12 @@ public final class IntraNodeTopologyFit implements FilterPlugin {
 
   @Override
   public boolean passes(PodDemand demand, NodeGpuState node) {
-    if (demand.isShared() || node.info().topology() == null) {
+    if (demand.isShared() || node.topology() == null) {
       return true;
     }
     long eligible = node.eligibleWholeMask(demand.memoryMiB());
     return Long.bitCount(eligible) < demand.gpus()
-        || node.info().topology().quality(eligible, demand.gpus(), demand.intraNode()) >= 0;
+        || node.topology().quality(eligible, demand.gpus(), demand.intraNode()) >= 0;
   }
 
   @Override
