@@ -106,7 +106,7 @@ public final class FragmentationScore implements CpuSplitScore {
     Now now = now(profile, node);
     double delta = 0;
     if (!demand.usesNoGpu()) {
-      delta = expectedAfter(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
+      delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
     }
     return withStranded(profile, delta, now.freeMilli(), freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()),
         cpu.nodeCpuLeftMilli(node), cpu.podCpuMilli(demand));
@@ -141,7 +141,7 @@ public final class FragmentationScore implements CpuSplitScore {
   /**
    * {@link #gpuPart} for the placement the caller already chose as {@link GpuChooser} does ({@code taken} whole GPUs, or
    * the share's {@code sharedGpu}, else -1): a caller that looked the set up for its own checks (the pipeline's
-   * {@link StandardRow}) does not look it up again.
+   * {@link FusedStandardPlugins}) does not look it up again.
    */
   void gpuPart(PodDemand demand, NodeGpuState node, long taken, int sharedGpu, long[] out, int at) {
     if (demand.isShared() ? sharedGpu < 0 : demand.gpus() > 0 && taken == 0) {
@@ -152,7 +152,7 @@ public final class FragmentationScore implements CpuSplitScore {
     Now now = now(profile, node);
     double delta = 0;
     if (!demand.usesNoGpu()) {
-      delta = expectedAfter(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
+      delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
     }
     long freeNow = now.freeMilli();
     long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
@@ -172,9 +172,15 @@ public final class FragmentationScore implements CpuSplitScore {
       out[at + 3] = CpuSplitScore.scores(0, toScore(demand, delta), NO_HIGH);
       return;
     }
-    int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft);
-    int lowScore = lowTo < 0 ? 0 : toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, 0));
-    int highScore = toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, cpuLeft));
+    // What withStranded and feeds compute for a request of 0 and of all the CPU left, with their shared terms
+    // computed once: the CPU left feeds `fed` milli-GPU (a request of 0), and none after a request of all of it
+    // (0 / ratio is +0.0 for ratio > 0, so that division is left out). Same operations on the same operands: the same
+    // doubles.
+    double fed = cpuLeft / ratio;
+    double strandedNow = Math.max(0, freeNow - fed);
+    int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft, fed);
+    int lowScore = lowTo < 0 ? 0 : toScore(demand, delta + (Math.max(0, freeAfter - fed) - strandedNow));
+    int highScore = toScore(demand, delta + (Math.max(0, freeAfter - 0.0) - strandedNow));
     out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
     out[at + 3] = CpuSplitScore.scores(cpuLeft, lowScore, highScore);
   }
@@ -184,18 +190,19 @@ public final class FragmentationScore implements CpuSplitScore {
    * milli-GPU ({@code max(0, cpuLeft - c) / ratio >= freeAfter}, as {@link #stranded} computes it, so nothing is
    * stranded after the placement), or -1 when not even 0 does; {@link Integer#MAX_VALUE} when every request does. The
    * condition only weakens as c grows, so this is a threshold: estimated, then settled by evaluating the condition.
+   * {@code fed} is {@code cpuLeft / ratio} (what a request of 0 leaves fed), computed once by the caller.
    */
-  private static int lastFeedingKey(double ratio, long freeAfter, long cpuLeft) {
-    if (feeds(ratio, freeAfter, cpuLeft, cpuLeft)) {
+  private static int lastFeedingKey(double ratio, long freeAfter, long cpuLeft, double fed) {
+    if (!(freeAfter - 0.0 > 0)) { // feeds(ratio, freeAfter, cpuLeft, cpuLeft): nothing is left to feed it
       return Integer.MAX_VALUE; // nothing free after: no request strands any
     }
-    if (!feeds(ratio, freeAfter, cpuLeft, 0)) {
+    if (freeAfter - fed > 0) { // !feeds(ratio, freeAfter, cpuLeft, 0): fed is cpuLeft / ratio
       return -1;
     }
     // feeds(0) and not feeds(cpuLeft): the threshold lies in [0, cpuLeft).
     long lo = 0;
     long hi = cpuLeft;
-    long guess = cpuLeft - (long) Math.ceil(freeAfter * ratio);
+    long guess = cpuLeft - ceilToLong(freeAfter * ratio);
     if (guess > lo && guess < hi) {
       // the estimate is exact or one off (rounding): settle it with two evaluations, else bisect what is left
       if (feeds(ratio, freeAfter, cpuLeft, guess)) {
@@ -219,6 +226,18 @@ public final class FragmentationScore implements CpuSplitScore {
       }
     }
     return (int) lo;
+  }
+
+  /**
+   * {@code (long) Math.ceil(x)}, without the call for {@code 0 <= x < 2^52} (where the cast truncates exactly): Java 17
+   * computes {@code Math.ceil} in library code, a visible cost once per node.
+   */
+  static long ceilToLong(double x) {
+    if (x >= 0 && x < 0x1p52) {
+      long truncated = (long) x;
+      return truncated < x ? truncated + 1 : truncated;
+    }
+    return (long) Math.ceil(x);
   }
 
   /** True when no GPU is stranded after a pod of {@code cpuWanted}: {@link #stranded} would give 0. */
@@ -275,16 +294,118 @@ public final class FragmentationScore implements CpuSplitScore {
 
   /** The node as it is, memoised on the node per profile (both are immutable). */
   private static Now now(WorkloadProfile profile, NodeGpuState node) {
-    if (node.scoreMemo() instanceof Now memo && memo.profile() == profile) {
+    if (node.scoreMemo() instanceof Now memo && memo.profile == profile) {
       return memo;
     }
-    Now now = new Now(profile, expectedAfter(profile, node, 0, -1, 0), node.leftMilliSum());
+    Now now = new Now(profile, node);
     node.scoreMemo(now);
     return now;
   }
 
-  /** A node's expected fragmentation against a profile, and its free milli-GPU, as it is. */
-  private record Now(WorkloadProfile profile, double expected, long freeMilli) {}
+  /**
+   * A node's fragmentation against one profile as it is, and what a placement changes of it: computed once per node
+   * state and profile (on the node's {@link NodeGpuState#scoreMemo}), so that scoring a pod reads a number or sweeps
+   * the profile's classes once, without touching the node's GPUs.
+   */
+  private static final class Now {
+    /** Profiles with more demand classes keep no {@link #tallies} (their size per node would grow with the classes). */
+    private static final int MAX_TALLIED_CLASSES = 64;
+
+    private final WorkloadProfile profile;
+    private final double expected;
+    private final long freeMilli;
+    /** {@link #expected} after {@code k} free whole GPUs are taken, by k (0 .. the node's free whole GPUs). */
+    private final double[] afterWhole;
+    /**
+     * Per demand class: the GPUs it fits on (bits 0-7) and the free milli-GPU on GPUs too small for it (above), as
+     * {@link #expected}'s sweep counts them on the node as it is; null above {@link #MAX_TALLIED_CLASSES}.
+     */
+    private final long[] tallies;
+
+    Now(WorkloadProfile profile, NodeGpuState node) {
+      this.profile = profile;
+      this.freeMilli = node.leftMilliSum();
+      this.expected = sweep(profile, node, 0, -1, 0, 0);
+      int free = Long.bitCount(node.freeWholeMaskIgnoringReservations());
+      this.afterWhole = new double[free + 1];
+      afterWhole[0] = expected;
+      for (int k = 1; k <= free; k++) {
+        afterWhole[k] = sweep(profile, node, k, -1, 0, 0);
+      }
+      this.tallies = profile.size() <= MAX_TALLIED_CLASSES ? tallies(profile, node) : null;
+    }
+
+    double expected() {
+      return expected;
+    }
+
+    long freeMilli() {
+      return freeMilli;
+    }
+
+    /**
+     * {@link FragmentationScore#expected} after the placement ({@code taken} whole GPUs, or {@code milli} more on
+     * {@code sharedGpu}; 0 and -1 for none), to the bit: whole GPUs taken were free (1000 each, enough for every class:
+     * classes ask at most 1000), so every class fits on that many fewer GPUs and finds nothing more too small, which
+     * {@link #afterWhole} holds; a share moves one GPU from {@code before} to {@code after} free milli-GPU, which
+     * corrects each class's {@link #tallies}. The counts are the same integers, multiplied and added in the same order
+     * as the general sweep. A placement on GPUs that were not free whole (no caller makes one) takes the general path.
+     */
+    double expectedAfter(NodeGpuState node, long taken, int sharedGpu, int milli) {
+      if (sharedGpu >= 0) {
+        int before = left(node, sharedGpu, 0, -1, 0);
+        int after = left(node, sharedGpu, 0, sharedGpu, milli);
+        return tallies != null ? shared(before, after) : sweep(profile, node, 0, sharedGpu, before, after);
+      }
+      if ((taken & ~node.freeWholeMaskIgnoringReservations()) != 0) {
+        return FragmentationScore.expected(profile, node, taken, sharedGpu, milli);
+      }
+      return afterWhole[Long.bitCount(taken)];
+    }
+
+    /** {@link #sweep} for a share, from the {@link #tallies}. */
+    private double shared(int before, int after) {
+      WorkloadProfile profile = this.profile;
+      long[] tallies = this.tallies;
+      long total = freeMilli + after - before;
+      double sum = 0;
+      for (int k = 0; k < tallies.length; k++) {
+        int want = profile.milli(k);
+        int fit = (int) (tallies[k] & 0xFF);
+        long small = tallies[k] >>> 8;
+        if (before >= want) {
+          fit--;
+        } else {
+          small -= before;
+        }
+        if (after >= want) {
+          fit++;
+        } else {
+          small += after;
+        }
+        sum += profile.probability(k) * (fit >= profile.gpus(k) ? small : total);
+      }
+      return sum;
+    }
+
+    /** Per class, the GPUs it fits on and the free milli-GPU too small for it, as {@link #sweep} counts them. */
+    private static long[] tallies(WorkloadProfile profile, NodeGpuState node) {
+      int[] lefts = node.leftMilliAscending();
+      int n = lefts.length;
+      long[] out = new long[profile.size()];
+      int p = 0;
+      long tooSmall = 0;
+      for (int k = 0; k < out.length; k++) {
+        int want = profile.milli(k);
+        while (p < n && lefts[p] < want) {
+          tooSmall += lefts[p];
+          p++;
+        }
+        out[k] = tooSmall << 8 | (n - p);
+      }
+      return out;
+    }
+  }
 
   /** Free milli-GPU the node's CPU left cannot feed, at the workload's CPU per GPU. */
   private static double stranded(WorkloadProfile profile, long freeMilli, long cpuLeft) {
@@ -336,33 +457,18 @@ public final class FragmentationScore implements CpuSplitScore {
   }
 
   /**
-   * {@link #expected} for the node as it is ({@code taken} 0, {@code sharedGpu} -1) or after a placement, without
-   * sorting: the node keeps its GPUs' free milli-GPU sorted ({@link NodeGpuState#leftMilliAscending}), and a placement
-   * changes only what each demand class counts of them, so one sweep over the sorted amounts corrects the counts as it
-   * goes. Whole GPUs taken were free (1000 each, enough for every class: classes ask at most 1000), so each class fits
-   * on that many fewer GPUs and finds nothing more too small; a share moves one GPU from {@code before} to
-   * {@code after} free milli-GPU. The sums are the same integers, multiplied and added in the same order, so the result
-   * is {@link #expected}'s to the bit. A placement on GPUs that were not free whole (no caller makes one) takes the
-   * general path.
+   * {@link #expected} without sorting, from the node's GPUs' free milli-GPU sorted once per node state
+   * ({@link NodeGpuState#leftMilliAscending}): for the node as it is, after {@code wholeTaken} of its free whole GPUs
+   * are taken (each 1000 free before, 0 after), or after a share moves {@code sharedGpu} from {@code before} to
+   * {@code after} free milli-GPU. One sweep counts per class what the sorted amounts give and corrects the counts for
+   * the placement, giving the same integers as a sweep over the placement's own sorted amounts, multiplied and added in
+   * the same order: the same double to the bit.
    */
-  private static double expectedAfter(WorkloadProfile profile, NodeGpuState node, long taken, int sharedGpu, int milli) {
+  private static double sweep(WorkloadProfile profile, NodeGpuState node, int wholeTaken, int sharedGpu, int before,
+      int after) {
     int[] lefts = node.leftMilliAscending();
     int n = lefts.length;
-    long total = node.leftMilliSum();
-    int wholeTaken = 0;
-    int before = 0;
-    int after = 0;
-    if (sharedGpu >= 0) {
-      before = left(node, sharedGpu, 0, -1, 0);
-      after = left(node, sharedGpu, 0, sharedGpu, milli);
-      total += after - before;
-    } else if (taken != 0) {
-      if ((taken & ~node.freeWholeMaskIgnoringReservations()) != 0) {
-        return expected(profile, node, taken, sharedGpu, milli);
-      }
-      wholeTaken = Long.bitCount(taken);
-      total -= 1000L * wholeTaken;
-    }
+    long total = node.leftMilliSum() - 1000L * wholeTaken + (sharedGpu >= 0 ? after - before : 0);
     double sum = 0;
     int p = 0;
     long tooSmall = 0;
