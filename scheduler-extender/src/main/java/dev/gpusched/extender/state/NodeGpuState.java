@@ -32,6 +32,12 @@ public final class NodeGpuState {
    */
   private volatile Object scoreMemo;
   /**
+   * A filter's memo of the words it rejects pods with, for rejections that depend on this (immutable) state and a small
+   * part of the pod only (e.g. "needs 4 GPUs, 2 free" for every pod of 4 GPUs): racy and idempotent like
+   * {@link #scoreMemo}.
+   */
+  private volatile Object filterReasonMemo;
+  /**
    * {@code MemoryPressureScore}'s value for this state (it reads nothing of the pod), or -1 before the first call: one
    * int, written racily and idempotently.
    */
@@ -284,6 +290,15 @@ public final class NodeGpuState {
     }
     return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
         freeMemoryMiB, unusableReasons, telemetry, disagreements, mask, cpuRequestedMilli, leftMilliAscending);
+  }
+
+  /** See {@link #filterReasonMemo}: the memo, or null. */
+  public Object filterReasonMemo() {
+    return filterReasonMemo;
+  }
+
+  public void filterReasonMemo(Object memo) {
+    this.filterReasonMemo = memo;
   }
 
   /** See {@link #scoreMemo}: the memo, or null. */
