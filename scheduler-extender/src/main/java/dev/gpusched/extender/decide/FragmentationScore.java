@@ -76,12 +76,16 @@ public final class FragmentationScore implements CpuSplitScore {
 
   /** The score of an {@link #increase}: 0 for NaN, else {@code 50 - increase / milliPerPoint} clamped (spread: mirrored). */
   private int toScore(PodDemand demand, double delta) {
+    return toScore(demand.placement(), delta);
+  }
+
+  private int toScore(Placement placement, double delta) {
     if (Double.isNaN(delta)) {
       return 0;
     }
     long s = Math.round(50 - delta / milliPerPoint);
     int score = (int) Math.max(0, Math.min(100, s));
-    return demand.placement() == Placement.SPREAD ? 100 - score : score;
+    return placement == Placement.SPREAD ? 100 - score : score;
   }
 
   /**
@@ -150,13 +154,26 @@ public final class FragmentationScore implements CpuSplitScore {
     }
     WorkloadProfile profile = profiles.get();
     Now now = now(profile, node);
+    if (sharedGpu < 0 && demand.gpus() > 0 && demand.placement() != Placement.SPREAD && now.owner == this && (taken & ~node.freeWholeMaskIgnoringReservations()) == 0) {
+      System.arraycopy(now.wholeParts, CpuSplitScore.PART_LONGS * Long.bitCount(taken), out, at,
+          CpuSplitScore.PART_LONGS);
+      return;
+    }
     double delta = 0;
     if (!demand.usesNoGpu()) {
       delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
     }
     long freeNow = now.freeMilli();
     long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
-    long cpuLeft = cpu.nodeCpuLeftMilli(node);
+    part(profile, demand.placement(), delta, freeNow, freeAfter, cpu.nodeCpuLeftMilli(node), out, at);
+  }
+
+  /**
+   * The GPU part from the fragment part of the increase ({@code delta}) and the free milli-GPU before and after the
+   * placement: the packed figures, the two flat ranges of CPU keys and their scores.
+   */
+  private void part(WorkloadProfile profile, Placement placement, double delta, long freeNow, long freeAfter,
+      long cpuLeft, long[] out, int at) {
     out[at] = Double.doubleToRawLongBits(delta);
     if ((freeNow & ~FREE_MASK) != 0 || (freeAfter & ~FREE_MASK) != 0 || cpuLeft <= CPU_LEFT_UNPACKED
         || cpuLeft >= -CPU_LEFT_UNPACKED) {
@@ -169,7 +186,7 @@ public final class FragmentationScore implements CpuSplitScore {
     double ratio = profile.cpuMilliPerGpuMilli();
     if (cpuLeft < 0 || !(ratio > 0)) {
       out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
-      out[at + 3] = CpuSplitScore.scores(0, toScore(demand, delta), NO_HIGH);
+      out[at + 3] = CpuSplitScore.scores(0, toScore(placement, delta), NO_HIGH);
       return;
     }
     // What withStranded and feeds compute for a request of 0 and of all the CPU left, with their shared terms
@@ -179,8 +196,8 @@ public final class FragmentationScore implements CpuSplitScore {
     double fed = cpuLeft / ratio;
     double strandedNow = Math.max(0, freeNow - fed);
     int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft, fed);
-    int lowScore = lowTo < 0 ? 0 : toScore(demand, delta + (Math.max(0, freeAfter - fed) - strandedNow));
-    int highScore = toScore(demand, delta + (Math.max(0, freeAfter - 0.0) - strandedNow));
+    int lowScore = lowTo < 0 ? 0 : toScore(placement, delta + (Math.max(0, freeAfter - fed) - strandedNow));
+    int highScore = toScore(placement, delta + (Math.max(0, freeAfter - 0.0) - strandedNow));
     out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
     out[at + 3] = CpuSplitScore.scores(cpuLeft, lowScore, highScore);
   }
@@ -292,12 +309,15 @@ public final class FragmentationScore implements CpuSplitScore {
     return freeAfter;
   }
 
-  /** The node as it is, memoised on the node per profile (both are immutable). */
-  private static Now now(WorkloadProfile profile, NodeGpuState node) {
+  /**
+   * The node as it is, memoised on the node per profile (both are immutable); one this score made also holds its parts
+   * for whole-GPU placements ({@link Now#wholeParts}). A memo another instance made for the profile serves as it is.
+   */
+  private Now now(WorkloadProfile profile, NodeGpuState node) {
     if (node.scoreMemo() instanceof Now memo && memo.profile == profile) {
       return memo;
     }
-    Now now = new Now(profile, node);
+    Now now = new Now(profile, node, this);
     node.scoreMemo(now);
     return now;
   }
@@ -321,9 +341,19 @@ public final class FragmentationScore implements CpuSplitScore {
      * {@link #expected}'s sweep counts them on the node as it is; null above {@link #MAX_TALLIED_CLASSES}.
      */
     private final long[] tallies;
+    /** The score whose CPU view and scale {@link #wholeParts} were computed with. */
+    private final FragmentationScore owner;
+    /**
+     * {@link #owner}'s {@link FragmentationScore#gpuPart} for a binpacking pod of {@code k} whole GPUs taken from the
+     * free ones, at {@code k * PART_LONGS} (k = 1 .. the node's free whole GPUs): all that part reads of such a pod is
+     * k (which GPUs does not matter: each was 1000 free), and of the node this state, so a pod of a GPU demand never
+     * seen reads it instead of computing it.
+     */
+    private final long[] wholeParts;
 
-    Now(WorkloadProfile profile, NodeGpuState node) {
+    Now(WorkloadProfile profile, NodeGpuState node, FragmentationScore owner) {
       this.profile = profile;
+      this.owner = owner;
       this.freeMilli = node.leftMilliSum();
       this.expected = sweep(profile, node, 0, -1, 0, 0);
       int free = Long.bitCount(node.freeWholeMaskIgnoringReservations());
@@ -333,6 +363,13 @@ public final class FragmentationScore implements CpuSplitScore {
         afterWhole[k] = sweep(profile, node, k, -1, 0, 0);
       }
       this.tallies = profile.size() <= MAX_TALLIED_CLASSES ? tallies(profile, node) : null;
+      this.wholeParts = new long[(free + 1) * CpuSplitScore.PART_LONGS];
+      long cpuLeft = owner.cpu.nodeCpuLeftMilli(node);
+      for (int k = 1; k <= free; k++) {
+        // as gpuPart computes it for such a pod: freeAfter subtracts 1000 per GPU taken
+        owner.part(profile, Placement.BINPACK, afterWhole[k] - expected, freeMilli, freeMilli - 1000L * k, cpuLeft,
+            wholeParts, k * CpuSplitScore.PART_LONGS);
+      }
     }
 
     double expected() {

@@ -27,6 +27,7 @@ class FragmentationScoreSameAsBeforeTest {
       double milliPerPoint = random.random().nextBoolean() ? FragmentationScore.DEFAULT_MILLI_PER_POINT : 7.5;
       FragmentationScore now = new FragmentationScore(() -> profile, cpu, milliPerPoint);
       FragmentationScoreBefore before = new FragmentationScoreBefore(() -> profile, cpu, milliPerPoint);
+      FragmentationScore other = new FragmentationScore(() -> profile, cpu, milliPerPoint);
       List<NodeGpuState> nodes = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         nodes.add(random.node(i));
@@ -44,6 +45,11 @@ class FragmentationScoreSameAsBeforeTest {
           now.gpuPart(demand, node, part, 0);
           before.gpuPart(demand, node, want, 0);
           assertThat(part).as("GPU part, %s", what).isEqualTo(want);
+          // a second instance finds the first one's memo on the node and computes its own part
+          long[] second = new long[CpuSplitScore.PART_LONGS];
+          now.gpuPart(demand, node, part, 0);
+          other.gpuPart(demand, node, second, 0);
+          assertThat(second).as("GPU part of another instance, %s", what).isEqualTo(want);
           long key = now.cpuKey(demand);
           assertThat(now.withCpu(demand, node, key, part[0], part[1])).as("CPU step, %s", what)
               .isEqualTo(before.withCpu(demand, node, key, want[0], want[1]));
