@@ -384,7 +384,11 @@ public final class DecisionPipeline {
           priority(tiered, row[3] + splitWeight * split.withCpu(demand, node, k, row[4], row[5])));
     }
 
-    /** Fills {@link #row} from the plugins: the data of a {@link GpuVerdictMemo} row. */
+    /**
+     * Fills {@link #row} from the plugins: the data of a {@link GpuVerdictMemo} row. The standard plugins run in one
+     * pass ({@link FusedStandardPlugins}: the same verdict, without asking the node the same questions once per plugin);
+     * any other composition, or a pod of no GPU, one by one.
+     */
     private void computeRow(NodeGpuState node, long gpuTag) {
       long[] row = this.row;
       java.util.Arrays.fill(row, 0);
