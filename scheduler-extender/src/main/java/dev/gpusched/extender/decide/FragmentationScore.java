@@ -154,7 +154,8 @@ public final class FragmentationScore implements CpuSplitScore {
     }
     WorkloadProfile profile = profiles.get();
     Now now = now(profile, node);
-    if (sharedGpu < 0 && demand.gpus() > 0 && demand.placement() != Placement.SPREAD && now.owner == this && (taken & ~node.freeWholeMaskIgnoringReservations()) == 0) {
+    if (sharedGpu < 0 && demand.gpus() > 0 && demand.placement() != Placement.SPREAD && now.owner == this
+        && (taken & ~node.freeWholeMaskIgnoringReservations()) == 0) {
       System.arraycopy(now.wholeParts, CpuSplitScore.PART_LONGS * Long.bitCount(taken), out, at,
           CpuSplitScore.PART_LONGS);
       return;
