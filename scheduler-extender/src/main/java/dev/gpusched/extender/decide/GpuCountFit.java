@@ -23,11 +23,8 @@ public final class GpuCountFit implements FilterPlugin {
 
   @Override
   public String filter(PodDemand demand, NodeGpuState node) {
-    if (node.info().problem() != null) {
-      return "node GPUs unusable: " + node.info().problem();
-    }
-    if (node.gpuCount() == 0) {
-      return "node has no GPUs";
+    if (!node.offersGpus()) { // a problem, or no GPUs
+      return node.info().problem() != null ? "node GPUs unusable: " + node.info().problem() : "node has no GPUs";
     }
     if (demand.isShared()) {
       return SharedGpuChoice.best(demand, node) >= 0 ? null : sharedReason(demand);
