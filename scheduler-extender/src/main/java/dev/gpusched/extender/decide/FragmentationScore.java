@@ -358,13 +358,18 @@ public final class FragmentationScore implements CpuSplitScore {
       this.freeMilli = node.leftMilliSum();
       this.expected = sweep(profile, node, 0, -1, 0, 0);
       int free = Long.bitCount(node.freeWholeMaskIgnoringReservations());
+      // allocated in the order the per-node loop reads them, right after this object: for shares the tallies, for
+      // whole GPUs the parts (one memory line on from here rather than two or three)
+      this.tallies = profile.size() <= MAX_TALLIED_CLASSES ? new long[profile.size()] : null;
+      this.wholeParts = new long[(free + 1) * CpuSplitScore.PART_LONGS];
       this.afterWhole = new double[free + 1];
+      if (tallies != null) {
+        tallies(profile, node, tallies);
+      }
       afterWhole[0] = expected;
       for (int k = 1; k <= free; k++) {
         afterWhole[k] = sweep(profile, node, k, -1, 0, 0);
       }
-      this.tallies = profile.size() <= MAX_TALLIED_CLASSES ? tallies(profile, node) : null;
-      this.wholeParts = new long[(free + 1) * CpuSplitScore.PART_LONGS];
       long cpuLeft = owner.cpu.nodeCpuLeftMilli(node);
       for (int k = 1; k <= free; k++) {
         // as gpuPart computes it for such a pod: freeAfter subtracts 1000 per GPU taken
@@ -427,10 +432,9 @@ public final class FragmentationScore implements CpuSplitScore {
     }
 
     /** Per class, the GPUs it fits on and the free milli-GPU too small for it, as {@link #sweep} counts them. */
-    private static long[] tallies(WorkloadProfile profile, NodeGpuState node) {
+    private static void tallies(WorkloadProfile profile, NodeGpuState node, long[] out) {
       int[] lefts = node.leftMilliAscending();
       int n = lefts.length;
-      long[] out = new long[profile.size()];
       int p = 0;
       long tooSmall = 0;
       for (int k = 0; k < out.length; k++) {
@@ -441,7 +445,6 @@ public final class FragmentationScore implements CpuSplitScore {
         }
         out[k] = tooSmall << 8 | (n - p);
       }
-      return out;
     }
   }
 
