@@ -160,21 +160,33 @@ public final class FragmentationScore implements CpuSplitScore {
           CpuSplitScore.PART_LONGS);
       return;
     }
+    long freeNow = now.freeMilli();
+    if (sharedGpu >= 0 && now.owner == this && now.tallies != null) {
+      // a share: the GPU's free milli-GPU before and after, once, for the fragments and the free total after
+      int before = left(node, sharedGpu, 0, -1, 0);
+      int after = left(node, sharedGpu, 0, sharedGpu, demand.milli());
+      part(profile, demand.placement(), now.shared(before, after) - now.expected(), freeNow, freeNow - (before - after),
+          now.cpuLeft, now.fed, now.strandedNow, out, at);
+      return;
+    }
     double delta = 0;
     if (!demand.usesNoGpu()) {
       delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
     }
-    long freeNow = now.freeMilli();
     long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
-    part(profile, demand.placement(), delta, freeNow, freeAfter, cpu.nodeCpuLeftMilli(node), out, at);
+    long cpuLeft = cpu.nodeCpuLeftMilli(node);
+    double fed = cpuLeft / profile.cpuMilliPerGpuMilli();
+    part(profile, demand.placement(), delta, freeNow, freeAfter, cpuLeft, fed, Math.max(0, freeNow - fed), out, at);
   }
 
   /**
    * The GPU part from the fragment part of the increase ({@code delta}) and the free milli-GPU before and after the
-   * placement: the packed figures, the two flat ranges of CPU keys and their scores.
+   * placement: the packed figures, the two flat ranges of CPU keys and their scores. {@code fed} must be
+   * {@code cpuLeft / profile.cpuMilliPerGpuMilli()} and {@code strandedNow} {@code Math.max(0, freeNow - fed)} (the
+   * node's own figures: callers may keep them per node), read only where the CPU left and the ratio are positive.
    */
   private void part(WorkloadProfile profile, Placement placement, double delta, long freeNow, long freeAfter,
-      long cpuLeft, long[] out, int at) {
+      long cpuLeft, double fed, double strandedNow, long[] out, int at) {
     out[at] = Double.doubleToRawLongBits(delta);
     if ((freeNow & ~FREE_MASK) != 0 || (freeAfter & ~FREE_MASK) != 0 || cpuLeft <= CPU_LEFT_UNPACKED
         || cpuLeft >= -CPU_LEFT_UNPACKED) {
@@ -191,11 +203,9 @@ public final class FragmentationScore implements CpuSplitScore {
       return;
     }
     // What withStranded and feeds compute for a request of 0 and of all the CPU left, with their shared terms
-    // computed once: the CPU left feeds `fed` milli-GPU (a request of 0), and none after a request of all of it
-    // (0 / ratio is +0.0 for ratio > 0, so that division is left out). Same operations on the same operands: the same
-    // doubles.
-    double fed = cpuLeft / ratio;
-    double strandedNow = Math.max(0, freeNow - fed);
+    // computed once: the CPU left feeds `fed` milli-GPU (a request of 0: cpuLeft / ratio, as stranded divides), and
+    // none after a request of all of it (0 / ratio is +0.0 for ratio > 0, so that division is left out); stranded now
+    // is strandedNow. Same operations on the same operands: the same doubles.
     int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft, fed);
     int lowScore = lowTo < 0 ? 0 : toScore(placement, delta + (Math.max(0, freeAfter - fed) - strandedNow));
     int highScore = toScore(placement, delta + (Math.max(0, freeAfter - 0.0) - strandedNow));
@@ -351,6 +361,13 @@ public final class FragmentationScore implements CpuSplitScore {
      * seen reads it instead of computing it.
      */
     private final long[] wholeParts;
+    /**
+     * {@link #owner}'s CPU figures of the node, as its part computes them: the CPU left, the milli-GPU it feeds
+     * ({@code cpuLeft / ratio}) and the free milli-GPU it cannot ({@code max(0, freeMilli - fed)}).
+     */
+    private final long cpuLeft;
+    private final double fed;
+    private final double strandedNow;
 
     Now(WorkloadProfile profile, NodeGpuState node, FragmentationScore owner) {
       this.profile = profile;
@@ -370,11 +387,13 @@ public final class FragmentationScore implements CpuSplitScore {
       for (int k = 1; k <= free; k++) {
         afterWhole[k] = sweep(profile, node, k, -1, 0, 0);
       }
-      long cpuLeft = owner.cpu.nodeCpuLeftMilli(node);
+      this.cpuLeft = owner.cpu.nodeCpuLeftMilli(node);
+      this.fed = cpuLeft / profile.cpuMilliPerGpuMilli();
+      this.strandedNow = Math.max(0, freeMilli - fed);
       for (int k = 1; k <= free; k++) {
         // as gpuPart computes it for such a pod: freeAfter subtracts 1000 per GPU taken
         owner.part(profile, Placement.BINPACK, afterWhole[k] - expected, freeMilli, freeMilli - 1000L * k, cpuLeft,
-            wholeParts, k * CpuSplitScore.PART_LONGS);
+            fed, strandedNow, wholeParts, k * CpuSplitScore.PART_LONGS);
       }
     }
 
