@@ -230,7 +230,7 @@ public final class FragmentationScore implements CpuSplitScore {
     // feeds(0) and not feeds(cpuLeft): the threshold lies in [0, cpuLeft).
     long lo = 0;
     long hi = cpuLeft;
-    long guess = cpuLeft - ceilToLong(freeAfter * ratio);
+    long guess = cpuLeft - (long) Math.ceil(freeAfter * ratio);
     if (guess > lo && guess < hi) {
       // the estimate is exact or one off (rounding): settle it with two evaluations, else bisect what is left
       if (feeds(ratio, freeAfter, cpuLeft, guess)) {
@@ -254,18 +254,6 @@ public final class FragmentationScore implements CpuSplitScore {
       }
     }
     return (int) lo;
-  }
-
-  /**
-   * {@code (long) Math.ceil(x)}, without the call for {@code 0 <= x < 2^52} (where the cast truncates exactly): Java 17
-   * computes {@code Math.ceil} in library code, a visible cost once per node.
-   */
-  static long ceilToLong(double x) {
-    if (x >= 0 && x < 0x1p52) {
-      long truncated = (long) x;
-      return truncated < x ? truncated + 1 : truncated;
-    }
-    return (long) Math.ceil(x);
   }
 
   /** True when no GPU is stranded after a pod of {@code cpuWanted}: {@link #stranded} would give 0. */
