@@ -100,6 +100,41 @@ public final class TopologyClass {
     }
 
     /**
+     * {@link #choose} and {@link #quality} from one lookup, for callers that need both (a scorer rates the set that bind
+     * will take): {@code chosenMask << 8 | (quality & 0xFF)}, read with {@link #chosenOf} and {@link #qualityOf};
+     * {@link #IMPOSSIBLE} (mask 0, quality -1) when no choice exists. Only for a class with {@link #tabled} choices
+     * (at most 16 GPUs, whose masks fit); above that call the two methods. No allocation once the table exists.
+     */
+    public int lookup(long freeMask, int k, IntraNodePolicy policy) {
+        if (tables == null) {
+            throw new IllegalStateException("lookup needs choice tables; " + n + " GPUs is above "
+                    + SubsetTables.MAX_GPUS + ": call choose and quality");
+        }
+        if (k < 1 || k > n) {
+            return IMPOSSIBLE;
+        }
+        return table(k, policy)[(int) (freeMask & allMask)];
+    }
+
+    /** A {@link #lookup} of no choice: mask 0, quality -1. */
+    public static final int IMPOSSIBLE = ChoiceTableBuilder.IMPOSSIBLE;
+
+    /** True when choices are table lookups (at most 16 GPUs): {@link #lookup} serves. */
+    public boolean tabled() {
+        return tables != null;
+    }
+
+    /** The chosen GPUs of a {@link #lookup}, as {@link #choose} gives them. */
+    public static long chosenOf(int lookup) {
+        return lookup >>> 8;
+    }
+
+    /** The quality of a {@link #lookup}, as {@link #quality} gives it. */
+    public static int qualityOf(int lookup) {
+        return (byte) lookup;
+    }
+
+    /**
      * Why no {@code k} GPUs of {@code freeMask} meet the policy, e.g. "needs 2 NVLink-connected GPUs; free GPUs 1,4 share
      * no NVLink"; null when a choice exists.
      */

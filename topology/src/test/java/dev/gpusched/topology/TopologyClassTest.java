@@ -278,4 +278,32 @@ class TopologyClassTest {
         assertThat(Long.bitCount(sw.choose(all32, 8, IntraNodePolicy.NVLINK))).isEqualTo(8);
         assertThat(sw.quality(all32, 8, IntraNodePolicy.PREFER_NVLINK)).isEqualTo(100);
     }
+
+    /** {@code lookup} gives exactly {@code choose} and {@code quality}, for every fixture, k (out of range too), policy and mask. */
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void lookupIsChooseAndQualityInOne(String name) {
+        TopologyClass cls = TopologyClass.of(Fixtures.topology(name));
+        int n = cls.topology().gpuCount();
+        assertThat(cls.tabled()).isTrue();
+        for (IntraNodePolicy policy : IntraNodePolicy.values()) {
+            for (int k = -1; k <= n + 1; k++) {
+                for (long free = 0; free < (1L << n); free++) {
+                    long asked = free | (free << n); // bits above the GPU count are ignored
+                    int lookup = cls.lookup(asked, k, policy);
+                    assertThat(TopologyClass.chosenOf(lookup)).isEqualTo(cls.choose(asked, k, policy));
+                    assertThat(TopologyClass.qualityOf(lookup)).isEqualTo(cls.quality(asked, k, policy));
+                }
+            }
+        }
+        assertThat(cls.lookup(0, 0, IntraNodePolicy.ANY)).isEqualTo(TopologyClass.IMPOSSIBLE);
+    }
+
+    @Test
+    void lookupAboveSixteenGpusSaysToCallChooseAndQuality() {
+        TopologyClass sw = TopologyClass.of(GpuTopologies.nvSwitch(32, 18, 2));
+        assertThat(sw.tabled()).isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sw.lookup(1, 1, IntraNodePolicy.ANY))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("call choose and quality");
+    }
 }

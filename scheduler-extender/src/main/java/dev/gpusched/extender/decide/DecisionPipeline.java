@@ -242,6 +242,21 @@ public final class DecisionPipeline {
     }
   }
 
+  /**
+   * The standard plugins in one pass ({@link FusedStandardPlugins}), set at the first need; one that does not apply when
+   * this pipeline's plugins are not the standard set. Racy and idempotent: its fields are final.
+   */
+  private FusedStandardPlugins fusedStandardPlugins;
+
+  private FusedStandardPlugins fusedStandardPlugins() {
+    FusedStandardPlugins fused = fusedStandardPlugins;
+    if (fused == null) {
+      fused = FusedStandardPlugins.of(filters, scorers, weights, splitScorer);
+      fusedStandardPlugins = fused;
+    }
+    return fused;
+  }
+
   /** Index of the first filter that rejects the node, or -1 when all pass; builds no reason. */
   private int firstFailing(PodDemand demand, NodeGpuState node) {
     for (int f = 0; f < filters.length; f++) {
@@ -402,25 +417,39 @@ public final class DecisionPipeline {
           priority(tiered, row[4] + splitWeight * split.withCpu(demand, node, k, row[5], row[6])));
     }
 
-    /** Fills {@link #row} from the plugins: the data of a {@link GpuVerdictMemo} row. */
+    /**
+     * Fills {@link #row} from the plugins: the data of a {@link GpuVerdictMemo} row. The standard plugins run in one
+     * pass ({@link FusedStandardPlugins}: the same verdict, without asking the node the same questions once per plugin);
+     * any other composition, or a pod of no GPU, one by one.
+     */
     private void computeRow(NodeGpuState node, long gpuTag) {
       long[] row = this.row;
       java.util.Arrays.fill(row, 0);
       row[1] = gpuRows && memoryByFit ? MemoryFitRange.around(node, demand.memoryMiB()) : MemoryFitRange.ALL;
       row[2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
       row[3] = GpuVerdictMemo.NO_HIGH;
-      int f = firstFailing(demand, node);
-      if (f >= 0) {
-        row[0] = gpuTag | VerdictMemo.failed(f);
-        return;
-      }
-      long rank = gpuRank(node);
-      if (split == null) {
-        row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank));
-        return;
-      }
       long[] part = this.part;
-      split.gpuPart(demand, node, part, 0);
+      long rank;
+      FusedStandardPlugins fused = fusedStandardPlugins();
+      if (split != null && fused.applies() && FusedStandardPlugins.serves(demand)) {
+        rank = fused.row(demand, node, tiered, part);
+        if (rank < 0) {
+          row[0] = gpuTag | VerdictMemo.failed((int) (-1 - rank));
+          return;
+        }
+      } else {
+        int f = firstFailing(demand, node);
+        if (f >= 0) {
+          row[0] = gpuTag | VerdictMemo.failed(f);
+          return;
+        }
+        rank = gpuRank(node);
+        if (split == null) {
+          row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank));
+          return;
+        }
+        split.gpuPart(demand, node, part, 0);
+      }
       long scores = part[3];
       row[0] = gpuTag | VerdictMemo.passed(priority(tiered, rank + splitWeight * CpuSplitScore.lowScore(scores)));
       row[2] = part[2];

@@ -76,12 +76,16 @@ public final class FragmentationScore implements CpuSplitScore {
 
   /** The score of an {@link #increase}: 0 for NaN, else {@code 50 - increase / milliPerPoint} clamped (spread: mirrored). */
   private int toScore(PodDemand demand, double delta) {
+    return toScore(demand.placement(), delta);
+  }
+
+  private int toScore(Placement placement, double delta) {
     if (Double.isNaN(delta)) {
       return 0;
     }
     long s = Math.round(50 - delta / milliPerPoint);
     int score = (int) Math.max(0, Math.min(100, s));
-    return demand.placement() == Placement.SPREAD ? 100 - score : score;
+    return placement == Placement.SPREAD ? 100 - score : score;
   }
 
   /**
@@ -106,7 +110,7 @@ public final class FragmentationScore implements CpuSplitScore {
     Now now = now(profile, node);
     double delta = 0;
     if (!demand.usesNoGpu()) {
-      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
+      delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
     }
     return withStranded(profile, delta, now.freeMilli(), freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()),
         cpu.nodeCpuLeftMilli(node), cpu.podCpuMilli(demand));
@@ -128,30 +132,61 @@ public final class FragmentationScore implements CpuSplitScore {
    */
   @Override
   public void gpuPart(PodDemand demand, NodeGpuState node, long[] out, int at) {
-    WorkloadProfile profile = profiles.get();
     long taken = 0;
     int sharedGpu = -1;
     if (demand.isShared()) {
       sharedGpu = SharedGpuChoice.best(demand, node);
-      if (sharedGpu < 0) {
-        cannotHost(out, at);
-        return;
-      }
     } else if (demand.gpus() > 0) {
       taken = GpuChooser.choose(demand, node);
-      if (taken == 0) {
-        cannotHost(out, at);
-        return;
-      }
     }
+    gpuPart(demand, node, taken, sharedGpu, out, at);
+  }
+
+  /**
+   * {@link #gpuPart} for the placement the caller already chose as {@link GpuChooser} does ({@code taken} whole GPUs, or
+   * the share's {@code sharedGpu}, else -1): a caller that looked the set up for its own checks (the pipeline's
+   * {@link FusedStandardPlugins}) does not look it up again.
+   */
+  void gpuPart(PodDemand demand, NodeGpuState node, long taken, int sharedGpu, long[] out, int at) {
+    if (demand.isShared() ? sharedGpu < 0 : demand.gpus() > 0 && taken == 0) {
+      cannotHost(out, at);
+      return;
+    }
+    WorkloadProfile profile = profiles.get();
     Now now = now(profile, node);
-    double delta = 0;
-    if (!demand.usesNoGpu()) {
-      delta = expected(profile, node, taken, sharedGpu, demand.milli()) - now.expected();
+    if (sharedGpu < 0 && demand.gpus() > 0 && demand.placement() != Placement.SPREAD && now.owner == this
+        && (taken & ~node.freeWholeMaskIgnoringReservations()) == 0) {
+      System.arraycopy(now.wholeParts, CpuSplitScore.PART_LONGS * Long.bitCount(taken), out, at,
+          CpuSplitScore.PART_LONGS);
+      return;
     }
     long freeNow = now.freeMilli();
+    if (sharedGpu >= 0 && now.owner == this && now.tallies != null) {
+      // a share: the GPU's free milli-GPU before and after, once, for the fragments and the free total after
+      int before = left(node, sharedGpu, 0, -1, 0);
+      int after = left(node, sharedGpu, 0, sharedGpu, demand.milli());
+      part(profile, demand.placement(), now.shared(before, after) - now.expected(), freeNow, freeNow - (before - after),
+          now.cpuLeft, now.fed, now.strandedNow, out, at);
+      return;
+    }
+    double delta = 0;
+    if (!demand.usesNoGpu()) {
+      delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
+    }
     long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
     long cpuLeft = cpu.nodeCpuLeftMilli(node);
+    double fed = cpuLeft / profile.cpuMilliPerGpuMilli();
+    part(profile, demand.placement(), delta, freeNow, freeAfter, cpuLeft, fed, Math.max(0, freeNow - fed), out, at);
+  }
+
+  /**
+   * The GPU part from the fragment part of the increase ({@code delta}) and the free milli-GPU before and after the
+   * placement: the packed figures, the two flat ranges of CPU keys and their scores. {@code fed} must be
+   * {@code cpuLeft / profile.cpuMilliPerGpuMilli()} and {@code strandedNow} {@code Math.max(0, freeNow - fed)} (the
+   * node's own figures: callers may keep them per node), read only where the CPU left and the ratio are positive.
+   */
+  private void part(WorkloadProfile profile, Placement placement, double delta, long freeNow, long freeAfter,
+      long cpuLeft, double fed, double strandedNow, long[] out, int at) {
     out[at] = Double.doubleToRawLongBits(delta);
     if ((freeNow & ~FREE_MASK) != 0 || (freeAfter & ~FREE_MASK) != 0 || cpuLeft <= CPU_LEFT_UNPACKED
         || cpuLeft >= -CPU_LEFT_UNPACKED) {
@@ -164,12 +199,16 @@ public final class FragmentationScore implements CpuSplitScore {
     double ratio = profile.cpuMilliPerGpuMilli();
     if (cpuLeft < 0 || !(ratio > 0)) {
       out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
-      out[at + 3] = CpuSplitScore.scores(0, toScore(demand, delta), NO_HIGH);
+      out[at + 3] = CpuSplitScore.scores(0, toScore(placement, delta), NO_HIGH);
       return;
     }
-    int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft);
-    int lowScore = lowTo < 0 ? 0 : toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, 0));
-    int highScore = toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, cpuLeft));
+    // What withStranded and feeds compute for a request of 0 and of all the CPU left, with their shared terms
+    // computed once: the CPU left feeds `fed` milli-GPU (a request of 0: cpuLeft / ratio, as stranded divides), and
+    // none after a request of all of it (0 / ratio is +0.0 for ratio > 0, so that division is left out); stranded now
+    // is strandedNow. Same operations on the same operands: the same doubles.
+    int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft, fed);
+    int lowScore = lowTo < 0 ? 0 : toScore(placement, delta + (Math.max(0, freeAfter - fed) - strandedNow));
+    int highScore = toScore(placement, delta + (Math.max(0, freeAfter - 0.0) - strandedNow));
     out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
     out[at + 3] = CpuSplitScore.scores(cpuLeft, lowScore, highScore);
   }
@@ -179,12 +218,13 @@ public final class FragmentationScore implements CpuSplitScore {
    * milli-GPU ({@code max(0, cpuLeft - c) / ratio >= freeAfter}, as {@link #stranded} computes it, so nothing is
    * stranded after the placement), or -1 when not even 0 does; {@link Integer#MAX_VALUE} when every request does. The
    * condition only weakens as c grows, so this is a threshold: estimated, then settled by evaluating the condition.
+   * {@code fed} is {@code cpuLeft / ratio} (what a request of 0 leaves fed), computed once by the caller.
    */
-  private static int lastFeedingKey(double ratio, long freeAfter, long cpuLeft) {
-    if (feeds(ratio, freeAfter, cpuLeft, cpuLeft)) {
+  private static int lastFeedingKey(double ratio, long freeAfter, long cpuLeft, double fed) {
+    if (!(freeAfter - 0.0 > 0)) { // feeds(ratio, freeAfter, cpuLeft, cpuLeft): nothing is left to feed it
       return Integer.MAX_VALUE; // nothing free after: no request strands any
     }
-    if (!feeds(ratio, freeAfter, cpuLeft, 0)) {
+    if (freeAfter - fed > 0) { // !feeds(ratio, freeAfter, cpuLeft, 0): fed is cpuLeft / ratio
       return -1;
     }
     // feeds(0) and not feeds(cpuLeft): the threshold lies in [0, cpuLeft).
@@ -268,18 +308,152 @@ public final class FragmentationScore implements CpuSplitScore {
     return freeAfter;
   }
 
-  /** The node as it is, memoised on the node per profile (both are immutable). */
-  private static Now now(WorkloadProfile profile, NodeGpuState node) {
-    if (node.scoreMemo() instanceof Now memo && memo.profile() == profile) {
+  /**
+   * The node as it is, memoised on the node per profile (both are immutable); one this score made also holds its parts
+   * for whole-GPU placements ({@link Now#wholeParts}). A memo another instance made for the profile serves as it is.
+   */
+  private Now now(WorkloadProfile profile, NodeGpuState node) {
+    if (node.scoreMemo() instanceof Now memo && memo.profile == profile) {
       return memo;
     }
-    Now now = new Now(profile, expected(profile, node, 0, -1, 0), free(node));
+    Now now = new Now(profile, node, this);
     node.scoreMemo(now);
     return now;
   }
 
-  /** A node's expected fragmentation against a profile, and its free milli-GPU, as it is. */
-  private record Now(WorkloadProfile profile, double expected, long freeMilli) {}
+  /**
+   * A node's fragmentation against one profile as it is, and what a placement changes of it: computed once per node
+   * state and profile (on the node's {@link NodeGpuState#scoreMemo}), so that scoring a pod reads a number or sweeps
+   * the profile's classes once, without touching the node's GPUs.
+   */
+  private static final class Now {
+    /** Profiles with more demand classes keep no {@link #tallies} (their size per node would grow with the classes). */
+    private static final int MAX_TALLIED_CLASSES = 64;
+
+    private final WorkloadProfile profile;
+    private final double expected;
+    private final long freeMilli;
+    /** {@link #expected} after {@code k} free whole GPUs are taken, by k (0 .. the node's free whole GPUs). */
+    private final double[] afterWhole;
+    /**
+     * Per demand class: the GPUs it fits on (bits 0-7) and the free milli-GPU on GPUs too small for it (above), as
+     * {@link #expected}'s sweep counts them on the node as it is; null above {@link #MAX_TALLIED_CLASSES}.
+     */
+    private final long[] tallies;
+    /** The score whose CPU view and scale {@link #wholeParts} were computed with. */
+    private final FragmentationScore owner;
+    /**
+     * {@link #owner}'s {@link FragmentationScore#gpuPart} for a binpacking pod of {@code k} whole GPUs taken from the
+     * free ones, at {@code k * PART_LONGS} (k = 1 .. the node's free whole GPUs): all that part reads of such a pod is
+     * k (which GPUs does not matter: each was 1000 free), and of the node this state, so a pod of a GPU demand never
+     * seen reads it instead of computing it.
+     */
+    private final long[] wholeParts;
+    /**
+     * {@link #owner}'s CPU figures of the node, as its part computes them: the CPU left, the milli-GPU it feeds
+     * ({@code cpuLeft / ratio}) and the free milli-GPU it cannot ({@code max(0, freeMilli - fed)}).
+     */
+    private final long cpuLeft;
+    private final double fed;
+    private final double strandedNow;
+
+    Now(WorkloadProfile profile, NodeGpuState node, FragmentationScore owner) {
+      this.profile = profile;
+      this.owner = owner;
+      this.freeMilli = node.leftMilliSum();
+      this.expected = sweep(profile, node, 0, -1, 0, 0);
+      int free = Long.bitCount(node.freeWholeMaskIgnoringReservations());
+      // allocated in the order the per-node loop reads them, right after this object: for shares the tallies, for
+      // whole GPUs the parts (one memory line on from here rather than two or three)
+      this.tallies = profile.size() <= MAX_TALLIED_CLASSES ? new long[profile.size()] : null;
+      this.wholeParts = new long[(free + 1) * CpuSplitScore.PART_LONGS];
+      this.afterWhole = new double[free + 1];
+      if (tallies != null) {
+        tallies(profile, node, tallies);
+      }
+      afterWhole[0] = expected;
+      for (int k = 1; k <= free; k++) {
+        afterWhole[k] = sweep(profile, node, k, -1, 0, 0);
+      }
+      this.cpuLeft = owner.cpu.nodeCpuLeftMilli(node);
+      this.fed = cpuLeft / profile.cpuMilliPerGpuMilli();
+      this.strandedNow = Math.max(0, freeMilli - fed);
+      for (int k = 1; k <= free; k++) {
+        // as gpuPart computes it for such a pod: freeAfter subtracts 1000 per GPU taken
+        owner.part(profile, Placement.BINPACK, afterWhole[k] - expected, freeMilli, freeMilli - 1000L * k, cpuLeft,
+            fed, strandedNow, wholeParts, k * CpuSplitScore.PART_LONGS);
+      }
+    }
+
+    double expected() {
+      return expected;
+    }
+
+    long freeMilli() {
+      return freeMilli;
+    }
+
+    /**
+     * {@link FragmentationScore#expected} after the placement ({@code taken} whole GPUs, or {@code milli} more on
+     * {@code sharedGpu}; 0 and -1 for none), to the bit: whole GPUs taken were free (1000 each, enough for every class:
+     * classes ask at most 1000), so every class fits on that many fewer GPUs and finds nothing more too small, which
+     * {@link #afterWhole} holds; a share moves one GPU from {@code before} to {@code after} free milli-GPU, which
+     * corrects each class's {@link #tallies}. The counts are the same integers, multiplied and added in the same order
+     * as the general sweep. A placement on GPUs that were not free whole (no caller makes one) takes the general path.
+     */
+    double expectedAfter(NodeGpuState node, long taken, int sharedGpu, int milli) {
+      if (sharedGpu >= 0) {
+        int before = left(node, sharedGpu, 0, -1, 0);
+        int after = left(node, sharedGpu, 0, sharedGpu, milli);
+        return tallies != null ? shared(before, after) : sweep(profile, node, 0, sharedGpu, before, after);
+      }
+      if ((taken & ~node.freeWholeMaskIgnoringReservations()) != 0) {
+        return FragmentationScore.expected(profile, node, taken, sharedGpu, milli);
+      }
+      return afterWhole[Long.bitCount(taken)];
+    }
+
+    /** {@link #sweep} for a share, from the {@link #tallies}. */
+    private double shared(int before, int after) {
+      WorkloadProfile profile = this.profile;
+      long[] tallies = this.tallies;
+      long total = freeMilli + after - before;
+      double sum = 0;
+      for (int k = 0; k < tallies.length; k++) {
+        int want = profile.milli(k);
+        int fit = (int) (tallies[k] & 0xFF);
+        long small = tallies[k] >>> 8;
+        if (before >= want) {
+          fit--;
+        } else {
+          small -= before;
+        }
+        if (after >= want) {
+          fit++;
+        } else {
+          small += after;
+        }
+        sum += profile.probability(k) * (fit >= profile.gpus(k) ? small : total);
+      }
+      return sum;
+    }
+
+    /** Per class, the GPUs it fits on and the free milli-GPU too small for it, as {@link #sweep} counts them. */
+    private static void tallies(WorkloadProfile profile, NodeGpuState node, long[] out) {
+      int[] lefts = node.leftMilliAscending();
+      int n = lefts.length;
+      int p = 0;
+      long tooSmall = 0;
+      for (int k = 0; k < out.length; k++) {
+        int want = profile.milli(k);
+        while (p < n && lefts[p] < want) {
+          tooSmall += lefts[p];
+          p++;
+        }
+        out[k] = tooSmall << 8 | (n - p);
+      }
+    }
+  }
 
   /** Free milli-GPU the node's CPU left cannot feed, at the workload's CPU per GPU. */
   private static double stranded(WorkloadProfile profile, long freeMilli, long cpuLeft) {
@@ -330,12 +504,45 @@ public final class FragmentationScore implements CpuSplitScore {
     return sum;
   }
 
-  private static long free(NodeGpuState node) {
-    long total = 0;
-    for (int g = 0; g < node.gpuCount(); g++) {
-      total += left(node, g, 0, -1, 0);
+  /**
+   * {@link #expected} without sorting, from the node's GPUs' free milli-GPU sorted once per node state
+   * ({@link NodeGpuState#leftMilliAscending}): for the node as it is, after {@code wholeTaken} of its free whole GPUs
+   * are taken (each 1000 free before, 0 after), or after a share moves {@code sharedGpu} from {@code before} to
+   * {@code after} free milli-GPU. One sweep counts per class what the sorted amounts give and corrects the counts for
+   * the placement, giving the same integers as a sweep over the placement's own sorted amounts, multiplied and added in
+   * the same order: the same double to the bit.
+   */
+  private static double sweep(WorkloadProfile profile, NodeGpuState node, int wholeTaken, int sharedGpu, int before,
+      int after) {
+    int[] lefts = node.leftMilliAscending();
+    int n = lefts.length;
+    long total = node.leftMilliSum() - 1000L * wholeTaken + (sharedGpu >= 0 ? after - before : 0);
+    double sum = 0;
+    int p = 0;
+    long tooSmall = 0;
+    for (int k = 0; k < profile.size(); k++) {
+      int want = profile.milli(k);
+      while (p < n && lefts[p] < want) {
+        tooSmall += lefts[p];
+        p++;
+      }
+      int fit = n - p - wholeTaken;
+      long small = tooSmall;
+      if (sharedGpu >= 0) {
+        if (before >= want) {
+          fit--;
+        } else {
+          small -= before;
+        }
+        if (after >= want) {
+          fit++;
+        } else {
+          small += after;
+        }
+      }
+      sum += profile.probability(k) * (fit >= profile.gpus(k) ? small : total);
     }
-    return total;
+    return sum;
   }
 
   /** Free milli-GPU of one GPU: 1000 when free, 1000 - used when shared, 0 when held whole or unusable. */

@@ -20,11 +20,16 @@ public final class GpuChooser {
     if (Long.bitCount(free) < demand.gpus()) {
       return 0;
     }
-    if (node.info().topology() != null) {
-      return node.info().topology().choose(free, demand.gpus(), demand.intraNode());
+    if (node.topology() != null) {
+      return node.topology().choose(free, demand.gpus(), demand.intraNode());
     }
+    return lowest(free, demand.gpus());
+  }
+
+  /** The {@code k} lowest GPUs of {@code free}: the choice on a node without a topology class. */
+  static long lowest(long free, int k) {
     long mask = 0;
-    for (int i = 0; i < demand.gpus(); i++) {
+    for (int i = 0; i < k; i++) {
       long low = Long.lowestOneBit(free);
       mask |= low;
       free &= ~low;

@@ -23,29 +23,59 @@ public final class GpuCountFit implements FilterPlugin {
 
   @Override
   public String filter(PodDemand demand, NodeGpuState node) {
-    if (node.info().problem() != null) {
-      return "node GPUs unusable: " + node.info().problem();
-    }
-    if (node.gpuCount() == 0) {
-      return "node has no GPUs";
+    if (!node.offersGpus()) { // a problem, or no GPUs
+      return node.info().problem() != null ? "node GPUs unusable: " + node.info().problem() : "node has no GPUs";
     }
     if (demand.isShared()) {
-      return SharedGpuChoice.best(demand, node) >= 0 ? null
-          : "needs " + demand.milli() + " milli-GPU" + (demand.memoryMiB() > 0 ? " and " + demand.memoryMiB() + " MiB" : "")
-              + " on one GPU; no shared or free GPU has that much left";
+      return SharedGpuChoice.best(demand, node) >= 0 ? null : sharedReason(demand);
     }
     long eligible = node.eligibleWholeMask(demand.memoryMiB());
     if (Long.bitCount(eligible) >= demand.gpus()) {
       return null;
     }
-    return wholeReason(demand, node, eligible);
+    if (memoryShort(demand, node, eligible)) {
+      return wholeReason(demand, node, eligible);
+    }
+    // Without the memory clause the words depend on the GPU count and the node alone: kept on the node for the next pod
+    // of that count (filter explains every node it rejects, and a full node rejects most pods).
+    if (node.filterReasonMemo() instanceof CountReason memo && memo.gpus() == demand.gpus()) {
+      return memo.text();
+    }
+    String text = wholeReason(demand, node, eligible);
+    node.filterReasonMemo(new CountReason(demand.gpus(), text));
+    return text;
+  }
+
+  /** A node's reason for pods of {@code gpus} whole GPUs when memory is not what is short. */
+  private record CountReason(int gpus, String text) {}
+
+  /** The last share's reason: it names only the share, so every node that rejects the pod gives the same words. */
+  private record SharedReason(int milli, long memoryMiB, String text) {}
+
+  private volatile SharedReason lastSharedReason;
+
+  private String sharedReason(PodDemand demand) {
+    SharedReason last = lastSharedReason;
+    if (last != null && last.milli() == demand.milli() && last.memoryMiB() == demand.memoryMiB()) {
+      return last.text();
+    }
+    String text = "needs " + demand.milli() + " milli-GPU"
+        + (demand.memoryMiB() > 0 ? " and " + demand.memoryMiB() + " MiB" : "")
+        + " on one GPU; no shared or free GPU has that much left";
+    lastSharedReason = new SharedReason(demand.milli(), demand.memoryMiB(), text);
+    return text;
+  }
+
+  /** True when free GPUs lack the pod's memory: then {@link #wholeReason} says so, and the words name the request. */
+  private static boolean memoryShort(PodDemand demand, NodeGpuState node, long eligible) {
+    return demand.memoryMiB() > 0 && Long.bitCount(eligible) < node.freeWholeCount();
   }
 
   /** "needs 4 GPUs, 2 free", extended with why free GPUs do not count (memory, health) when that is the cause. */
   static String wholeReason(PodDemand demand, NodeGpuState node, long eligible) {
     int free = node.freeWholeCount();
     StringBuilder sb = new StringBuilder("needs ").append(demand.gpus()).append(demand.gpus() == 1 ? " GPU" : " GPUs");
-    if (memoryIsTheCause(demand, node, eligible)) {
+    if (memoryShort(demand, node, eligible)) {
       sb.append(" with ").append(demand.memoryMiB()).append(" MiB free each, ").append(Long.bitCount(eligible))
           .append(" of ").append(free).append(" free GPUs have that much");
       long short_ = node.freeWholeMask() & ~eligible;
@@ -71,11 +101,6 @@ public final class GpuCountFit implements FilterPlugin {
     return false;
   }
 
-  /** True when free GPUs are too small for the pod's memory request: then the whole-GPU reason says so. */
-  private static boolean memoryIsTheCause(PodDemand demand, NodeGpuState node, long eligible) {
-    return demand.memoryMiB() > 0 && Long.bitCount(eligible) < node.freeWholeCount();
-  }
-
   @Override
   public boolean readsPodMemoryBeyondFit() {
     return false;
@@ -90,6 +115,6 @@ public final class GpuCountFit implements FilterPlugin {
     if (demand.isShared()) {
       return demand.memoryMiB() > 0;
     }
-    return memoryIsTheCause(demand, node, node.eligibleWholeMask(demand.memoryMiB()));
+    return memoryShort(demand, node, node.eligibleWholeMask(demand.memoryMiB()));
   }
 }

@@ -2,6 +2,7 @@ package dev.gpusched.extender.decide;
 
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.NodeGpuState;
+import dev.gpusched.topology.IntraNodePolicy;
 
 /**
  * The node can give the pod a GPU set that meets its required interconnect ({@code gpusched.dev/intra-node: nvlink} or
@@ -15,28 +16,39 @@ public final class IntraNodeTopologyFit implements FilterPlugin {
 
   @Override
   public boolean passes(PodDemand demand, NodeGpuState node) {
-    if (demand.isShared() || node.info().topology() == null) {
+    if (demand.isShared() || node.topology() == null) {
       return true;
     }
     long eligible = node.eligibleWholeMask(demand.memoryMiB());
     return Long.bitCount(eligible) < demand.gpus()
-        || node.info().topology().quality(eligible, demand.gpus(), demand.intraNode()) >= 0;
+        || node.topology().quality(eligible, demand.gpus(), demand.intraNode()) >= 0;
   }
 
   @Override
   public String filter(PodDemand demand, NodeGpuState node) {
-    if (demand.isShared() || node.info().topology() == null) {
+    if (demand.isShared() || node.topology() == null) {
       return null;
     }
     long eligible = node.eligibleWholeMask(demand.memoryMiB());
     if (Long.bitCount(eligible) < demand.gpus()) {
       return null; // GpuCountFit owns that reason
     }
-    if (node.info().topology().quality(eligible, demand.gpus(), demand.intraNode()) >= 0) {
+    if (node.topology().quality(eligible, demand.gpus(), demand.intraNode()) >= 0) {
       return null;
     }
-    return node.info().topology().reasonImpossible(eligible, demand.gpus(), demand.intraNode());
+    // The words depend on the eligible GPUs, the count and the policy: kept on the node for the next pod that asks the
+    // same (they cost a search for the largest NVLink-connected set).
+    if (node.filterReasonMemo() instanceof TopologyReason memo && memo.eligible() == eligible
+        && memo.gpus() == demand.gpus() && memo.policy() == demand.intraNode()) {
+      return memo.text();
+    }
+    String text = node.topology().reasonImpossible(eligible, demand.gpus(), demand.intraNode());
+    node.filterReasonMemo(new TopologyReason(eligible, demand.gpus(), demand.intraNode(), text));
+    return text;
   }
+
+  /** A node's reason for a pod of {@code gpus} GPUs under {@code policy} when {@code eligible} are the GPUs it may take. */
+  private record TopologyReason(long eligible, int gpus, IntraNodePolicy policy, String text) {}
 
   @Override
   public boolean readsPodCpu() {

@@ -10,7 +10,7 @@ import dev.gpusched.extender.state.NodeGpuState;
 public final class LedgerCpuView implements CpuView {
   @Override
   public long nodeCpuLeftMilli(NodeGpuState node) {
-    long allocatable = node.info().cpuAllocatableMilli();
+    long allocatable = node.cpuAllocatableMilli();
     return allocatable <= 0 ? UNKNOWN : allocatable - node.cpuRequestedMilli();
   }
 

@@ -22,11 +22,7 @@ public final class PackingScore implements ScorePlugin {
     if (n == 0) {
       return 0;
     }
-    long usedMilli = (long) Long.bitCount(node.wholeMask()) * 1000;
-    for (long m = node.sharedMask(); m != 0; m &= m - 1) {
-      usedMilli += node.milliUsed(Long.numberOfTrailingZeros(m));
-    }
-    usedMilli += demand.isShared() ? demand.milli() : demand.gpus() * 1000L;
+    long usedMilli = node.usedMilli() + (demand.isShared() ? demand.milli() : demand.gpus() * 1000L);
     int full = (int) Math.min(100, usedMilli * 100 / (n * 1000L));
     return demand.placement() == Placement.SPREAD ? 100 - full : full;
   }

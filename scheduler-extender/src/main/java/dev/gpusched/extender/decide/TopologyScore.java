@@ -23,11 +23,15 @@ public final class TopologyScore implements ScorePlugin {
 
   @Override
   public int score(PodDemand demand, NodeGpuState node) {
-    if (demand.isShared() || node.info().topology() == null) {
+    if (demand.isShared() || node.topology() == null) {
       return SHARED;
     }
-    int q = node.info().topology().quality(node.eligibleWholeMask(demand.memoryMiB()), demand.gpus(), demand.intraNode());
-    return Math.max(0, q);
+    return of(node.topology().quality(node.eligibleWholeMask(demand.memoryMiB()), demand.gpus(), demand.intraNode()));
+  }
+
+  /** The score of a whole-GPU pod on a node with a topology, from the quality of its best set (-1: none). */
+  static int of(int quality) {
+    return Math.max(0, quality);
   }
 
   /** True when the pod's nodes are ranked in two tiers by NVLink reachability. */

@@ -32,6 +32,12 @@ public final class NodeGpuState {
    */
   private volatile Object scoreMemo;
   /**
+   * A filter's memo of the words it rejects pods with, for rejections that depend on this (immutable) state and a small
+   * part of the pod only (e.g. "needs 4 GPUs, 2 free" for every pod of 4 GPUs): racy and idempotent like
+   * {@link #scoreMemo}.
+   */
+  private volatile Object filterReasonMemo;
+  /**
    * {@code MemoryPressureScore}'s value for this state (it reads nothing of the pod), or -1 before the first call: one
    * int, written racily and idempotently.
    */
@@ -41,6 +47,19 @@ public final class NodeGpuState {
   private final boolean offersGpus;
   /** CPU requested by every pod bound to the node (GPU pods or not) and by binds in flight, in milli-CPU. */
   private final long cpuRequestedMilli;
+  /** {@code info().topology()} and {@code info().cpuAllocatableMilli()}, kept here so the per-node loop skips NodeInfo. */
+  private final dev.gpusched.topology.TopologyClass topology;
+  private final long cpuAllocatableMilli;
+  /** See {@link #usedMilli()}: precomputed because every score of every pod reads it. */
+  private final long usedMilli;
+  /** See {@link #leftMilliAscending()}: shared by the states {@link #withReservedMask} and {@link #withCpuRequested} make. */
+  private final int[] leftMilliAscending;
+  private final long leftMilliSum;
+  /**
+   * The least free memory among the GPUs of {@link #freeWholeMask()} ({@link Long#MAX_VALUE} when there are none): a
+   * memory request up to it leaves every free GPU eligible, so {@link #eligibleWholeMask} need not look at each GPU.
+   */
+  private final long minFreeWholeMemoryMiB;
 
   /** Free memory of a GPU whose size is unknown and unobserved: no memory request is refused for it. */
   public static final long UNKNOWN_FREE_MIB = Long.MAX_VALUE;
@@ -55,14 +74,14 @@ public final class NodeGpuState {
       List<Holder> holders, List<String> conflicts, long[] freeMemoryMiB, String[] unusableReasons, NodeTelemetry telemetry,
       List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements) {
     this(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts, freeMemoryMiB,
-        unusableReasons, telemetry, disagreements, 0L, 0L);
+        unusableReasons, telemetry, disagreements, 0L, 0L, null);
   }
 
   private NodeGpuState(NodeInfo info, long wholeMask, long sharedMask, long unusableMask, int[] milliUsed,
       long[] memoryRequestedMiB, List<Holder> holders, List<String> conflicts, long[] freeMemoryMiB,
       String[] unusableReasons, NodeTelemetry telemetry,
       List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements, long reservedMask,
-      long cpuRequestedMilli) {
+      long cpuRequestedMilli, int[] leftMilliAscending) {
     this.cpuRequestedMilli = cpuRequestedMilli;
     this.freeMemoryMiB = freeMemoryMiB;
     this.unusableReasons = unusableReasons;
@@ -82,6 +101,82 @@ public final class NodeGpuState {
     this.conflicts = Collections.unmodifiableList(conflicts);
     this.reservedMask = reservedMask & allMask;
     this.freeWholeCount = Long.bitCount(freeWholeMask());
+    this.topology = info.topology();
+    this.cpuAllocatableMilli = info.cpuAllocatableMilli();
+    long used = (long) Long.bitCount(wholeMask) * 1000;
+    for (long m = sharedMask; m != 0; m &= m - 1) {
+      used += milliUsed[Long.numberOfTrailingZeros(m)];
+    }
+    this.usedMilli = used;
+    this.leftMilliAscending = leftMilliAscending != null ? leftMilliAscending : leftsAscending();
+    long sum = 0;
+    for (int left : this.leftMilliAscending) {
+      sum += left;
+    }
+    this.leftMilliSum = sum;
+    long min = Long.MAX_VALUE;
+    for (long m = freeWholeMask(); m != 0; m &= m - 1) {
+      min = Math.min(min, freeMemoryMiB[Long.numberOfTrailingZeros(m)]);
+    }
+    this.minFreeWholeMemoryMiB = min;
+  }
+
+  /** Every GPU's {@link #leftMilli}, sorted ascending (insertion sort: a node has at most 64 GPUs, usually 8). */
+  private int[] leftsAscending() {
+    int[] lefts = new int[gpuCount];
+    for (int g = 0; g < gpuCount; g++) {
+      int left = leftMilli(g);
+      int i = g - 1;
+      while (i >= 0 && lefts[i] > left) {
+        lefts[i + 1] = lefts[i];
+        i--;
+      }
+      lefts[i + 1] = left;
+    }
+    return lefts;
+  }
+
+  /**
+   * Free milli-GPU of GPU {@code gpu} for any pod: 0 when it is held whole or unusable, else 1000 minus its shares' use
+   * (at least 0). Reservations do not count: a reserved GPU is free for its gang.
+   */
+  public int leftMilli(int gpu) {
+    long bit = 1L << gpu;
+    if (((wholeMask | unusableMask) & bit) != 0) {
+      return 0;
+    }
+    return Math.max(0, 1000 - ((sharedMask & bit) != 0 ? milliUsed[gpu] : 0));
+  }
+
+  /**
+   * {@link #leftMilli} of every GPU, ascending (shared, do not modify): fragmentation sweeps these against the workload's
+   * demand classes, and a placement changes only a few of them, so they are sorted once per node state, not per pod.
+   */
+  public int[] leftMilliAscending() {
+    return leftMilliAscending;
+  }
+
+  /** The sum of {@link #leftMilli} over the node's GPUs: its free milli-GPU. */
+  public long leftMilliSum() {
+    return leftMilliSum;
+  }
+
+  /**
+   * Milli-GPU in use: 1000 per GPU held whole plus the used share of every shared GPU. Precomputed because packing reads
+   * it for every pod.
+   */
+  public long usedMilli() {
+    return usedMilli;
+  }
+
+  /** The node's GPU interconnect class ({@code info().topology()}), or null. */
+  public dev.gpusched.topology.TopologyClass topology() {
+    return topology;
+  }
+
+  /** {@code info().cpuAllocatableMilli()}: allocatable CPU in milli-CPU, or 0 when unknown. */
+  public long cpuAllocatableMilli() {
+    return cpuAllocatableMilli;
   }
 
   static long[] ledgerFreeMemory(NodeInfo info, long[] requested) {
@@ -104,7 +199,7 @@ public final class NodeGpuState {
   /** Free GPUs (for a whole-GPU pod) with at least {@code memoryMiB} free each. */
   public long eligibleWholeMask(long memoryMiB) {
     long free = freeWholeMask();
-    if (memoryMiB <= 0) {
+    if (memoryMiB <= 0 || memoryMiB <= minFreeWholeMemoryMiB) {
       return free;
     }
     long out = 0;
@@ -194,7 +289,16 @@ public final class NodeGpuState {
       return this;
     }
     return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
-        freeMemoryMiB, unusableReasons, telemetry, disagreements, mask, cpuRequestedMilli);
+        freeMemoryMiB, unusableReasons, telemetry, disagreements, mask, cpuRequestedMilli, leftMilliAscending);
+  }
+
+  /** See {@link #filterReasonMemo}: the memo, or null. */
+  public Object filterReasonMemo() {
+    return filterReasonMemo;
+  }
+
+  public void filterReasonMemo(Object memo) {
+    this.filterReasonMemo = memo;
   }
 
   /** See {@link #scoreMemo}: the memo, or null. */
@@ -217,7 +321,7 @@ public final class NodeGpuState {
       return this;
     }
     return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
-        freeMemoryMiB, unusableReasons, telemetry, disagreements, reservedMask, milli);
+        freeMemoryMiB, unusableReasons, telemetry, disagreements, reservedMask, milli, leftMilliAscending);
   }
 
   public int freeWholeCount() {
@@ -273,7 +377,7 @@ public final class NodeGpuState {
       }
     }
     return new NodeGpuState(info, whole, shared, unusableMask, milli, memory, kept, conflicts, freeMemory, unusableReasons,
-        telemetry, disagreements, reservedMask, cpuRequestedMilli);
+        telemetry, disagreements, reservedMask, cpuRequestedMilli, null);
   }
 
   /** Pod keys holding GPU {@code gpu}, whole or a share of it. */
