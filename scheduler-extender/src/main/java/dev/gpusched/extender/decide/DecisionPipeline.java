@@ -485,20 +485,35 @@ public final class DecisionPipeline {
       return range != MemoryFitRange.NONE ? range : MemoryFitRange.around(node, demand.memoryMiB());
     }
 
-    /** Why filter {@code f} rejects the node: memoised beside the verdict (its GPU-side one when there is one). */
+    /**
+     * Why filter {@code f} rejects the node: memoised beside the verdict for this full shape, and beside the GPU-side
+     * row (for the pods that share it) when the call has rows.
+     */
     String reason(int f, NodeGpuState node, int position, int stamp) {
-      boolean gpu = gpuSide() && gpuRows;
-      FailureReasons store = gpu ? gpuMemo.reasons() : memo.reasons();
-      int index = gpu ? gpuMemo.row(position, gpuShapeId) : VerdictMemo.slot(position, shapeId);
-      long tag = VerdictMemo.tag(stamp, gpu ? gpuShapeId : shapeId);
+      FailureReasons full = memo.reasons();
+      int slot = VerdictMemo.slot(position, shapeId);
+      long tag = VerdictMemo.tag(stamp, shapeId);
+      String reason = full.get(slot, tag, 0, 0); // the full shape holds the memory request
+      if (reason != null) {
+        return reason;
+      }
+      if (!gpuSide() || !gpuRows) {
+        reason = filters[f].filter(demand, node);
+        full.put(slot, tag, 0, FailureReasons.ANY, reason);
+        return reason;
+      }
       // a GPU shape may leave out the memory request: then a reason serves its memory range, or only the request it quotes
+      FailureReasons store = gpuMemo.reasons();
+      int row = gpuMemo.row(position, gpuShapeId);
+      long gpuTag = VerdictMemo.tag(stamp, gpuShapeId);
       long memory = demand.memoryMiB();
-      long range = gpu && memoryByFit ? memoryRange(node, index, tag) : 0;
-      String reason = store.get(index, tag, range, memory);
+      long range = memoryByFit ? memoryRange(node, row, gpuTag) : 0;
+      reason = store.get(row, gpuTag, range, memory);
       if (reason == null) {
         reason = filters[f].filter(demand, node);
-        boolean quotes = gpu && memoryByFit && filters[f].reasonQuotesMemory(demand, node);
-        store.put(index, tag, range, quotes ? memory : FailureReasons.ANY, reason);
+        boolean quotes = memoryByFit && filters[f].reasonQuotesMemory(demand, node);
+        store.put(row, gpuTag, range, quotes ? memory : FailureReasons.ANY, reason);
+        full.put(slot, tag, 0, FailureReasons.ANY, reason);
       }
       return reason;
     }

@@ -17,20 +17,9 @@ public final class GpuModelFit implements FilterPlugin {
     if (allowed.isEmpty()) {
       return true;
     }
-    String product = node.info().product();
+    String product = node.productLowerCase();
     for (int i = 0; i < allowed.size(); i++) {
-      if (containsIgnoreCase(product, allowed.get(i))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** {@code haystack.toLowerCase().contains(needle)} for a lower-case needle, without allocating. */
-  private static boolean containsIgnoreCase(String haystack, String needle) {
-    int last = haystack.length() - needle.length();
-    for (int i = 0; i <= last; i++) {
-      if (haystack.regionMatches(true, i, needle, 0, needle.length())) {
+      if (product.contains(allowed.get(i))) {
         return true;
       }
     }

@@ -25,6 +25,24 @@ public record PodDemand(
     List<String> allowedModels,
     long cpuMilli) {
 
+  /** Keeps {@code allowedModels} lower case, as the per-node match expects (the parser already makes them so). */
+  public PodDemand {
+    for (String model : allowedModels) {
+      if (!model.equals(model.toLowerCase(java.util.Locale.ROOT))) {
+        allowedModels = lowerCase(allowedModels);
+        break;
+      }
+    }
+  }
+
+  private static List<String> lowerCase(List<String> models) {
+    String[] out = new String[models.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = models.get(i).toLowerCase(java.util.Locale.ROOT);
+    }
+    return List.of(out);
+  }
+
   /** A demand without a CPU request. */
   public PodDemand(String namespace, String name, String uid, int gpus, int milli, long memoryMiB,
       IntraNodePolicy intraNode, Placement placement, List<String> allowedModels) {

@@ -50,6 +50,8 @@ public final class NodeGpuState {
   /** {@code info().topology()} and {@code info().cpuAllocatableMilli()}, kept here so the per-node loop skips NodeInfo. */
   private final dev.gpusched.topology.TopologyClass topology;
   private final long cpuAllocatableMilli;
+  /** {@code info().product()} in lower case (the pod's allowed models are lower case), or "" when unknown. */
+  private final String productLowerCase;
   /** See {@link #usedMilli()}: precomputed because every score of every pod reads it. */
   private final long usedMilli;
   /** See {@link #leftMilliAscending()}: shared by the states {@link #withReservedMask} and {@link #withCpuRequested} make. */
@@ -103,6 +105,7 @@ public final class NodeGpuState {
     this.freeWholeCount = Long.bitCount(freeWholeMask());
     this.topology = info.topology();
     this.cpuAllocatableMilli = info.cpuAllocatableMilli();
+    this.productLowerCase = info.product() == null ? "" : info.product().toLowerCase(java.util.Locale.ROOT);
     long used = (long) Long.bitCount(wholeMask) * 1000;
     for (long m = sharedMask; m != 0; m &= m - 1) {
       used += milliUsed[Long.numberOfTrailingZeros(m)];
@@ -172,6 +175,11 @@ public final class NodeGpuState {
   /** The node's GPU interconnect class ({@code info().topology()}), or null. */
   public dev.gpusched.topology.TopologyClass topology() {
     return topology;
+  }
+
+  /** The GPU product label in lower case, "" when unknown: what {@code gpusched.dev/gpu-model} entries are matched in. */
+  public String productLowerCase() {
+    return productLowerCase;
   }
 
   /** {@code info().cpuAllocatableMilli()}: allocatable CPU in milli-CPU, or 0 when unknown. */
