@@ -420,20 +420,7 @@ public final class FragmentationScore implements CpuSplitScore {
       long total = freeMilli + after - before;
       double sum = 0;
       for (int k = 0; k < tallies.length; k++) {
-        int want = profile.milli(k);
-        int fit = (int) (tallies[k] & 0xFF);
-        long small = tallies[k] >>> 8;
-        if (before >= want) {
-          fit--;
-        } else {
-          small -= before;
-        }
-        if (after >= want) {
-          fit++;
-        } else {
-          small += after;
-        }
-        sum += profile.probability(k) * (fit >= profile.gpus(k) ? small : total);
+        sum += shareTerm(profile, k, (int) (tallies[k] & 0xFF), tallies[k] >>> 8, total, before, after);
       }
       return sum;
     }
@@ -527,22 +514,31 @@ public final class FragmentationScore implements CpuSplitScore {
         p++;
       }
       int fit = n - p - wholeTaken;
-      long small = tooSmall;
-      if (sharedGpu >= 0) {
-        if (before >= want) {
-          fit--;
-        } else {
-          small -= before;
-        }
-        if (after >= want) {
-          fit++;
-        } else {
-          small += after;
-        }
-      }
-      sum += profile.probability(k) * (fit >= profile.gpus(k) ? small : total);
+      sum += sharedGpu >= 0 ? shareTerm(profile, k, fit, tooSmall, total, before, after)
+          : profile.probability(k) * (fit >= profile.gpus(k) ? tooSmall : total);
     }
     return sum;
+  }
+
+  /**
+   * Class {@code k}'s term of the expected fragmentation when a share moves one GPU from {@code before} to
+   * {@code after} free milli-GPU, from the class's counts without that move: GPUs that fit it ({@code fit}) and free
+   * milli-GPU too small for it ({@code small}).
+   */
+  private static double shareTerm(WorkloadProfile profile, int k, int fit, long small, long total, int before,
+      int after) {
+    int want = profile.milli(k);
+    if (before >= want) {
+      fit--;
+    } else {
+      small -= before;
+    }
+    if (after >= want) {
+      fit++;
+    } else {
+      small += after;
+    }
+    return profile.probability(k) * (fit >= profile.gpus(k) ? small : total);
   }
 
   /** Free milli-GPU of one GPU: 1000 when free, 1000 - used when shared, 0 when held whole or unusable. */
