@@ -475,20 +475,7 @@ public final class FragmentationScore implements CpuSplitScore {
       }
       lefts[i + 1] = left;
     }
-    // Classes ascend by milli-GPU, so one sweep over the sorted free amounts finds, per class, the GPUs too small for it.
-    double sum = 0;
-    int p = 0;
-    long tooSmall = 0;
-    for (int k = 0; k < profile.size(); k++) {
-      int want = profile.milli(k);
-      while (p < n && lefts[p] < want) {
-        tooSmall += lefts[p];
-        p++;
-      }
-      int fit = n - p;
-      sum += profile.probability(k) * (fit >= profile.gpus(k) ? tooSmall : total);
-    }
-    return sum;
+    return sweep(profile, lefts, n, total, 0, -1, 0, 0);
   }
 
   /**
@@ -502,8 +489,16 @@ public final class FragmentationScore implements CpuSplitScore {
   private static double sweep(WorkloadProfile profile, NodeGpuState node, int wholeTaken, int sharedGpu, int before,
       int after) {
     int[] lefts = node.leftMilliAscending();
-    int n = lefts.length;
     long total = node.leftMilliSum() - 1000L * wholeTaken + (sharedGpu >= 0 ? after - before : 0);
+    return sweep(profile, lefts, lefts.length, total, wholeTaken, sharedGpu, before, after);
+  }
+
+  /**
+   * The sweep itself, over the first {@code n} free amounts in ascending order: classes ascend by milli-GPU, so one pass
+   * finds, per class, the GPUs too small for it; {@code wholeTaken} and the share's move correct the counts.
+   */
+  private static double sweep(WorkloadProfile profile, int[] lefts, int n, long total, int wholeTaken, int sharedGpu,
+      int before, int after) {
     double sum = 0;
     int p = 0;
     long tooSmall = 0;
