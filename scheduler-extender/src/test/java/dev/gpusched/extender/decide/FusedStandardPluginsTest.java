@@ -168,6 +168,16 @@ class FusedStandardPluginsTest {
     public boolean readsPodCpu() {
       return inner.readsPodCpu();
     }
+
+    @Override
+    public boolean readsPodMemoryBeyondFit() {
+      return inner.readsPodMemoryBeyondFit();
+    }
+
+    @Override
+    public boolean reasonQuotesMemory(PodDemand demand, NodeGpuState node) {
+      return inner.reasonQuotesMemory(demand, node);
+    }
   }
 
   @Test
