@@ -33,8 +33,26 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GpuschedApp implements AutoCloseable {
   /** Where and how to listen, and where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone). */
-  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm) {
+  /** @param decisionThreads threads that compute one call's new verdicts ({@code --decision-threads}) */
+  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
+
+    public Options {
+      checkDecisionThreads(decisionThreads);
+    }
+
+    /** Throws {@link IllegalArgumentException}, saying what would be right, for a thread count gpusched does not take. */
+    public static void checkDecisionThreads(int decisionThreads) {
+      if (decisionThreads < 1 || decisionThreads > dev.gpusched.extender.decide.ParallelChunks.MAX_THREADS) {
+        throw new IllegalArgumentException("--decision-threads " + decisionThreads + " is out of range: use 1.."
+            + dev.gpusched.extender.decide.ParallelChunks.MAX_THREADS + " (1 computes on the request's thread alone)");
+      }
+    }
+
+    /** On the machine's CPUs ({@link dev.gpusched.extender.decide.ParallelChunks#DEFAULT_THREADS}). */
+    public Options(String host, int port, ServerLimits limits, DcgmSettings dcgm) {
+      this(host, port, limits, dcgm, dev.gpusched.extender.decide.ParallelChunks.DEFAULT_THREADS);
+    }
 
     public static Options loopback(int port) {
       return new Options("127.0.0.1", port, ServerLimits.DEFAULT, NO_DCGM);
@@ -87,7 +105,7 @@ public final class GpuschedApp implements AutoCloseable {
     ClusterState state = new ClusterState();
     KubernetesSource source = new KubernetesSource(client, state);
     WorkloadProfileLearner profile = new WorkloadProfileLearner();
-    DecisionPipeline pipeline = DecisionPipeline.standard(profile::current, new LedgerCpuView());
+    DecisionPipeline pipeline = DecisionPipeline.standard(profile::current, new LedgerCpuView(), options.decisionThreads());
     // Owners first: gang recovery and every verb read intent from the owning MLService too.
     OwnerAnnotations owners = OwnerAnnotations.start(client, 10_000);
     Binder binder = new Binder(state, pipeline, writer, source::pod, owners::of);

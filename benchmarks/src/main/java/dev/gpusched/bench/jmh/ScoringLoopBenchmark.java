@@ -57,6 +57,13 @@ public class ScoringLoopBenchmark {
   @Param({"warm", "cold", "cold-memory", "cold-gpu"})
   public String memo;
 
+  /**
+   * Threads that compute one call's new verdicts ({@code gpusched serve --decision-threads}): 1 is the CPU time per node;
+   * the server's default, the machine's CPUs, shares a call of 1,024 new verdicts or more among them.
+   */
+  @Param({"1", "2"})
+  public int threads;
+
   private boolean cold;
   private boolean coldMemory;
   private boolean coldGpu;
@@ -70,7 +77,7 @@ public class ScoringLoopBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    pipeline = SyntheticCluster.serverPipeline();
+    pipeline = SyntheticCluster.serverPipeline(threads);
     PodKind kind = PodKind.of(pod);
     demand = PodDemandParser.parse(kind.pod());
     List<SyntheticCluster.Shape> shapes = SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir());

@@ -45,7 +45,7 @@ public class ScoringLoopPartsBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    pipeline = SyntheticCluster.serverPipeline();
+    pipeline = SyntheticCluster.serverPipeline(1);
     demand = PodDemandParser.parse(PodKind.of(pod).pod());
     snapshot = SyntheticCluster.snapshot(nodes, ScoringLoopBenchmark.SEED,
         SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir()));

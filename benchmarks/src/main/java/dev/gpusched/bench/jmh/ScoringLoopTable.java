@@ -27,19 +27,22 @@ public final class ScoringLoopTable {
         .include(ScoringLoopBenchmark.class.getName() + ".filterAndPrioritize").build();
     Collection<RunResult> results = new Runner(options).run();
     List<String> lines = new ArrayList<>();
-    lines.add(String.format(Locale.ROOT, "%-14s %8s %7s %14s %12s %14s %12s %s", "pod", "memo", "nodes", "mean ns/pod",
+    lines.add(String.format(Locale.ROOT, "%-14s %11s %7s %7s %14s %12s %14s %12s %s", "pod", "memo", "threads", "nodes",
+        "mean ns/pod",
         "+-(99.9%)",
         "median ns/pod", "median ns/node", "target<=" + (int) TARGET_NS_PER_NODE));
     for (RunResult r : results) {
       String pod = r.getParams().getParam("pod");
       String memo = r.getParams().getParam("memo");
+      String threads = r.getParams().getParam("threads");
       int nodes = Integer.parseInt(r.getParams().getParam("nodes"));
       double toNanos = nanosPer(r.getPrimaryResult().getScoreUnit());
       double score = r.getPrimaryResult().getScore() * toNanos;
       double error = r.getPrimaryResult().getScoreError() * toNanos;
       double median = medianIteration(r) * toNanos;
       double perNode = median / nodes;
-      lines.add(String.format(Locale.ROOT, "%-14s %8s %7d %14.0f %12.0f %14.0f %12.1f %s", pod, memo, nodes, score, error,
+      lines.add(String.format(Locale.ROOT, "%-14s %11s %7s %7d %14.0f %12.0f %14.0f %12.1f %s", pod, memo, threads, nodes,
+          score, error,
           median,
           perNode, perNode <= TARGET_NS_PER_NODE ? "met" : "MISSED"));
     }

@@ -40,10 +40,10 @@ public final class SyntheticCluster {
 
   /**
    * The pipeline the server composes ({@code GpuschedApp}: standard plugins, CPU from the ledger), over the learner's
-   * default profile instead of a learned one.
+   * default profile instead of a learned one, computing a call's new verdicts on {@code threads} threads.
    */
-  public static DecisionPipeline serverPipeline() {
-    return DecisionPipeline.standard(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView());
+  public static DecisionPipeline serverPipeline(int threads) {
+    return DecisionPipeline.standard(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView(), threads);
   }
 
   /** Share of held GPUs that are shared (fractional) rather than held whole. */

@@ -36,12 +36,13 @@ public final class BenchServers implements AutoCloseable {
     this.nullServer = nullServer;
   }
 
-  public static BenchServers start(int nodes, long seed) {
+  /** @param decisionThreads threads of one call's new verdicts ({@code gpusched serve --decision-threads}) */
+  public static BenchServers start(int nodes, long seed, int decisionThreads) {
     ClusterState state = SyntheticCluster.build(nodes, seed, SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir()));
     ExtenderServer g = null;
     try {
       BooleanSupplier ready = () -> state.snapshot().synced();
-      DecisionPipeline pipeline = SyntheticCluster.serverPipeline();
+      DecisionPipeline pipeline = SyntheticCluster.serverPipeline(decisionThreads);
       ExtenderMetrics gMetrics = new ExtenderMetrics(state::snapshot, ready, () -> true);
       Binder binder = new Binder(state, pipeline, REFUSING_WRITER, (ns, name) -> null);
       ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, gMetrics);
@@ -103,15 +104,15 @@ public final class BenchServers implements AutoCloseable {
   };
 
   /**
-   * Child-process entry: {@code BenchServers NODES SEED}. Prints {@code READY <gpusched port> <null port>}, then answers
+   * Child-process entry: {@code BenchServers NODES SEED DECISION_THREADS}. Prints {@code READY <gpusched port> <null port>}, then answers
    * {@code GC} with {@code HEAP <bytes>} and stops on {@code QUIT} or when its standard input closes (the parent died).
    */
   public static void main(String[] args) throws Exception {
-    if (args.length != 2) {
-      System.err.println("usage: BenchServers NODES SEED");
+    if (args.length != 3) {
+      System.err.println("usage: BenchServers NODES SEED DECISION_THREADS");
       System.exit(2);
     }
-    BenchServers servers = start(Integer.parseInt(args[0]), Long.parseLong(args[1]));
+    BenchServers servers = start(Integer.parseInt(args[0]), Long.parseLong(args[1]), Integer.parseInt(args[2]));
     System.out.println(READY + " " + servers.gpuschedPort() + " " + servers.nullPort());
     System.out.flush();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -67,6 +67,10 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--server-jvm-opts", description = "JVM options of the server JVM, space-separated (default: ${DEFAULT-VALUE})")
   String serverJvmOptions = "-Xmx1g";
 
+  @Option(names = "--decision-threads", description = "threads gpusched computes one call's new verdicts on, as "
+      + "gpusched serve --decision-threads (default: the machine's CPUs, at most 16: ${DEFAULT-VALUE})")
+  int decisionThreads = dev.gpusched.extender.decide.ParallelChunks.DEFAULT_THREADS;
+
   @Option(names = "--seed", description = "seed of the generated cluster (default: ${DEFAULT-VALUE})")
   long seed = 42;
 
@@ -182,6 +186,7 @@ public final class LoadCommand implements Callable<Integer> {
 
   private void validate() {
     shapes();
+    dev.gpusched.extender.GpuschedApp.Options.checkDecisionThreads(decisionThreads);
     for (String t : targetNames) {
       if (!t.equals("gpusched") && !t.equals("null")) {
         throw new IllegalArgumentException("--targets " + t + " is not known: use gpusched, null or gpusched,null");
@@ -229,10 +234,10 @@ public final class LoadCommand implements Callable<Integer> {
 
   private Servers servers(int n) {
     if (inProcess) {
-      return Servers.inProcess(n, seed);
+      return Servers.inProcess(n, seed, decisionThreads);
     }
     List<String> opts = serverJvmOptions.isBlank() ? List.of() : Arrays.asList(serverJvmOptions.trim().split("\\s+"));
-    return ServerProcess.start(n, seed, opts);
+    return ServerProcess.start(n, seed, decisionThreads, opts);
   }
 
   private static String machine() {

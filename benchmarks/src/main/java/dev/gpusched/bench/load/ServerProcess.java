@@ -34,8 +34,11 @@ public final class ServerProcess implements Servers {
     this.log = log;
   }
 
-  /** @param jvmOptions options of the child JVM, e.g. {@code -Xmx1g} */
-  public static ServerProcess start(int nodes, long seed, List<String> jvmOptions) {
+  /**
+   * @param jvmOptions options of the child JVM, e.g. {@code -Xmx1g}
+   * @param decisionThreads threads of one call's new verdicts in gpusched
+   */
+  public static ServerProcess start(int nodes, long seed, int decisionThreads, List<String> jvmOptions) {
     String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> command = new ArrayList<>();
     command.add(java);
@@ -51,6 +54,7 @@ public final class ServerProcess implements Servers {
     command.add(BenchServers.class.getName());
     command.add(Integer.toString(nodes));
     command.add(Long.toString(seed));
+    command.add(Integer.toString(decisionThreads));
     try {
       Path log = Files.createTempFile("gpusched-load-servers-", ".log");
       Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();

@@ -19,8 +19,8 @@ public interface Servers extends AutoCloseable {
   void close();
 
   /** Both servers in this JVM (for the smoke test; client and servers then share CPU and heap). */
-  static Servers inProcess(int nodes, long seed) {
-    BenchServers s = BenchServers.start(nodes, seed);
+  static Servers inProcess(int nodes, long seed, int decisionThreads) {
+    BenchServers s = BenchServers.start(nodes, seed, decisionThreads);
     return new Servers() {
       @Override
       public int gpuschedPort() {

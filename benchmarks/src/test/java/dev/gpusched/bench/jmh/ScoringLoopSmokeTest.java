@@ -74,6 +74,7 @@ class ScoringLoopSmokeTest {
     bench.nodes = NODES;
     bench.pod = pod;
     bench.memo = memo;
+    bench.threads = 2;
     bench.setUp();
     return bench;
   }

@@ -100,6 +100,12 @@ public final class ServeCommand implements Callable<Integer> {
       description = "XIDs that exclude a GPU until they clear (default: ${DEFAULT-VALUE}).")
   String fatalXids;
 
+  @Option(names = "--decision-threads",
+      description = "Threads that compute one filter or prioritize call's new verdicts when it has 1,024 or more (a new "
+          + "kind of pod on a large cluster), the request's own included; 1 computes on the request's thread alone "
+          + "(default: the machine's CPUs, at most 16: ${DEFAULT-VALUE}).")
+  int decisionThreads = dev.gpusched.extender.decide.ParallelChunks.DEFAULT_THREADS;
+
   @Option(names = "--topology-label-keys", paramLabel = "KEYS", split = ",",
       description = "Node label keys of the inter-node topology levels for gangs, narrowest first, comma-separated "
           + "(default: nvidia.com/gpu.clique, network.topology.nvidia.com/accelerator, .../leaf, .../spine, .../core, "
@@ -124,6 +130,7 @@ public final class ServeCommand implements Callable<Integer> {
     dev.gpusched.extender.http.TlsConfig tls;
     dev.gpusched.extender.ha.LeaderElection.Settings election = null;
     try {
+      GpuschedApp.Options.checkDecisionThreads(decisionThreads);
       limits = new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
       tls = dev.gpusched.extender.http.TlsConfig.fromOptions(tlsCert, tlsKey, tlsClientCa);
       if (leaderElectionNamespace != null || leaderElectionLease != null) {
@@ -175,7 +182,7 @@ public final class ServeCommand implements Callable<Integer> {
       client = new KubernetesClientBuilder().withConfig(config).build();
       writer = new KubernetesClusterWriter(client);
     }
-    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm), gangSettings, client, writer,
+    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads), gangSettings, client, writer,
         tls, election);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

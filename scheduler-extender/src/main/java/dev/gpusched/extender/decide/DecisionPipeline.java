@@ -34,9 +34,36 @@ public final class DecisionPipeline {
   private final boolean memoryByFit;
   private final DemandShapes gpuShapes;
   private volatile GpuVerdictMemo gpuMemo;
+  /** Threads that compute one call's verdicts no memo holds, the caller's included ({@link ParallelChunks}). */
+  private final int threads;
+  /** Fewer verdicts to compute than this are computed on the caller alone: waking a helper would cost more. */
+  private final int parallelMinNodes;
+  /** Nodes a thread claims at a time. */
+  private final int chunkNodes;
+
+  /** Nodes to compute in one call before helpers join: about 30 µs of work, well above a helper's wake-up. */
+  public static final int PARALLEL_MIN_NODES = 1_024;
+  static final int CHUNK_NODES = 256;
 
   /** @param scorers with their weights, in order */
   public DecisionPipeline(List<FilterPlugin> filters, Map<ScorePlugin, Integer> scorers) {
+    this(filters, scorers, ParallelChunks.DEFAULT_THREADS);
+  }
+
+  /** @param threads threads that compute one call's new verdicts, the caller's included (1: the caller alone) */
+  public DecisionPipeline(List<FilterPlugin> filters, Map<ScorePlugin, Integer> scorers, int threads) {
+    this(filters, scorers, threads, PARALLEL_MIN_NODES, CHUNK_NODES);
+  }
+
+  DecisionPipeline(List<FilterPlugin> filters, Map<ScorePlugin, Integer> scorers, int threads, int parallelMinNodes,
+      int chunkNodes) {
+    if (threads < 1 || threads > ParallelChunks.MAX_THREADS) {
+      throw new IllegalArgumentException("decision threads must be 1.." + ParallelChunks.MAX_THREADS + ", got "
+          + threads);
+    }
+    this.threads = threads;
+    this.parallelMinNodes = Math.max(1, parallelMinNodes);
+    this.chunkNodes = Math.max(1, chunkNodes);
     if (filters.size() > VerdictMemo.MAX_FILTERS) {
       throw new IllegalArgumentException("a pipeline holds at most " + VerdictMemo.MAX_FILTERS + " filters, got "
           + filters.size());
@@ -101,9 +128,15 @@ public final class DecisionPipeline {
     return standard(() -> WorkloadProfileLearner.DEFAULT, CpuView.NONE);
   }
 
-  /** The default composition: {@link #standardFilters()} and {@link #standardScores}. */
+  /** The default composition: {@link #standardFilters()} and {@link #standardScores}, on the machine's cores. */
   public static DecisionPipeline standard(java.util.function.Supplier<WorkloadProfile> profile, CpuView cpu) {
-    return new DecisionPipeline(standardFilters(), standardScores(profile, cpu));
+    return standard(profile, cpu, ParallelChunks.DEFAULT_THREADS);
+  }
+
+  /** The default composition, computing one call's new verdicts on {@code threads} threads. */
+  public static DecisionPipeline standard(java.util.function.Supplier<WorkloadProfile> profile, CpuView cpu,
+      int threads) {
+    return new DecisionPipeline(standardFilters(), standardScores(profile, cpu), threads);
   }
 
   /** The default filters, in order: GPU product, GPU count (with memory and health), required interconnect. */
@@ -167,6 +200,8 @@ public final class DecisionPipeline {
     int[] indexByPosition = new int[nodes.length];
     java.util.Arrays.fill(indexByPosition, -1);
     Positions resolved = new Positions(snapshot, lastFilter, false);
+    // verdicts no memo holds are computed in the loop, or after it when they may be many enough to share among threads
+    Missing missing = mayShare(n) ? new Missing(n) : null;
     int unknown = 0;
     for (int i = 0; i < n; i++) {
       String name = candidates.get(i);
@@ -182,18 +217,97 @@ public final class DecisionPipeline {
       long tag = VerdictMemo.tag(stamps[position], shapeId);
       int result = memo.result(slot, tag);
       if (result == VerdictMemo.MISSING) {
+        if (missing != null) {
+          missing.add(i);
+          continue;
+        }
         result = call.verdict(nodes[position], position, stamps[position], slot, tag);
       }
-      int f = VerdictMemo.failedFilter(result);
-      if (f < 0) {
-        passed[i] = true;
-      } else {
-        rejections[f]++;
-        reasons[i] = call.reason(f, nodes[position], position, stamps[position]);
+      judge(call, i, position, result, passed, rejections, reasons);
+    }
+    if (missing != null && missing.count > 0) {
+      int[] results = missing.compute(call, positions, reasons);
+      for (int j = 0; j < missing.count; j++) {
+        int i = missing.indices[j];
+        judge(call, i, positions[i], results[j], passed, rejections, reasons);
       }
     }
     lastFilter = new LastFilter(demand.uid(), snapshot.index(), candidates, positions, indexByPosition, passed.clone());
     return new FilterOutcome(passed, reasons, rejections, unknown);
+  }
+
+  /** Records candidate {@code i}'s verdict: passed, or counted against its filter with its reason (unless given). */
+  private static void judge(Call call, int i, int position, int result, boolean[] passed, int[] rejections,
+      String[] reasons) {
+    int f = VerdictMemo.failedFilter(result);
+    if (f < 0) {
+      passed[i] = true;
+    } else {
+      rejections[f]++;
+      if (reasons[i] == null) {
+        reasons[i] = call.reason(f, call.snapshot.nodes()[position], position, call.snapshot.stamps()[position]);
+      }
+    }
+  }
+
+  /** Whether a call over {@code candidates} nodes may have enough new verdicts to share among threads. */
+  private boolean mayShare(int candidates) {
+    return threads > 1 && candidates >= parallelMinNodes;
+  }
+
+  /**
+   * The candidates of one call whose verdicts no memo held, computed after the memo pass: on the caller alone when they
+   * are few, else shared among {@link #threads} threads ({@link ParallelChunks}), each with its own {@link Call#fork}
+   * (kube-scheduler, too, runs its filters over nodes in parallel). Verdicts the memo holds cost too little to share.
+   */
+  private final class Missing {
+    final int[] indices;
+    int count;
+
+    Missing(int candidates) {
+      indices = new int[candidates];
+    }
+
+    void add(int candidate) {
+      indices[count++] = candidate;
+    }
+
+    /**
+     * Computes and memoises the verdicts, by position in {@link #indices}; when {@code reasons} is not null, also why
+     * each failing node fails (memoised too, and computed while the node's state is at hand).
+     */
+    int[] compute(Call call, int[] positions, String[] reasons) {
+      int[] results = new int[count];
+      int parallel = count >= parallelMinNodes ? Math.min(threads, (count + chunkNodes - 1) / chunkNodes) : 1;
+      Call[] workers = new Call[parallel];
+      workers[0] = call;
+      if (parallel > 1) {
+        call.gpuSide(); // set up once, before the forks copy it
+      }
+      NodeGpuState[] nodes = call.snapshot.nodes();
+      int[] stamps = call.snapshot.stamps();
+      int shapeId = call.shapeId;
+      ParallelChunks.run(parallel, count, chunkNodes, (worker, from, to) -> {
+        Call c = workers[worker];
+        if (c == null) {
+          c = call.fork();
+          workers[worker] = c;
+        }
+        for (int j = from; j < to; j++) {
+          int i = indices[j];
+          int position = positions[i];
+          int stamp = stamps[position];
+          int result = c.verdict(nodes[position], position, stamp, VerdictMemo.slot(position, shapeId),
+              VerdictMemo.tag(stamp, shapeId));
+          results[j] = result;
+          int f = VerdictMemo.failedFilter(result);
+          if (reasons != null && f >= 0) {
+            reasons[i] = c.reason(f, nodes[position], position, stamp);
+          }
+        }
+      });
+      return results;
+    }
   }
 
   /**
@@ -282,6 +396,8 @@ public final class DecisionPipeline {
     int[] stamps = snapshot.stamps();
     int n = candidates.size();
     int[] out = new int[n];
+    Missing missing = mayShare(n) ? new Missing(n) : null;
+    int[] positions = missing != null ? new int[n] : null;
     LastFilter last = lastFilter;
     Positions resolved = new Positions(snapshot, last,
         last != null && !demand.uid().isEmpty() && last.podUid().equals(demand.uid()));
@@ -292,9 +408,20 @@ public final class DecisionPipeline {
         long tag = VerdictMemo.tag(stamps[position], shapeId);
         int result = memo.result(slot, tag);
         if (result == VerdictMemo.MISSING) {
+          if (missing != null) {
+            positions[i] = position;
+            missing.add(i);
+            continue;
+          }
           result = call.verdict(nodes[position], position, stamps[position], slot, tag);
         }
         out[i] = VerdictMemo.score(result);
+      }
+    }
+    if (missing != null && missing.count > 0) {
+      int[] results = missing.compute(call, positions, null);
+      for (int j = 0; j < missing.count; j++) {
+        out[missing.indices[j]] = VerdictMemo.score(results[j]);
       }
     }
     return out;
@@ -339,6 +466,33 @@ public final class DecisionPipeline {
       long shape = shapes.idOf(demand);
       this.shapeId = DemandShapes.number(shape);
       this.memo = memoFor(snapshot, versions, DemandShapes.epoch(shape));
+    }
+
+    private Call(Call parent) {
+      this.demand = parent.demand;
+      this.snapshot = parent.snapshot;
+      this.tiered = parent.tiered;
+      this.versions = parent.versions;
+      this.shapeId = parent.shapeId;
+      this.memo = parent.memo;
+      this.gpuShapeId = parent.gpuShapeId;
+      this.gpuMemo = parent.gpuMemo;
+      this.gpuRows = parent.gpuRows;
+      this.split = parent.split;
+      this.splitWeight = parent.splitWeight;
+      this.cpuKey = parent.cpuKey;
+      if (parent.gpuMemo != null) {
+        this.row = new long[GpuVerdictMemo.DATA];
+        this.part = new long[CpuSplitScore.PART_LONGS];
+      }
+    }
+
+    /**
+     * The same call for another thread: the same shapes and memos, its own scratch. The parent's {@link #gpuSide} must
+     * be set up first (its shape was numbered once, for the whole call).
+     */
+    Call fork() {
+      return new Call(this);
     }
 
     /**

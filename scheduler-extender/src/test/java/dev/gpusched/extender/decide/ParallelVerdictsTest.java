@@ -1,0 +1,156 @@
+package dev.gpusched.extender.decide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.NodeGpuState;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A call's new verdicts computed by several threads ({@link ParallelChunks}) are the verdicts the caller computes alone:
+ * the same passes, reasons, rejection counts and scores, node by node.
+ */
+class ParallelVerdictsTest {
+  private final RandomNodes random = new RandomNodes(7);
+
+  @Test
+  void chunksCoverEveryIndexOnce() {
+    for (int threads : new int[] {1, 2, 3, 16}) {
+      for (int n : new int[] {0, 1, 5, 64, 1_000}) {
+        for (int chunk : new int[] {1, 7, 64, 5_000}) {
+          AtomicIntegerArray runs = new AtomicIntegerArray(Math.max(1, n));
+          Set<Integer> workers = ConcurrentHashMap.newKeySet();
+          ParallelChunks.run(threads, n, chunk, (worker, from, to) -> {
+            workers.add(worker);
+            // one chunk at a time, or the whole range when the caller runs alone
+            assertThat(to - from <= chunk || threads == 1 && from == 0 && to == n).as("[%d, %d)", from, to).isTrue();
+            assertThat(to).isGreaterThan(from);
+            for (int i = from; i < to; i++) {
+              runs.incrementAndGet(i);
+            }
+          });
+          for (int i = 0; i < n; i++) {
+            assertThat(runs.get(i)).as("index %d of %d, chunk %d, %d threads", i, n, chunk, threads).isEqualTo(1);
+          }
+          assertThat(workers).allMatch(w -> w >= 0 && w < threads);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aChunkThatThrowsFailsTheRunAfterTheOthersStop() {
+    assertThatThrownBy(() -> ParallelChunks.run(2, 100, 1, (worker, from, to) -> {
+      if (from == 37) {
+        throw new IllegalStateException("chunk 37 fails");
+      }
+    })).isInstanceOf(IllegalStateException.class).hasMessage("chunk 37 fails");
+  }
+
+  @Test
+  void parallelCallsAnswerAsTheCallerAlone() {
+    for (int round = 0; round < 4; round++) {
+      WorkloadProfile profile = random.profile();
+      CpuView cpu = random.cpuView();
+      DecisionPipeline alone = DecisionPipeline.standard(() -> profile, cpu, 1);
+      DecisionPipeline shared = new DecisionPipeline(DecisionPipeline.standardFilters(),
+          DecisionPipeline.standardScores(() -> profile, cpu), 3, 1, 5);
+      // a pipeline asked to prioritize before any filter computes there too
+      DecisionPipeline prioritizeFirst = new DecisionPipeline(DecisionPipeline.standardFilters(),
+          DecisionPipeline.standardScores(() -> profile, cpu), 3, 1, 5);
+      NodeGpuState[] nodes = new NodeGpuState[400];
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < nodes.length; i++) {
+        nodes[i] = random.node(i);
+        names.add(nodes[i].name());
+      }
+      names.add("no-such-node");
+      names.add(names.get(3)); // a name twice: two candidates, one node
+      Collections.shuffle(names, random.random());
+      ClusterSnapshot snapshot = ClusterSnapshot.of(round + 1, nodes);
+      List<PodDemand> demands = new ArrayList<>();
+      for (int d = 0; d < 30; d++) {
+        demands.add(random.demand());
+      }
+      demands.addAll(demands.subList(0, 10)); // repeats: memo hits beside new verdicts
+      for (PodDemand demand : demands) {
+        assertThat(prioritizeFirst.prioritize(demand, snapshot, names)).as("prioritize first, %s", demand)
+            .isEqualTo(alone.prioritize(demand, snapshot, names));
+        DecisionPipeline.FilterOutcome a = shared.filter(demand, snapshot, names);
+        DecisionPipeline.FilterOutcome b = alone.filter(demand, snapshot, names);
+        assertThat(a.passed()).as("passed, %s", demand).isEqualTo(b.passed());
+        assertThat(a.reasons()).as("reasons, %s", demand).isEqualTo(b.reasons());
+        assertThat(a.rejectionsByFilter()).isEqualTo(b.rejectionsByFilter());
+        assertThat(a.unknownNodes()).isEqualTo(1);
+        List<String> survivors = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+          if (a.passed()[i]) {
+            survivors.add(names.get(i));
+          }
+        }
+        assertThat(shared.prioritize(demand, snapshot, survivors)).as("scores, %s", demand)
+            .isEqualTo(alone.prioritize(demand, snapshot, survivors));
+      }
+    }
+  }
+
+  /** A filter that lets no thread through until two have come, so a call passes only when a helper took a chunk. */
+  private static final class TwoThreadsGate implements FilterPlugin {
+    private final CountDownLatch arrived = new CountDownLatch(2);
+    private final Set<Thread> seen = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public String name() {
+      return "two_threads";
+    }
+
+    @Override
+    public String filter(PodDemand demand, NodeGpuState node) {
+      if (seen.add(Thread.currentThread())) {
+        arrived.countDown();
+      }
+      try {
+        return arrived.await(10, TimeUnit.SECONDS) ? null : "no second thread came";
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "interrupted";
+      }
+    }
+  }
+
+  @Test
+  void helpersComputeChunksOfOneCall() {
+    TwoThreadsGate gate = new TwoThreadsGate();
+    List<FilterPlugin> filters = new ArrayList<>();
+    filters.add(gate);
+    filters.addAll(DecisionPipeline.standardFilters());
+    Map<ScorePlugin, Integer> scores = new LinkedHashMap<>(
+        DecisionPipeline.standardScores(() -> WorkloadProfileLearner.DEFAULT, CpuView.NONE));
+    DecisionPipeline pipeline = new DecisionPipeline(filters, scores, 2, 1, 1);
+    NodeGpuState[] nodes = new NodeGpuState[40];
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < nodes.length; i++) {
+      nodes[i] = random.node(i);
+      names.add(nodes[i].name());
+    }
+    PodDemand demand = new PodDemand("ns", "p", "uid-p", 0, 0, 0, dev.gpusched.topology.IntraNodePolicy.ANY,
+        dev.gpusched.extender.model.Placement.BINPACK, List.of(), 0);
+    DecisionPipeline.FilterOutcome outcome = pipeline.filter(demand, ClusterSnapshot.of(1, nodes), names);
+
+    assertThat(outcome.reasons()).doesNotContain("no second thread came");
+    assertThat(gate.seen).contains(Thread.currentThread())
+        .anyMatch(t -> t.getName().startsWith("gpusched-decide-"));
+  }
+}
