@@ -106,6 +106,55 @@ class ParallelVerdictsTest {
     }
   }
 
+  @Test
+  void concurrentCallsSharingHelpersAnswerAsOneThread() throws Exception {
+    WorkloadProfile profile = random.profile();
+    CpuView cpu = random.cpuView();
+    DecisionPipeline alone = DecisionPipeline.standard(() -> profile, cpu, 1);
+    DecisionPipeline shared = new DecisionPipeline(DecisionPipeline.standardFilters(),
+        DecisionPipeline.standardScores(() -> profile, cpu), 4, 1, 3);
+    NodeGpuState[] nodes = new NodeGpuState[300];
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < nodes.length; i++) {
+      nodes[i] = random.node(i);
+      names.add(nodes[i].name());
+    }
+    ClusterSnapshot snapshot = ClusterSnapshot.of(1, nodes);
+    List<PodDemand> demands = new ArrayList<>();
+    Map<PodDemand, DecisionPipeline.FilterOutcome> expected = new LinkedHashMap<>();
+    for (int d = 0; d < 24; d++) {
+      PodDemand demand = random.demand();
+      demands.add(demand);
+      expected.put(demand, alone.filter(demand, snapshot, names));
+    }
+    // six request threads at once, each sharing its calls with helpers: helpers are often all busy, and the memos are
+    // written by several calls at a time
+    java.util.concurrent.ExecutorService requests = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        int first = t;
+        done.add(requests.submit(() -> {
+          for (int k = 0; k < 3 * demands.size(); k++) {
+            PodDemand demand = demands.get((first + k) % demands.size());
+            DecisionPipeline.FilterOutcome got = shared.filter(demand, snapshot, names);
+            DecisionPipeline.FilterOutcome want = expected.get(demand);
+            assertThat(got.passed()).as("passed, %s", demand).isEqualTo(want.passed());
+            assertThat(got.reasons()).as("reasons, %s", demand).isEqualTo(want.reasons());
+            assertThat(got.rejectionsByFilter()).isEqualTo(want.rejectionsByFilter());
+            assertThat(shared.prioritize(demand, snapshot, names)).as("scores, %s", demand)
+                .isEqualTo(alone.prioritize(demand, snapshot, names));
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      requests.shutdownNow();
+    }
+  }
+
   /** A filter that lets no thread through until two have come, so a call passes only when a helper took a chunk. */
   private static final class TwoThreadsGate implements FilterPlugin {
     private final CountDownLatch arrived = new CountDownLatch(2);
