@@ -192,26 +192,14 @@ class FusedStandardPluginsTest {
       }
       Map<ScorePlugin, Integer> scores = new LinkedHashMap<>(DecisionPipeline.standardScores(() -> profile, cpu));
       DecisionPipeline oneByOne = new DecisionPipeline(wrapped, scores);
-      NodeGpuState[] nodes = new NodeGpuState[120];
-      List<String> names = new ArrayList<>();
-      for (int i = 0; i < nodes.length; i++) {
-        nodes[i] = random.node(i);
-        names.add(nodes[i].name());
-      }
+      NodeGpuState[] nodes = random.nodes(120);
+      List<String> names = RandomNodes.names(nodes);
       ClusterSnapshot snapshot = ClusterSnapshot.of(round + 1, nodes);
       for (int d = 0; d < 40; d++) {
         PodDemand demand = random.demand();
         DecisionPipeline.FilterOutcome a = fused.filter(demand, snapshot, names);
-        DecisionPipeline.FilterOutcome b = oneByOne.filter(demand, snapshot, names);
-        assertThat(a.passed()).as("passed, %s", demand).isEqualTo(b.passed());
-        assertThat(a.reasons()).as("reasons, %s", demand).isEqualTo(b.reasons());
-        assertThat(a.rejectionsByFilter()).isEqualTo(b.rejectionsByFilter());
-        List<String> survivors = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-          if (a.passed()[i]) {
-            survivors.add(names.get(i));
-          }
-        }
+        RandomNodes.assertSameOutcome(a, oneByOne.filter(demand, snapshot, names), demand);
+        List<String> survivors = RandomNodes.survivors(names, a);
         assertThat(fused.prioritize(demand, snapshot, survivors)).as("scores, %s", demand)
             .isEqualTo(oneByOne.prioritize(demand, snapshot, survivors));
         for (NodeGpuState node : nodes) {

@@ -59,23 +59,22 @@ class ParallelVerdictsTest {
     })).isInstanceOf(IllegalStateException.class).hasMessage("chunk 37 fails");
   }
 
+  /** The standard pipeline sharing every call with new verdicts among {@code threads}, in chunks of {@code chunk}. */
+  private static DecisionPipeline sharing(WorkloadProfile profile, CpuView cpu, int threads, int chunk) {
+    return new DecisionPipeline(DecisionPipeline.standardFilters(), DecisionPipeline.standardScores(() -> profile, cpu),
+        threads, 1, chunk);
+  }
+
   @Test
   void parallelCallsAnswerAsTheCallerAlone() {
     for (int round = 0; round < 4; round++) {
       WorkloadProfile profile = random.profile();
       CpuView cpu = random.cpuView();
       DecisionPipeline alone = DecisionPipeline.standard(() -> profile, cpu, 1);
-      DecisionPipeline shared = new DecisionPipeline(DecisionPipeline.standardFilters(),
-          DecisionPipeline.standardScores(() -> profile, cpu), 3, 1, 5);
-      // a pipeline asked to prioritize before any filter computes there too
-      DecisionPipeline prioritizeFirst = new DecisionPipeline(DecisionPipeline.standardFilters(),
-          DecisionPipeline.standardScores(() -> profile, cpu), 3, 1, 5);
-      NodeGpuState[] nodes = new NodeGpuState[400];
-      List<String> names = new ArrayList<>();
-      for (int i = 0; i < nodes.length; i++) {
-        nodes[i] = random.node(i);
-        names.add(nodes[i].name());
-      }
+      DecisionPipeline shared = sharing(profile, cpu, 3, 5);
+      DecisionPipeline prioritizeFirst = sharing(profile, cpu, 3, 5); // prioritize computes before any filter did
+      NodeGpuState[] nodes = random.nodes(400);
+      List<String> names = RandomNodes.names(nodes);
       names.add("no-such-node");
       names.add(names.get(3)); // a name twice: two candidates, one node
       Collections.shuffle(names, random.random());
@@ -89,17 +88,9 @@ class ParallelVerdictsTest {
         assertThat(prioritizeFirst.prioritize(demand, snapshot, names)).as("prioritize first, %s", demand)
             .isEqualTo(alone.prioritize(demand, snapshot, names));
         DecisionPipeline.FilterOutcome a = shared.filter(demand, snapshot, names);
-        DecisionPipeline.FilterOutcome b = alone.filter(demand, snapshot, names);
-        assertThat(a.passed()).as("passed, %s", demand).isEqualTo(b.passed());
-        assertThat(a.reasons()).as("reasons, %s", demand).isEqualTo(b.reasons());
-        assertThat(a.rejectionsByFilter()).isEqualTo(b.rejectionsByFilter());
+        RandomNodes.assertSameOutcome(a, alone.filter(demand, snapshot, names), demand);
         assertThat(a.unknownNodes()).isEqualTo(1);
-        List<String> survivors = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-          if (a.passed()[i]) {
-            survivors.add(names.get(i));
-          }
-        }
+        List<String> survivors = RandomNodes.survivors(names, a);
         assertThat(shared.prioritize(demand, snapshot, survivors)).as("scores, %s", demand)
             .isEqualTo(alone.prioritize(demand, snapshot, survivors));
       }
@@ -111,14 +102,9 @@ class ParallelVerdictsTest {
     WorkloadProfile profile = random.profile();
     CpuView cpu = random.cpuView();
     DecisionPipeline alone = DecisionPipeline.standard(() -> profile, cpu, 1);
-    DecisionPipeline shared = new DecisionPipeline(DecisionPipeline.standardFilters(),
-        DecisionPipeline.standardScores(() -> profile, cpu), 4, 1, 3);
-    NodeGpuState[] nodes = new NodeGpuState[300];
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < nodes.length; i++) {
-      nodes[i] = random.node(i);
-      names.add(nodes[i].name());
-    }
+    DecisionPipeline shared = sharing(profile, cpu, 4, 3);
+    NodeGpuState[] nodes = random.nodes(300);
+    List<String> names = RandomNodes.names(nodes);
     ClusterSnapshot snapshot = ClusterSnapshot.of(1, nodes);
     List<PodDemand> demands = new ArrayList<>();
     Map<PodDemand, DecisionPipeline.FilterOutcome> expected = new LinkedHashMap<>();
@@ -137,11 +123,7 @@ class ParallelVerdictsTest {
         done.add(requests.submit(() -> {
           for (int k = 0; k < 3 * demands.size(); k++) {
             PodDemand demand = demands.get((first + k) % demands.size());
-            DecisionPipeline.FilterOutcome got = shared.filter(demand, snapshot, names);
-            DecisionPipeline.FilterOutcome want = expected.get(demand);
-            assertThat(got.passed()).as("passed, %s", demand).isEqualTo(want.passed());
-            assertThat(got.reasons()).as("reasons, %s", demand).isEqualTo(want.reasons());
-            assertThat(got.rejectionsByFilter()).isEqualTo(want.rejectionsByFilter());
+            RandomNodes.assertSameOutcome(shared.filter(demand, snapshot, names), expected.get(demand), demand);
             assertThat(shared.prioritize(demand, snapshot, names)).as("scores, %s", demand)
                 .isEqualTo(alone.prioritize(demand, snapshot, names));
           }
@@ -188,12 +170,8 @@ class ParallelVerdictsTest {
     Map<ScorePlugin, Integer> scores = new LinkedHashMap<>(
         DecisionPipeline.standardScores(() -> WorkloadProfileLearner.DEFAULT, CpuView.NONE));
     DecisionPipeline pipeline = new DecisionPipeline(filters, scores, 2, 1, 1);
-    NodeGpuState[] nodes = new NodeGpuState[40];
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < nodes.length; i++) {
-      nodes[i] = random.node(i);
-      names.add(nodes[i].name());
-    }
+    NodeGpuState[] nodes = random.nodes(40);
+    List<String> names = RandomNodes.names(nodes);
     PodDemand demand = new PodDemand("ns", "p", "uid-p", 0, 0, 0, dev.gpusched.topology.IntraNodePolicy.ANY,
         dev.gpusched.extender.model.Placement.BINPACK, List.of(), 0);
     DecisionPipeline.FilterOutcome outcome = pipeline.filter(demand, ClusterSnapshot.of(1, nodes), names);

@@ -49,6 +49,43 @@ final class RandomNodes {
     return random;
   }
 
+  /** {@code count} nodes named {@code n0, n1, ...}, each as {@link #node} makes it. */
+  NodeGpuState[] nodes(int count) {
+    NodeGpuState[] nodes = new NodeGpuState[count];
+    for (int i = 0; i < count; i++) {
+      nodes[i] = node(i);
+    }
+    return nodes;
+  }
+
+  static List<String> names(NodeGpuState[] nodes) {
+    List<String> names = new ArrayList<>();
+    for (NodeGpuState node : nodes) {
+      names.add(node.name());
+    }
+    return names;
+  }
+
+  /** The candidates that passed filter, in its order: what kube-scheduler sends prioritize. */
+  static List<String> survivors(List<String> candidates, DecisionPipeline.FilterOutcome filtered) {
+    List<String> survivors = new ArrayList<>();
+    for (int i = 0; i < candidates.size(); i++) {
+      if (filtered.passed()[i]) {
+        survivors.add(candidates.get(i));
+      }
+    }
+    return survivors;
+  }
+
+  /** Fails unless two filter outcomes agree candidate by candidate: passes, reasons and rejection counts. */
+  static void assertSameOutcome(DecisionPipeline.FilterOutcome got, DecisionPipeline.FilterOutcome want, PodDemand demand) {
+    org.assertj.core.api.Assertions.assertThat(got.passed()).as("passed, %s", demand).isEqualTo(want.passed());
+    org.assertj.core.api.Assertions.assertThat(got.reasons()).as("reasons, %s", demand).isEqualTo(want.reasons());
+    org.assertj.core.api.Assertions.assertThat(got.rejectionsByFilter()).as("rejections, %s", demand)
+        .isEqualTo(want.rejectionsByFilter());
+    org.assertj.core.api.Assertions.assertThat(got.unknownNodes()).isEqualTo(want.unknownNodes());
+  }
+
   /** A node named {@code "n" + i} of a random kind and state. */
   NodeGpuState node(int i) {
     NodeInfo info = info("n" + i);
