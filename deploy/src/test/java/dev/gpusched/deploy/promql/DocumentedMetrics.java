@@ -33,6 +33,7 @@ public final class DocumentedMetrics {
       "gpusched_dcgm_stale",
       "gpusched_ledger_disagreements",
       "gpusched_bind_total",
+      "gpusched_verdicts_total",
       "gpusched_ready",
       "gpusched_leader");
 

@@ -166,10 +166,17 @@ public final class DecisionPipeline {
   }
 
   /**
-   * Result of filtering a candidate list, by candidate position: which passed, and why each other one failed (null where
-   * it passed).
+   * Where a filter call's verdicts on known nodes came from: the full-shape memo (a pod of this shape before), a
+   * GPU-side row (this GPU demand before), or the plugins. Operators watch it: a call that computes is the slow one.
    */
-  public record FilterOutcome(boolean[] passed, String[] reasons, int[] rejectionsByFilter, int unknownNodes) {
+  public record VerdictSources(int memo, int gpuRows, int computed) {}
+
+  /**
+   * Result of filtering a candidate list, by candidate position: which passed, and why each other one failed (null where
+   * it passed); and where the verdicts came from.
+   */
+  public record FilterOutcome(boolean[] passed, String[] reasons, int[] rejectionsByFilter, int unknownNodes,
+      VerdictSources sources) {
     /** Candidates that did not pass. */
     public int failedCount() {
       int failed = 0;
@@ -203,6 +210,7 @@ public final class DecisionPipeline {
     // verdicts no memo holds are computed in the loop, or after it when they may be many enough to share among threads
     Missing missing = mayShare(n) ? new Missing(n) : null;
     int unknown = 0;
+    int memoHits = 0;
     for (int i = 0; i < n; i++) {
       String name = candidates.get(i);
       int position = resolved.next(name);
@@ -222,6 +230,8 @@ public final class DecisionPipeline {
           continue;
         }
         result = call.verdict(nodes[position], position, stamps[position], slot, tag);
+      } else {
+        memoHits++;
       }
       judge(call, i, position, result, passed, rejections, reasons);
     }
@@ -233,7 +243,9 @@ public final class DecisionPipeline {
       }
     }
     lastFilter = new LastFilter(demand.uid(), snapshot.index(), candidates, positions, indexByPosition, passed.clone());
-    return new FilterOutcome(passed, reasons, rejections, unknown);
+    int fromMemoOrRows = n - unknown - call.computed;
+    return new FilterOutcome(passed, reasons, rejections, unknown,
+        new VerdictSources(memoHits, fromMemoOrRows - memoHits, call.computed));
   }
 
   /** Records candidate {@code i}'s verdict: passed, or counted against its filter with its reason (unless given). */
@@ -306,6 +318,11 @@ public final class DecisionPipeline {
           }
         }
       });
+      for (int w = 1; w < workers.length; w++) {
+        if (workers[w] != null) {
+          call.computed += workers[w].computed;
+        }
+      }
       return results;
     }
   }
@@ -454,6 +471,8 @@ public final class DecisionPipeline {
     private CpuSplitScore split;
     private long splitWeight;
     private long cpuKey;
+    /** Verdicts this call (this thread's part of it) computed from the plugins, full or GPU side. */
+    int computed;
     /** A {@link GpuVerdictMemo} row as read or to write: see {@link #fromGpuSide}. */
     private long[] row;
     private long[] part;
@@ -526,6 +545,7 @@ public final class DecisionPipeline {
     int verdict(NodeGpuState node, int position, int stamp, int slot, long tag) {
       int result;
       if (!gpuSide()) {
+        computed++;
         int f = firstFailing(demand, node);
         result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
       } else if (!gpuRows) {
@@ -577,6 +597,7 @@ public final class DecisionPipeline {
      * any other composition, or a pod of no GPU, one by one.
      */
     private void computeRow(NodeGpuState node, long gpuTag) {
+      computed++;
       long[] row = this.row;
       java.util.Arrays.fill(row, 0);
       row[1] = gpuRows && memoryByFit ? MemoryFitRange.around(node, demand.memoryMiB()) : MemoryFitRange.ALL;

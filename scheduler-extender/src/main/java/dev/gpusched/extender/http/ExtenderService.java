@@ -106,6 +106,8 @@ public final class ExtenderService implements ExtenderVerbs {
       metrics.recordRejections(filterNames.get(f), outcome.rejectionsByFilter()[f]);
     }
     metrics.recordRejections(DecisionPipeline.UNKNOWN_NODE, outcome.unknownNodes());
+    DecisionPipeline.VerdictSources sources = outcome.sources();
+    metrics.recordVerdicts(sources.memo(), sources.gpuRows(), sources.computed());
     boolean[] passed = outcome.passed();
     String[] reasons = outcome.reasons();
     Set<String> held = gangs == null ? Set.of() : gangs.nodesHeldAgainstOthers();

@@ -34,6 +34,9 @@ public final class ExtenderMetrics {
   private final Timer gangWait;
   private final Counter gangTimeouts;
   private final Counter gangReplans;
+  private final Counter verdictsFromMemo;
+  private final Counter verdictsFromGpuRows;
+  private final Counter verdictsComputed;
 
   public ExtenderMetrics(Supplier<ClusterSnapshot> snapshots, BooleanSupplier ready, BooleanSupplier leader) {
     this.snapshots = snapshots;
@@ -66,6 +69,23 @@ public final class ExtenderMetrics {
         .description("gangs released at their barrier, none of them bound, because a reserved place was taken "
             + "meanwhile (planned on a cache that had not yet seen another binding); they are planned again")
         .register(registry);
+    verdictsFromMemo = verdicts("memo");
+    verdictsFromGpuRows = verdicts("gpu_row");
+    verdictsComputed = verdicts("computed");
+  }
+
+  private Counter verdicts(String source) {
+    return Counter.builder("gpusched.verdicts")
+        .description("filter verdicts on known nodes by source: memo (a pod of the same shape before, on the same node "
+            + "state), gpu_row (the same GPU demand before; only a CPU step ran), computed (the plugins ran)")
+        .tag("source", source).register(registry);
+  }
+
+  /** Where one filter call's verdicts came from. */
+  public void recordVerdicts(int fromMemo, int fromGpuRows, int computed) {
+    verdictsFromMemo.increment(fromMemo);
+    verdictsFromGpuRows.increment(fromGpuRows);
+    verdictsComputed.increment(computed);
   }
 
   /** Registers {@code gpusched_gangs{state}} (state waiting, reserved, bound), read from {@code count} when scraped. */

@@ -137,6 +137,33 @@ class ParallelVerdictsTest {
     }
   }
 
+  @Test
+  void verdictSourcesCountEachKnownCandidateOnce() {
+    NodeGpuState[] nodes = random.nodes(80);
+    List<String> names = RandomNodes.names(nodes);
+    names.add("no-such-node");
+    ClusterSnapshot snapshot = ClusterSnapshot.of(1, nodes);
+    PodDemand first = new PodDemand("ns", "p", "uid-1", 1, 0, 0, dev.gpusched.topology.IntraNodePolicy.ANY,
+        dev.gpusched.extender.model.Placement.BINPACK, List.of(), 4_000);
+    for (DecisionPipeline pipeline : List.of(DecisionPipeline.standard(() -> WorkloadProfileLearner.DEFAULT,
+        new LedgerCpuView(), 1), sharing(WorkloadProfileLearner.DEFAULT, new LedgerCpuView(), 3, 7))) {
+      assertThat(pipeline.filter(first, snapshot, names).sources())
+          .as("a GPU demand never seen").isEqualTo(new DecisionPipeline.VerdictSources(0, 0, 80));
+      assertThat(pipeline.filter(first, snapshot, names).sources())
+          .as("the same shape again").isEqualTo(new DecisionPipeline.VerdictSources(80, 0, 0));
+      assertThat(pipeline.filter(withCpu(first, 6_000), snapshot, names).sources())
+          .as("the demand's second pod: its GPU-side rows are computed and kept")
+          .isEqualTo(new DecisionPipeline.VerdictSources(0, 0, 80));
+      assertThat(pipeline.filter(withCpu(first, 9_000), snapshot, names).sources())
+          .as("a third CPU request reads the rows").isEqualTo(new DecisionPipeline.VerdictSources(0, 80, 0));
+    }
+  }
+
+  private static PodDemand withCpu(PodDemand d, long cpuMilli) {
+    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(),
+        d.placement(), d.allowedModels(), cpuMilli);
+  }
+
   /** A filter that lets no thread through until two have come, so a call passes only when a helper took a chunk. */
   private static final class TwoThreadsGate implements FilterPlugin {
     private final CountDownLatch arrived = new CountDownLatch(2);

@@ -111,7 +111,18 @@ class BindAndLedgerTest {
     assertThat(metrics).contains("gpusched_extender_request_seconds_bucket{")
         .contains("gpusched_filter_rejections_total{reason=\"unknown_node\"} 1.0")
         .contains("gpusched_node_gpus{model=\"NVIDIA-L40S\",node=\"node-b\",state=\"free\"} 2.0")
-        .contains("gpusched_ready 1.0");
+        .contains("gpusched_ready 1.0")
+        // a fresh gpusched: the first pod of this shape has both known nodes' verdicts computed
+        .contains("gpusched_verdicts_total{source=\"computed\"} 2.0")
+        .contains("gpusched_verdicts_total{source=\"memo\"} 0.0");
+
+    gpusched.post("/scheduler/filter", Standalone.filterBody(p, List.of("node-a", "node-b")));
+    Pod sameShape = gpusched.create(Standalone.gpuPod("ml", "m-1", 1, Map.of()));
+    gpusched.post("/scheduler/filter", Standalone.filterBody(sameShape, List.of("node-a", "node-b")));
+    assertThat(gpusched.get("/metrics").body())
+        .as("the same pod again and a replica of its shape are answered from the memo")
+        .contains("gpusched_verdicts_total{source=\"memo\"} 4.0")
+        .contains("gpusched_verdicts_total{source=\"computed\"} 2.0");
   }
 
   private void awaitFree(String node, int free) throws Exception {
