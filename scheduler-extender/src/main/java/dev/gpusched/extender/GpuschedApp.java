@@ -32,8 +32,10 @@ import java.util.concurrent.TimeUnit;
  * one visible place. Used by {@code gpusched serve} and by tests.
  */
 public final class GpuschedApp implements AutoCloseable {
-  /** Where and how to listen, and where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone). */
-  /** @param decisionThreads threads that compute one call's new verdicts ({@code --decision-threads}) */
+  /**
+   * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), and on how
+   * many threads one call's new verdicts are computed ({@code --decision-threads}).
+   */
   public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
 

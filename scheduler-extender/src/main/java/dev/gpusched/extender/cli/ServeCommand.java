@@ -182,8 +182,8 @@ public final class ServeCommand implements Callable<Integer> {
       client = new KubernetesClientBuilder().withConfig(config).build();
       writer = new KubernetesClusterWriter(client);
     }
-    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads), gangSettings, client, writer,
-        tls, election);
+    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads), gangSettings,
+        client, writer, tls, election);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();
