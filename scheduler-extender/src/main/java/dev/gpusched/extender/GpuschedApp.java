@@ -40,15 +40,7 @@ public final class GpuschedApp implements AutoCloseable {
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
 
     public Options {
-      checkDecisionThreads(decisionThreads);
-    }
-
-    /** Throws {@link IllegalArgumentException}, saying what would be right, for a thread count gpusched does not take. */
-    public static void checkDecisionThreads(int decisionThreads) {
-      if (decisionThreads < 1 || decisionThreads > dev.gpusched.extender.decide.ParallelChunks.MAX_THREADS) {
-        throw new IllegalArgumentException("--decision-threads " + decisionThreads + " is out of range: use 1.."
-            + dev.gpusched.extender.decide.ParallelChunks.MAX_THREADS + " (1 computes on the request's thread alone)");
-      }
+      dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
     }
 
     /** On the machine's CPUs ({@link dev.gpusched.extender.decide.ParallelChunks#DEFAULT_THREADS}). */

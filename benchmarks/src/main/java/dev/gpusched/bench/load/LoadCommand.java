@@ -186,7 +186,7 @@ public final class LoadCommand implements Callable<Integer> {
 
   private void validate() {
     shapes();
-    dev.gpusched.extender.GpuschedApp.Options.checkDecisionThreads(decisionThreads);
+    dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
     for (String t : targetNames) {
       if (!t.equals("gpusched") && !t.equals("null")) {
         throw new IllegalArgumentException("--targets " + t + " is not known: use gpusched, null or gpusched,null");

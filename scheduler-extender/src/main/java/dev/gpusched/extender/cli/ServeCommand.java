@@ -130,7 +130,7 @@ public final class ServeCommand implements Callable<Integer> {
     dev.gpusched.extender.http.TlsConfig tls;
     dev.gpusched.extender.ha.LeaderElection.Settings election = null;
     try {
-      GpuschedApp.Options.checkDecisionThreads(decisionThreads);
+      dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
       limits = new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
       tls = dev.gpusched.extender.http.TlsConfig.fromOptions(tlsCert, tlsKey, tlsClientCa);
       if (leaderElectionNamespace != null || leaderElectionLease != null) {

@@ -57,10 +57,7 @@ public final class DecisionPipeline {
 
   DecisionPipeline(List<FilterPlugin> filters, Map<ScorePlugin, Integer> scorers, int threads, int parallelMinNodes,
       int chunkNodes) {
-    if (threads < 1 || threads > ParallelChunks.MAX_THREADS) {
-      throw new IllegalArgumentException("decision threads must be 1.." + ParallelChunks.MAX_THREADS + ", got "
-          + threads);
-    }
+    ParallelChunks.checkThreads(threads);
     this.threads = threads;
     this.parallelMinNodes = Math.max(1, parallelMinNodes);
     this.chunkNodes = Math.max(1, chunkNodes);

@@ -32,6 +32,14 @@ public final class ParallelChunks {
 
   private static volatile ExecutorService helpers;
 
+  /** Throws {@link IllegalArgumentException}, saying what would be right, for a thread count outside 1..{@link #MAX_THREADS}. */
+  public static void checkThreads(int threads) {
+    if (threads < 1 || threads > MAX_THREADS) {
+      throw new IllegalArgumentException("--decision-threads " + threads + " is out of range: use 1.." + MAX_THREADS
+          + " (1 computes on the request's thread alone)");
+    }
+  }
+
   private ParallelChunks() {}
 
   /**
