@@ -473,6 +473,8 @@ public final class DecisionPipeline {
     /** A {@link GpuVerdictMemo} row as read or to write: see {@link #fromGpuSide}. */
     private long[] row;
     private long[] part;
+    /** The model filter's verdicts by product, for the fused pass: this thread's own, made at the first need. */
+    private ProductVerdicts products;
 
     Call(PodDemand demand, ClusterSnapshot snapshot) {
       this.demand = demand;
@@ -604,7 +606,12 @@ public final class DecisionPipeline {
       long rank;
       FusedStandardPlugins fused = fusedStandardPlugins();
       if (split != null && fused.applies() && FusedStandardPlugins.serves(demand)) {
-        rank = fused.row(demand, node, tiered, part);
+        ProductVerdicts products = this.products;
+        if (products == null) {
+          products = fused.productVerdicts(demand);
+          this.products = products;
+        }
+        rank = fused.row(demand, node, tiered, part, products);
         if (rank < 0) {
           row[0] = gpuTag | VerdictMemo.failed((int) (-1 - rank));
           return;

@@ -95,6 +95,11 @@ final class FusedStandardPlugins {
     return model != null;
   }
 
+  /** The model filter's verdicts by product for one pod and thread, as {@link #row} reads them. */
+  ProductVerdicts productVerdicts(PodDemand demand) {
+    return new ProductVerdicts(model, demand);
+  }
+
   /** True for a pod of whole GPUs or a share: the demands {@link #row} computes. */
   static boolean serves(PodDemand demand) {
     return demand.isShared() || demand.gpus() > 0;
@@ -106,8 +111,8 @@ final class FusedStandardPlugins {
    * {@code tiered} pod in the top tier), never negative, with the split score's part written into
    * {@code part[0..3]} as {@link FragmentationScore#gpuPart} writes it.
    */
-  long row(PodDemand demand, NodeGpuState node, boolean tiered, long[] part) {
-    if (!model.passes(demand, node)) {
+  long row(PodDemand demand, NodeGpuState node, boolean tiered, long[] part, ProductVerdicts products) {
+    if (!products.passes(node)) {
       return -1 - MODEL_FILTER;
     }
     if (!node.offersGpus()) {

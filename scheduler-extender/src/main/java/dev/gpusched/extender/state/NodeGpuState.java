@@ -52,6 +52,8 @@ public final class NodeGpuState {
   private final long cpuAllocatableMilli;
   /** {@code info().product()} in lower case (the pod's allowed models are lower case), or "" when unknown. */
   private final String productLowerCase;
+  /** {@link GpuProducts#numberOf} the product: the same for every node of one product. */
+  private final int productNumber;
   /** See {@link #usedMilli()}: precomputed because every score of every pod reads it. */
   private final long usedMilli;
   /** See {@link #leftMilliAscending()}: shared by the states {@link #withReservedMask} and {@link #withCpuRequested} make. */
@@ -106,6 +108,7 @@ public final class NodeGpuState {
     this.topology = info.topology();
     this.cpuAllocatableMilli = info.cpuAllocatableMilli();
     this.productLowerCase = info.product() == null ? "" : info.product().toLowerCase(java.util.Locale.ROOT);
+    this.productNumber = GpuProducts.numberOf(productLowerCase);
     long used = (long) Long.bitCount(wholeMask) * 1000;
     for (long m = sharedMask; m != 0; m &= m - 1) {
       used += milliUsed[Long.numberOfTrailingZeros(m)];
@@ -180,6 +183,11 @@ public final class NodeGpuState {
   /** The GPU product label in lower case, "" when unknown: what {@code gpusched.dev/gpu-model} entries are matched in. */
   public String productLowerCase() {
     return productLowerCase;
+  }
+
+  /** {@link GpuProducts#numberOf} {@link #productLowerCase}: equal for equal products, or {@link GpuProducts#UNNUMBERED}. */
+  public int productNumber() {
+    return productNumber;
   }
 
   /** {@code info().cpuAllocatableMilli()}: allocatable CPU in milli-CPU, or 0 when unknown. */

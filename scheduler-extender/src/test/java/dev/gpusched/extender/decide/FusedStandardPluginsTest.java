@@ -58,10 +58,11 @@ class FusedStandardPluginsTest {
           continue;
         }
         boolean tiered = TopologyScore.tiered(demand);
+        ProductVerdicts products = std.fused().productVerdicts(demand); // one per pod: it remembers by product
         for (NodeGpuState node : nodes) {
           String what = demand + " on " + node.name() + " " + node.info();
           long[] part = new long[CpuSplitScore.PART_LONGS];
-          long fused = std.fused().row(demand, node, tiered, part);
+          long fused = std.fused().row(demand, node, tiered, part, products);
           int f = firstFailing(std, demand, node);
           if (f >= 0) {
             assertThat(fused).as("rejected by filter %d: %s", f, what).isEqualTo(-1 - f);
