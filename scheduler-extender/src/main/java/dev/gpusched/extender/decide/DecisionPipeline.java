@@ -548,8 +548,7 @@ public final class DecisionPipeline {
         int f = firstFailing(demand, node);
         result = f < 0 ? VerdictMemo.passed(score(demand, node)) : VerdictMemo.failed(f);
       } else if (!gpuRows) {
-        computeRow(node, 0); // the same computation as a row's, finished for this pod and not kept
-        result = finish(node, row);
+        result = firstSighting(node);
       } else {
         result = fromGpuSide(node, position, stamp);
       }
@@ -572,6 +571,46 @@ public final class DecisionPipeline {
         gpuMemo.write(r, row);
       }
       return finish(node, row);
+    }
+
+    /**
+     * The verdict for the first pod of a GPU demand, whose rows are not kept: what {@link #computeRow} then
+     * {@link #finish} give, from the fused pass straight, without filling a row or ranking the range this pod is not in.
+     */
+    private int firstSighting(NodeGpuState node) {
+      FusedStandardPlugins fused = fusedStandardPlugins();
+      if (split == null || !fused.applies() || !FusedStandardPlugins.serves(demand)) {
+        computeRow(node, 0);
+        return finish(node, row);
+      }
+      computed++;
+      ProductVerdicts products = productVerdicts(fused);
+      long[] part = this.part;
+      long rank = fused.row(demand, node, tiered, part, products);
+      if (rank < 0) {
+        return VerdictMemo.failed((int) (-1 - rank));
+      }
+      long k = cpuKey;
+      long low = part[2];
+      long scores = part[3];
+      int score;
+      if (k >= CpuSplitScore.lowFrom(low) && k <= CpuSplitScore.lowTo(low)) {
+        score = CpuSplitScore.lowScore(scores);
+      } else if (CpuSplitScore.hasHigh(scores) && k >= CpuSplitScore.highFrom(scores)) {
+        score = CpuSplitScore.highScore(scores);
+      } else {
+        score = split.withCpu(demand, node, k, part[0], part[1]);
+      }
+      return VerdictMemo.passed(priority(tiered, rank + splitWeight * score));
+    }
+
+    private ProductVerdicts productVerdicts(FusedStandardPlugins fused) {
+      ProductVerdicts products = this.products;
+      if (products == null) {
+        products = fused.productVerdicts(demand);
+        this.products = products;
+      }
+      return products;
     }
 
     /** The verdict from a row's data, finishing the split score for a CPU key between its ranges. */
@@ -606,12 +645,7 @@ public final class DecisionPipeline {
       long rank;
       FusedStandardPlugins fused = fusedStandardPlugins();
       if (split != null && fused.applies() && FusedStandardPlugins.serves(demand)) {
-        ProductVerdicts products = this.products;
-        if (products == null) {
-          products = fused.productVerdicts(demand);
-          this.products = products;
-        }
-        rank = fused.row(demand, node, tiered, part, products);
+        rank = fused.row(demand, node, tiered, part, productVerdicts(fused));
         if (rank < 0) {
           row[0] = gpuTag | VerdictMemo.failed((int) (-1 - rank));
           return;
