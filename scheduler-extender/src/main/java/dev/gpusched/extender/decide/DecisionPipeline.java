@@ -586,7 +586,7 @@ public final class DecisionPipeline {
       computed++;
       ProductVerdicts products = productVerdicts(fused);
       long[] part = this.part;
-      long rank = fused.row(demand, node, tiered, part, products);
+      long rank = fused.row(demand, node, tiered, false, part, products);
       if (rank < 0) {
         return VerdictMemo.failed((int) (-1 - rank));
       }
@@ -645,7 +645,7 @@ public final class DecisionPipeline {
       long rank;
       FusedStandardPlugins fused = fusedStandardPlugins();
       if (split != null && fused.applies() && FusedStandardPlugins.serves(demand)) {
-        rank = fused.row(demand, node, tiered, part, productVerdicts(fused));
+        rank = fused.row(demand, node, tiered, true, part, productVerdicts(fused));
         if (rank < 0) {
           row[0] = gpuTag | VerdictMemo.failed((int) (-1 - rank));
           return;

@@ -139,15 +139,17 @@ public final class FragmentationScore implements CpuSplitScore {
     } else if (demand.gpus() > 0) {
       taken = GpuChooser.choose(demand, node);
     }
-    gpuPart(demand, node, taken, sharedGpu, out, at);
+    gpuPart(demand, node, taken, sharedGpu, true, out, at);
   }
 
   /**
    * {@link #gpuPart} for the placement the caller already chose as {@link GpuChooser} does ({@code taken} whole GPUs, or
    * the share's {@code sharedGpu}, else -1): a caller that looked the set up for its own checks (the pipeline's
-   * {@link FusedStandardPlugins}) does not look it up again.
+   * {@link FusedStandardPlugins}) does not look it up again. Without {@code ranges} the part may leave its ranges empty
+   * (where computing them costs more than a memo read): enough for a caller that finishes one CPU key with
+   * {@link #withCpu} and keeps nothing.
    */
-  void gpuPart(PodDemand demand, NodeGpuState node, long taken, int sharedGpu, long[] out, int at) {
+  void gpuPart(PodDemand demand, NodeGpuState node, long taken, int sharedGpu, boolean ranges, long[] out, int at) {
     if (demand.isShared() ? sharedGpu < 0 : demand.gpus() > 0 && taken == 0) {
       cannotHost(out, at);
       return;
@@ -166,7 +168,7 @@ public final class FragmentationScore implements CpuSplitScore {
       int before = left(node, sharedGpu, 0, -1, 0);
       int after = left(node, sharedGpu, 0, sharedGpu, demand.milli());
       part(profile, demand.placement(), now.shared(before, after) - now.expected(), freeNow, freeNow - (before - after),
-          now.cpuLeft, now.fed, now.strandedNow, out, at);
+          now.cpuLeft, now.fed, now.strandedNow, ranges, out, at);
       return;
     }
     double delta = 0;
@@ -176,7 +178,8 @@ public final class FragmentationScore implements CpuSplitScore {
     long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
     long cpuLeft = cpu.nodeCpuLeftMilli(node);
     double fed = cpuLeft / profile.cpuMilliPerGpuMilli();
-    part(profile, demand.placement(), delta, freeNow, freeAfter, cpuLeft, fed, Math.max(0, freeNow - fed), out, at);
+    part(profile, demand.placement(), delta, freeNow, freeAfter, cpuLeft, fed, Math.max(0, freeNow - fed), ranges, out,
+        at);
   }
 
   /**
@@ -186,7 +189,7 @@ public final class FragmentationScore implements CpuSplitScore {
    * node's own figures: callers may keep them per node), read only where the CPU left and the ratio are positive.
    */
   private void part(WorkloadProfile profile, Placement placement, double delta, long freeNow, long freeAfter,
-      long cpuLeft, double fed, double strandedNow, long[] out, int at) {
+      long cpuLeft, double fed, double strandedNow, boolean ranges, long[] out, int at) {
     out[at] = Double.doubleToRawLongBits(delta);
     if ((freeNow & ~FREE_MASK) != 0 || (freeAfter & ~FREE_MASK) != 0 || cpuLeft <= CPU_LEFT_UNPACKED
         || cpuLeft >= -CPU_LEFT_UNPACKED) {
@@ -200,6 +203,11 @@ public final class FragmentationScore implements CpuSplitScore {
     if (cpuLeft < 0 || !(ratio > 0)) {
       out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
       out[at + 3] = CpuSplitScore.scores(0, toScore(placement, delta), NO_HIGH);
+      return;
+    }
+    if (!ranges) { // both ranges empty: withCpu finishes the one key wanted
+      out[at + 2] = CpuSplitScore.lowRange(1, 0);
+      out[at + 3] = CpuSplitScore.scores(0, 0, NO_HIGH);
       return;
     }
     // What withStranded and feeds compute for a request of 0 and of all the CPU left, with their shared terms
@@ -381,7 +389,7 @@ public final class FragmentationScore implements CpuSplitScore {
       for (int k = 1; k <= free; k++) {
         // as gpuPart computes it for such a pod: freeAfter subtracts 1000 per GPU taken
         owner.part(profile, Placement.BINPACK, afterWhole[k] - expected, freeMilli, freeMilli - 1000L * k, cpuLeft,
-            fed, strandedNow, wholeParts, k * CpuSplitScore.PART_LONGS);
+            fed, strandedNow, true, wholeParts, k * CpuSplitScore.PART_LONGS);
       }
     }
 

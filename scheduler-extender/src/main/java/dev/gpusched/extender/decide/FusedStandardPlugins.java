@@ -109,9 +109,10 @@ final class FusedStandardPlugins {
    * The node's verdict for a demand it {@link #serves}: {@code -1 - f} when filter {@code f} rejects the node; else the
    * rank the other scorers give it (their weighted sum, plus {@link DecisionPipeline#TOP_TIER_RANK} for a
    * {@code tiered} pod in the top tier), never negative, with the split score's part written into
-   * {@code part[0..3]} as {@link FragmentationScore#gpuPart} writes it.
+   * {@code part[0..3]} as {@link FragmentationScore#gpuPart} writes it (without {@code ranges}, perhaps with its ranges
+   * left empty: enough to finish one CPU key). {@code products} must be this pod's.
    */
-  long row(PodDemand demand, NodeGpuState node, boolean tiered, long[] part, ProductVerdicts products) {
+  long row(PodDemand demand, NodeGpuState node, boolean tiered, boolean ranges, long[] part, ProductVerdicts products) {
     if (!products.passes(node)) {
       return -1 - MODEL_FILTER;
     }
@@ -154,7 +155,7 @@ final class FusedStandardPlugins {
     // a scorer that is absent has weight 0 here: its term is 0, as its absence adds nothing
     long sum = topologyWeight * topologyScore + packingWeight * packing.score(demand, node)
         + memoryWeight * memory.score(demand, node);
-    fragmentation.gpuPart(demand, node, taken, sharedGpu, part, 0);
+    fragmentation.gpuPart(demand, node, taken, sharedGpu, ranges, part, 0);
     return topologyScored && tiered && TopologyScore.topTier(topologyScore) ? DecisionPipeline.TOP_TIER_RANK + sum : sum;
   }
 }

@@ -62,7 +62,7 @@ class FusedStandardPluginsTest {
         for (NodeGpuState node : nodes) {
           String what = demand + " on " + node.name() + " " + node.info();
           long[] part = new long[CpuSplitScore.PART_LONGS];
-          long fused = std.fused().row(demand, node, tiered, part, products);
+          long fused = std.fused().row(demand, node, tiered, true, part, products);
           int f = firstFailing(std, demand, node);
           if (f >= 0) {
             assertThat(fused).as("rejected by filter %d: %s", f, what).isEqualTo(-1 - f);
@@ -73,6 +73,13 @@ class FusedStandardPluginsTest {
           long[] want = new long[CpuSplitScore.PART_LONGS];
           ((CpuSplitScore) std.scorers()[std.split()]).gpuPart(demand, node, want, 0);
           assertThat(part).as("fragmentation part: %s", what).isEqualTo(want);
+          // without ranges: the same rank and figures, and the key finished from them scores as the plugin does
+          long[] lean = new long[CpuSplitScore.PART_LONGS];
+          assertThat(std.fused().row(demand, node, tiered, false, lean, products)).as("rank: %s", what).isEqualTo(fused);
+          assertThat(new long[] {lean[0], lean[1]}).as("figures: %s", what).isEqualTo(new long[] {want[0], want[1]});
+          CpuSplitScore split = (CpuSplitScore) std.scorers()[std.split()];
+          assertThat(split.withCpu(demand, node, split.cpuKey(demand), lean[0], lean[1])).as("score: %s", what)
+              .isEqualTo(std.scorers()[std.split()].score(demand, node));
           passed++;
           if (fused >= DecisionPipeline.TOP_TIER_RANK) {
             topTier++;
