@@ -192,18 +192,19 @@ public final class DecisionPipeline {
    */
   public FilterOutcome filter(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
     Call call = new Call(demand, snapshot);
+    int n = candidates.size();
+    if (call.newShape && mayShare(n)) {
+      return filterNewShape(call, candidates);
+    }
     VerdictMemo memo = call.memo;
     int shapeId = call.shapeId;
     NodeGpuState[] nodes = snapshot.nodes();
     int[] stamps = snapshot.stamps();
-    int n = candidates.size();
     boolean[] passed = new boolean[n];
     String[] reasons = new String[n];
     int[] rejections = new int[filters.length];
     int[] positions = new int[n];
-    int[] indexByPosition = new int[nodes.length];
-    java.util.Arrays.fill(indexByPosition, -1);
-    Positions resolved = new Positions(snapshot, lastFilter, false);
+    Positions resolved = new Positions(snapshot, lastFilter, false, 0);
     // verdicts no memo holds are computed in the loop, or after it when they may be many enough to share among threads
     Missing missing = mayShare(n) ? new Missing(n) : null;
     int unknown = 0;
@@ -213,11 +214,10 @@ public final class DecisionPipeline {
       int position = resolved.next(name);
       positions[i] = position;
       if (position < 0) {
-        reasons[i] = "gpusched does not know node " + name + " (not in its node cache yet)";
+        reasons[i] = unknownNode(name);
         unknown++;
         continue;
       }
-      indexByPosition[position] = i;
       int slot = VerdictMemo.slot(position, shapeId);
       long tag = VerdictMemo.tag(stamps[position], shapeId);
       int result = memo.result(slot, tag);
@@ -239,8 +239,84 @@ public final class DecisionPipeline {
         judge(call, i, positions[i], results[j], passed, rejections, reasons);
       }
     }
-    lastFilter = new LastFilter(demand.uid(), snapshot.index(), candidates, positions, indexByPosition, passed.clone());
-    int fromMemoOrRows = n - unknown - call.computed;
+    return outcome(call, candidates, positions, passed, reasons, rejections, unknown, memoHits);
+  }
+
+  /**
+   * {@link #filter} of a shape no call numbered before ({@link Call#newShape}) over enough candidates to share: no memo
+   * holds its verdicts, so the whole loop, names included, is shared among threads from the start ({@link ParallelChunks};
+   * each chunk follows the last list from its own place), not only the verdicts after a pass that would find no memo.
+   */
+  private FilterOutcome filterNewShape(Call call, List<String> candidates) {
+    ClusterSnapshot snapshot = call.snapshot;
+    NodeGpuState[] nodes = snapshot.nodes();
+    int[] stamps = snapshot.stamps();
+    int shapeId = call.shapeId;
+    int n = candidates.size();
+    boolean[] passed = new boolean[n];
+    String[] reasons = new String[n];
+    int[] positions = new int[n];
+    LastFilter last = lastFilter;
+    int parallel = Math.min(threads, (n + chunkNodes - 1) / chunkNodes);
+    Call[] workers = new Call[parallel];
+    workers[0] = call;
+    call.gpuSide(); // set up once, before the forks copy it
+    int[][] rejectionsBy = new int[parallel][filters.length];
+    int[] unknownBy = new int[parallel];
+    ParallelChunks.run(parallel, n, chunkNodes, (worker, from, to) -> {
+      Call c = workers[worker];
+      if (c == null) {
+        c = call.fork();
+        workers[worker] = c;
+      }
+      Positions resolved = new Positions(snapshot, last, false, from);
+      int[] rejections = rejectionsBy[worker];
+      for (int i = from; i < to; i++) {
+        String name = candidates.get(i);
+        int position = resolved.next(name);
+        positions[i] = position;
+        if (position < 0) {
+          reasons[i] = unknownNode(name);
+          unknownBy[worker]++;
+          continue;
+        }
+        int stamp = stamps[position];
+        int result = c.verdict(nodes[position], position, stamp, VerdictMemo.slot(position, shapeId),
+            VerdictMemo.tag(stamp, shapeId));
+        judge(c, i, position, result, passed, rejections, reasons);
+      }
+    });
+    int[] rejections = new int[filters.length];
+    int unknown = 0;
+    for (int w = 0; w < parallel; w++) {
+      for (int f = 0; f < rejections.length; f++) {
+        rejections[f] += rejectionsBy[w][f];
+      }
+      unknown += unknownBy[w];
+      if (w > 0 && workers[w] != null) {
+        call.computed += workers[w].computed;
+      }
+    }
+    return outcome(call, candidates, positions, passed, reasons, rejections, unknown, 0);
+  }
+
+  private static String unknownNode(String name) {
+    return "gpusched does not know node " + name + " (not in its node cache yet)";
+  }
+
+  /** The filter call's outcome, its candidates kept as {@link #lastFilter} (the last one of a repeated name wins). */
+  private FilterOutcome outcome(Call call, List<String> candidates, int[] positions, boolean[] passed, String[] reasons,
+      int[] rejections, int unknown, int memoHits) {
+    int[] indexByPosition = new int[call.snapshot.nodes().length];
+    java.util.Arrays.fill(indexByPosition, -1);
+    for (int i = 0; i < positions.length; i++) {
+      if (positions[i] >= 0) {
+        indexByPosition[positions[i]] = i;
+      }
+    }
+    lastFilter = new LastFilter(call.demand.uid(), call.snapshot.index(), candidates, positions, indexByPosition,
+        passed.clone());
+    int fromMemoOrRows = positions.length - unknown - call.computed;
     return new FilterOutcome(passed, reasons, rejections, unknown,
         new VerdictSources(memoHits, fromMemoOrRows - memoHits, call.computed));
   }
@@ -344,11 +420,15 @@ public final class DecisionPipeline {
     private final boolean survivorsOnly;
     private int cursor;
 
-    /** @param survivorsOnly follow only the nodes that passed (prioritize of the same pod) */
-    Positions(ClusterSnapshot snapshot, LastFilter previous, boolean survivorsOnly) {
+    /**
+     * @param survivorsOnly follow only the nodes that passed (prioritize of the same pod)
+     * @param cursor where in the previous list to start following (a chunk of a list starts at its own index)
+     */
+    Positions(ClusterSnapshot snapshot, LastFilter previous, boolean survivorsOnly, int cursor) {
       this.snapshot = snapshot;
       this.previous = previous != null && previous.layout() == snapshot.index() ? previous : null;
       this.survivorsOnly = survivorsOnly;
+      this.cursor = cursor;
     }
 
     int next(String name) {
@@ -414,7 +494,7 @@ public final class DecisionPipeline {
     int[] positions = missing != null ? new int[n] : null;
     LastFilter last = lastFilter;
     Positions resolved = new Positions(snapshot, last,
-        last != null && !demand.uid().isEmpty() && last.podUid().equals(demand.uid()));
+        last != null && !demand.uid().isEmpty() && last.podUid().equals(demand.uid()), 0);
     for (int i = 0; i < n; i++) {
       int position = resolved.next(candidates.get(i));
       if (position >= 0) {
@@ -451,6 +531,8 @@ public final class DecisionPipeline {
     private final PodDemand demand;
     private final boolean tiered;
     private final int shapeId;
+    /** No call numbered this shape before: the memo holds none of its verdicts (but those of concurrent first calls). */
+    final boolean newShape;
     private final VerdictMemo memo;
     private final ClusterSnapshot snapshot;
     private final int[] versions;
@@ -483,6 +565,7 @@ public final class DecisionPipeline {
       this.versions = inputsVersions();
       long shape = shapes.idOf(demand);
       this.shapeId = DemandShapes.number(shape);
+      this.newShape = DemandShapes.firstSighting(shape);
       this.memo = memoFor(snapshot, versions, DemandShapes.epoch(shape));
     }
 
@@ -492,6 +575,7 @@ public final class DecisionPipeline {
       this.tiered = parent.tiered;
       this.versions = parent.versions;
       this.shapeId = parent.shapeId;
+      this.newShape = parent.newShape;
       this.memo = parent.memo;
       this.gpuShapeId = parent.gpuShapeId;
       this.gpuMemo = parent.gpuMemo;
