@@ -59,7 +59,8 @@ public class ScoringLoopBenchmark {
 
   /**
    * Threads that compute one call's new verdicts ({@code gpusched serve --decision-threads}): 1 is the CPU time per node;
-   * the server's default, the machine's CPUs, shares a call of 1,024 new verdicts or more among them.
+   * the server's default, the machine's CPUs, shares a call of 1,024 new verdicts or more among them, and the whole
+   * filter of a shape never seen over 1,024 candidates or more.
    */
   @Param({"1", "2"})
   public int threads;
