@@ -84,13 +84,23 @@ class ParallelVerdictsTest {
         demands.add(random.demand());
       }
       demands.addAll(demands.subList(0, 10)); // repeats: memo hits beside new verdicts
+      int call = 0;
       for (PodDemand demand : demands) {
-        assertThat(prioritizeFirst.prioritize(demand, snapshot, names)).as("prioritize first, %s", demand)
-            .isEqualTo(alone.prioritize(demand, snapshot, names));
-        DecisionPipeline.FilterOutcome a = shared.filter(demand, snapshot, names);
-        RandomNodes.assertSameOutcome(a, alone.filter(demand, snapshot, names), demand);
-        assertThat(a.unknownNodes()).isEqualTo(1);
-        List<String> survivors = RandomNodes.survivors(names, a);
+        // every third call another order, then a part of it: chunks that cannot follow the last list from their index
+        List<String> candidates = names;
+        if (call % 3 == 1) {
+          candidates = new ArrayList<>(names);
+          Collections.shuffle(candidates, random.random());
+        } else if (call % 3 == 2) {
+          candidates = new ArrayList<>(names.subList(37, names.size()));
+        }
+        call++;
+        assertThat(prioritizeFirst.prioritize(demand, snapshot, candidates)).as("prioritize first, %s", demand)
+            .isEqualTo(alone.prioritize(demand, snapshot, candidates));
+        DecisionPipeline.FilterOutcome a = shared.filter(demand, snapshot, candidates);
+        RandomNodes.assertSameOutcome(a, alone.filter(demand, snapshot, candidates), demand);
+        assertThat(a.unknownNodes()).isEqualTo(candidates.contains("no-such-node") ? 1 : 0);
+        List<String> survivors = RandomNodes.survivors(candidates, a);
         assertThat(shared.prioritize(demand, snapshot, survivors)).as("scores, %s", demand)
             .isEqualTo(alone.prioritize(demand, snapshot, survivors));
       }
