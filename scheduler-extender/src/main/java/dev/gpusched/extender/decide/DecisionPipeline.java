@@ -258,17 +258,11 @@ public final class DecisionPipeline {
     int[] positions = new int[n];
     LastFilter last = lastFilter;
     int parallel = Math.min(threads, (n + chunkNodes - 1) / chunkNodes);
-    Call[] workers = new Call[parallel];
-    workers[0] = call;
-    call.gpuSide(); // set up once, before the forks copy it
+    Forks forks = new Forks(call, parallel);
     int[][] rejectionsBy = new int[parallel][filters.length];
     int[] unknownBy = new int[parallel];
     ParallelChunks.run(parallel, n, chunkNodes, (worker, from, to) -> {
-      Call c = workers[worker];
-      if (c == null) {
-        c = call.fork();
-        workers[worker] = c;
-      }
+      Call c = forks.of(worker);
       Positions resolved = new Positions(snapshot, last, false, from);
       int[] rejections = rejectionsBy[worker];
       for (int i = from; i < to; i++) {
@@ -293,10 +287,8 @@ public final class DecisionPipeline {
         rejections[f] += rejectionsBy[w][f];
       }
       unknown += unknownBy[w];
-      if (w > 0 && workers[w] != null) {
-        call.computed += workers[w].computed;
-      }
     }
+    forks.addComputed();
     return outcome(call, candidates, positions, passed, reasons, rejections, unknown, 0);
   }
 
@@ -364,20 +356,12 @@ public final class DecisionPipeline {
     int[] compute(Call call, int[] positions, String[] reasons) {
       int[] results = new int[count];
       int parallel = count >= parallelMinNodes ? Math.min(threads, (count + chunkNodes - 1) / chunkNodes) : 1;
-      Call[] workers = new Call[parallel];
-      workers[0] = call;
-      if (parallel > 1) {
-        call.gpuSide(); // set up once, before the forks copy it
-      }
+      Forks forks = new Forks(call, parallel);
       NodeGpuState[] nodes = call.snapshot.nodes();
       int[] stamps = call.snapshot.stamps();
       int shapeId = call.shapeId;
       ParallelChunks.run(parallel, count, chunkNodes, (worker, from, to) -> {
-        Call c = workers[worker];
-        if (c == null) {
-          c = call.fork();
-          workers[worker] = c;
-        }
+        Call c = forks.of(worker);
         for (int j = from; j < to; j++) {
           int i = indices[j];
           int position = positions[i];
@@ -391,12 +375,42 @@ public final class DecisionPipeline {
           }
         }
       });
-      for (int w = 1; w < workers.length; w++) {
-        if (workers[w] != null) {
-          call.computed += workers[w].computed;
+      forks.addComputed();
+      return results;
+    }
+  }
+
+  /**
+   * One call's {@link Call} per thread of a {@link ParallelChunks} run: the call itself on the caller, a
+   * {@link Call#fork} made at a helper's first chunk.
+   */
+  private static final class Forks {
+    private final Call[] calls;
+
+    Forks(Call call, int threads) {
+      calls = new Call[threads];
+      calls[0] = call;
+      if (threads > 1) {
+        call.gpuSide(); // set up once, before the forks copy it
+      }
+    }
+
+    Call of(int worker) {
+      Call c = calls[worker];
+      if (c == null) {
+        c = calls[0].fork();
+        calls[worker] = c;
+      }
+      return c;
+    }
+
+    /** Adds the forks' computed verdicts to the call's count, once the run is over. */
+    void addComputed() {
+      for (int w = 1; w < calls.length; w++) {
+        if (calls[w] != null) {
+          calls[0].computed += calls[w].computed;
         }
       }
-      return results;
     }
   }
 
