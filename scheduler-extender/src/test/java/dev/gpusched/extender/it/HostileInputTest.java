@@ -2,6 +2,7 @@ package dev.gpusched.extender.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gpusched.extender.http.ConnectionGuard;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.it.HostileRequests.Kind;
 import dev.gpusched.extender.it.HostileRequests.Request;
@@ -63,6 +64,7 @@ class HostileInputTest {
           .connectTimeout(Duration.ofSeconds(10)).build();
       Map<Kind, Map<String, AtomicInteger>> outcomes = new ConcurrentHashMap<>();
       List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<String> pooledCloses = java.util.Collections.synchronizedList(new ArrayList<>());
       ExecutorService pool = Executors.newFixedThreadPool(4);
       List<Future<?>> slow = startSlowSenders(gpusched.app.port(), Executors.newFixedThreadPool(4), violations);
       try {
@@ -74,6 +76,15 @@ class HostileInputTest {
             String outcome;
             try {
               outcome = check(r, send(http, gpusched.base(), r));
+            } catch (java.io.IOException e) {
+              if (!String.valueOf(e.getMessage()).contains(POOLED_CONNECTION_CLOSED)) {
+                outcome = "transport error: " + e;
+              } else {
+                // JDK 17's client can take a pooled connection the server is closing (see POOLED_CONNECTION_CLOSED);
+                // the request itself must still be answered properly on a connection of its own.
+                pooledCloses.add("#" + index + " " + r.kind() + " " + r.method() + " " + r.path());
+                outcome = answerOnFreshConnection(gpusched.base(), r);
+              }
             } catch (Exception e) {
               outcome = "transport error: " + e;
             }
@@ -109,18 +120,80 @@ class HostileInputTest {
       long heapAfter = heapAfterGc();
       System.out.println("hostile suite seed " + SEED + ": " + total + " requests + slow senders + header abuse; outcomes by "
           + "class: " + table);
+      ConnectionGuard guard = gpusched.app.server().guard();
+      System.out.println("hostile suite: pooled connections found closed (answered again on a fresh one) " + pooledCloses
+          + "; gpusched closed " + guard.timedOut() + " slow requests (4 slow senders), refused "
+          + guard.refusedConnections() + " connections over the limit");
       System.out.println("hostile suite: violations " + violations.size() + ", heap after GC before "
           + heapBefore / (1024 * 1024) + " MiB, after " + heapAfter / (1024 * 1024) + " MiB, gpusched still healthy: "
           + (gpusched.get("/healthz").statusCode() == 200));
       assertThat(total).isGreaterThanOrEqualTo(COUNT);
       assertThat(violations).as("answers that are neither a clear 4xx error nor a valid result (seed " + SEED + ")")
           .isEmpty();
+      // A timing race, rare (one request of 10,000 in one CI run so far); many would mean gpusched drops kept-alive
+      // connections, which everyHostileRequestLeavesItsConnectionUsable checks on raw connections.
+      assertThat(pooledCloses).as("requests that met a pooled connection already closed").hasSizeLessThanOrEqualTo(3);
       assertThat(ledger(gpusched)).as("ledger after every rejected request").isEqualTo(ledgerBefore);
       assertThat(gpusched.get("/healthz").statusCode()).isEqualTo(200);
       assertThat(gpusched.get("/readyz").statusCode()).isEqualTo(200);
       // Generous: the suite must not leave the heap holding request data (it pushed several hundred MiB through).
       assertThat(heapAfter - heapBefore).as("heap growth after GC, bytes").isLessThan(96L * 1024 * 1024);
     }
+  }
+
+  /**
+   * Each class of hostile request, sent on one raw connection (no client pool): an answer without
+   * {@code Connection: close} must leave the connection open (0.2 s later) and serving the next request, and one with it
+   * must be followed by the close. This is what lets the suite above answer a request again when the JDK client reports a pooled
+   * connection closed: gpusched itself never drops a kept-alive connection after any of these requests.
+   */
+  @Test
+  void everyHostileRequestLeavesItsConnectionUsable() throws Exception {
+    List<HasMetadata> objects = new ArrayList<>();
+    for (String node : NODES) {
+      objects.add(Standalone.gpuNode(node, 8, "NVIDIA-H100-80GB-HBM3"));
+    }
+    String valid = "{\"Pod\":{\"metadata\":{\"name\":\"next\",\"namespace\":\"ml\"},\"spec\":{\"containers\":[]}},"
+        + "\"NodeNames\":[\"node-a\",\"node-b\"]}";
+    String next = "POST /scheduler/filter HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        + "Content-Length: " + valid.length() + "\r\n\r\n" + valid;
+    List<String> problems = new ArrayList<>();
+    Map<Kind, Integer> tried = new EnumMap<>(Kind.class);
+    try (Standalone gpusched = Standalone.start(objects, new ServerLimits(MAX_BODY, 16 * 1024, 30, 256, 10))) {
+      for (Request r : new HostileRequests(SEED, NODES, MAX_BODY).generate(3_000)) {
+        if (tried.merge(r.kind(), 1, Integer::sum) > 2) {
+          continue;
+        }
+        StringBuilder head = new StringBuilder(r.method() + " " + r.path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        if (r.contentType() != null && !r.contentType().isEmpty()) {
+          head.append("Content-Type: ").append(r.contentType()).append("\r\n");
+        }
+        head.append("Content-Length: ").append(r.body().length).append("\r\n\r\n");
+        try (RawHttp raw = new RawHttp(gpusched.app.port())) {
+          raw.send(head.toString()).send(r.body());
+          String answer = raw.readResponse(30_000);
+          String what = r.kind() + " " + r.path() + " (" + r.body().length + " bytes)";
+          if (answer.isEmpty()) {
+            problems.add(what + ": connection closed without an answer");
+          } else if (answer.toLowerCase().contains("\r\nconnection: close\r\n")) {
+            if (!raw.closedWithin(5_000)) {
+              problems.add(what + ": answered Connection: close but kept the connection open");
+            }
+          } else if (raw.closedWithin(200)) {
+            problems.add(what + " answered " + RawHttp.statusLine(answer) + " without Connection: close, then closed the "
+                + "connection");
+          } else {
+            String second = raw.send(next).readResponse(30_000);
+            if (!RawHttp.statusLine(second).equals("HTTP/1.1 200 OK") || !RawHttp.body(second).contains("\"NodeNames\"")) {
+              problems.add(what + " answered " + RawHttp.statusLine(answer) + ", then the next request on the connection got "
+                  + (second.isEmpty() ? "a close" : abbreviate(second)));
+            }
+          }
+        }
+      }
+    }
+    assertThat(tried.keySet()).as("classes tried").containsExactlyInAnyOrder(Kind.values());
+    assertThat(problems).as("connections left unusable after a hostile request (seed " + SEED + ")").isEmpty();
   }
 
   private static Map<String, String> ledger(Standalone gpusched) throws Exception {
@@ -137,6 +210,21 @@ class HostileInputTest {
       Thread.sleep(50);
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /**
+   * What JDK 17's HTTP/1.1 client reports when the pooled connection it took was closed before any answer came (its
+   * own source notes the race; later JDKs probe a pooled connection before use).
+   */
+  private static final String POOLED_CONNECTION_CLOSED = "header parser received no bytes";
+
+  /** The request sent once more on a client of its own (a new connection), and its answer classified. */
+  private static String answerOnFreshConnection(String base, Request r) {
+    try {
+      return check(r, send(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(), base, r));
+    } catch (Exception e) {
+      return "transport error on a fresh connection too: " + e;
+    }
   }
 
   private static HttpResponse<String> send(HttpClient http, String base, Request r) throws Exception {

@@ -45,6 +45,29 @@ public final class RawHttp implements AutoCloseable {
     return out.toString(StandardCharsets.UTF_8);
   }
 
+  /**
+   * Reads exactly one response framed by {@code Content-Length} (what gpusched always sends) and leaves the connection
+   * open for the next request; "" if the server closed the connection before a whole response arrived.
+   */
+  public String readResponse(int timeoutMillis) throws IOException {
+    socket.setSoTimeout(timeoutMillis);
+    InputStream in = socket.getInputStream();
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int b = in.read();
+      if (b < 0) {
+        return "";
+      }
+      head.write(b);
+      matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+    }
+    String headers = head.toString(StandardCharsets.ISO_8859_1);
+    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(headers);
+    byte[] body = in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
+    return headers + new String(body, StandardCharsets.UTF_8);
+  }
+
   /** True when the server closed the connection (a read returns end of stream or reset) within {@code millis}. */
   public boolean closedWithin(int millis) throws IOException {
     socket.setSoTimeout(millis);
