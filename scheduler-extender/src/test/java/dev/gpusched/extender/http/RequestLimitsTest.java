@@ -91,14 +91,14 @@ class RequestLimitsTest {
   void connectionsBeyondTheLimitGet503() throws Exception {
     List<RawHttp> held = new ArrayList<>();
     try {
-      // Hold MAX_CONNECTIONS connections open mid-body (they time out after 2 s, so act quickly).
+      // Hold MAX_CONNECTIONS connections open, each kept alive after its answer: idle, they stay open for the 30 s idle
+      // timeout (held mid-body instead, they would be cut after the 2 s body deadline, and a slow machine could miss it).
       String full = request(filterBody());
       for (int i = 0; i < MAX_CONNECTIONS; i++) {
         RawHttp c = new RawHttp(gpusched.app.port());
-        c.send(full.substring(0, full.length() - 10));
         held.add(c);
+        c.send(full).readResponse(10_000);
       }
-      Thread.sleep(100); // let the server register the connections (ordering, not timing, is what is tested)
       try (RawHttp extra = new RawHttp(gpusched.app.port())) {
         extra.send(request(filterBody()));
         String answer = extra.readUntilClosed(5_000);
