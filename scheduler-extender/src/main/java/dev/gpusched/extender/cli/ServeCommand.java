@@ -43,8 +43,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-header-bytes", defaultValue = "16384", description = "Largest header section (default: ${DEFAULT-VALUE}).")
   int maxHeaderBytes;
 
-  @Option(names = "--idle-timeout-seconds", defaultValue = "30",
-      description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--idle-timeout-seconds", defaultValue = "" + ServerLimits.DEFAULT_IDLE_TIMEOUT_SECONDS,
+      description = "Close connections idle this long; keep it above kube-scheduler's 90 s for idle connections "
+          + "(default: ${DEFAULT-VALUE}).")
   int idleTimeoutSeconds;
 
   @Option(names = "--max-connections", defaultValue = "256",

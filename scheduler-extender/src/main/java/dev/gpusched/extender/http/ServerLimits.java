@@ -15,7 +15,13 @@ public record ServerLimits(long maxBodyBytes, int maxHeaderBytes, int idleTimeou
     int requestTimeoutSeconds) {
   public static final int DEFAULT_MAX_CONNECTIONS = 256;
   public static final int DEFAULT_REQUEST_TIMEOUT_SECONDS = 10;
-  public static final ServerLimits DEFAULT = new ServerLimits(8L * 1024 * 1024, 16 * 1024, 30);
+  /**
+   * Longer than kube-scheduler keeps an idle connection to an extender (90 s: Go's default transport, which its extender
+   * client takes), so kube-scheduler closes an idle connection first. Were gpusched first, a filter kube-scheduler sent
+   * on a connection just as gpusched closed it would fail: Go resends a POST only when none of it was written.
+   */
+  public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 120;
+  public static final ServerLimits DEFAULT = new ServerLimits(8L * 1024 * 1024, 16 * 1024, DEFAULT_IDLE_TIMEOUT_SECONDS);
 
   public ServerLimits {
     if (maxBodyBytes < 1 || maxHeaderBytes < 1 || idleTimeoutSeconds < 0 || maxConnections < 0 || requestTimeoutSeconds < 0) {
