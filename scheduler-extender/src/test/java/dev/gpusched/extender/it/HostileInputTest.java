@@ -40,6 +40,11 @@ class HostileInputTest {
   private static final int COUNT = Integer.getInteger("gpusched.hostile.count", 10_000);
   private static final long MAX_BODY = 2L * 1024 * 1024;
   private static final List<String> NODES = List.of("node-a", "node-b", "node-c", "node-d");
+  /**
+   * What JDK 17's HTTP/1.1 client reports when the pooled connection it took was closed before any answer came (its
+   * own source notes the race; later JDKs probe a pooled connection before use).
+   */
+  private static final String POOLED_CONNECTION_CLOSED = "header parser received no bytes";
 
   @Test
   void everyHostileRequestGetsAClearErrorOrAValidAnswer() throws Exception {
@@ -153,10 +158,9 @@ class HostileInputTest {
     for (String node : NODES) {
       objects.add(Standalone.gpuNode(node, 8, "NVIDIA-H100-80GB-HBM3"));
     }
-    String valid = "{\"Pod\":{\"metadata\":{\"name\":\"next\",\"namespace\":\"ml\"},\"spec\":{\"containers\":[]}},"
-        + "\"NodeNames\":[\"node-a\",\"node-b\"]}";
-    String next = "POST /scheduler/filter HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        + "Content-Length: " + valid.length() + "\r\n\r\n" + valid;
+    byte[] next = RawHttp.request("POST", "/scheduler/filter", "application/json",
+        Standalone.filterBody(Standalone.gpuPod("ml", "next", 1, Map.of()), List.of("node-a", "node-b"))
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
     List<String> problems = new ArrayList<>();
     Map<Kind, Integer> tried = new EnumMap<>(Kind.class);
     try (Standalone gpusched = Standalone.start(objects, new ServerLimits(MAX_BODY, 16 * 1024, 30, 256, 10))) {
@@ -164,13 +168,8 @@ class HostileInputTest {
         if (tried.merge(r.kind(), 1, Integer::sum) > 2) {
           continue;
         }
-        StringBuilder head = new StringBuilder(r.method() + " " + r.path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-        if (r.contentType() != null && !r.contentType().isEmpty()) {
-          head.append("Content-Type: ").append(r.contentType()).append("\r\n");
-        }
-        head.append("Content-Length: ").append(r.body().length).append("\r\n\r\n");
         try (RawHttp raw = new RawHttp(gpusched.app.port())) {
-          raw.send(head.toString()).send(r.body());
+          raw.send(RawHttp.request(r.method(), r.path(), r.contentType(), r.body()));
           String answer = raw.readResponse(30_000);
           String what = r.kind() + " " + r.path() + " (" + r.body().length + " bytes)";
           if (answer.isEmpty()) {
@@ -211,12 +210,6 @@ class HostileInputTest {
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
-
-  /**
-   * What JDK 17's HTTP/1.1 client reports when the pooled connection it took was closed before any answer came (its
-   * own source notes the race; later JDKs probe a pooled connection before use).
-   */
-  private static final String POOLED_CONNECTION_CLOSED = "header parser received no bytes";
 
   /** The request sent once more on a client of its own (a new connection), and its answer classified. */
   private static String answerOnFreshConnection(String base, Request r) {

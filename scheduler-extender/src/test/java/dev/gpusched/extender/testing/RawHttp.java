@@ -9,6 +9,9 @@ import java.nio.charset.StandardCharsets;
 
 /** A raw HTTP/1.1 connection for tests that must misbehave (slow senders, partial requests, oversized headers). */
 public final class RawHttp implements AutoCloseable {
+  private static final java.util.regex.Pattern CONTENT_LENGTH =
+      java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)");
+
   private final Socket socket;
 
   public RawHttp(int port) throws IOException {
@@ -46,6 +49,22 @@ public final class RawHttp implements AutoCloseable {
   }
 
   /**
+   * An HTTP/1.1 request framed as a well-behaved client frames it: {@code Content-Length} and the body, a
+   * {@code Content-Type} unless {@code contentType} is null or empty.
+   */
+  public static byte[] request(String method, String path, String contentType, byte[] body) {
+    StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    if (contentType != null && !contentType.isEmpty()) {
+      head.append("Content-Type: ").append(contentType).append("\r\n");
+    }
+    head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+    byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+    byte[] out = java.util.Arrays.copyOf(headBytes, headBytes.length + body.length);
+    System.arraycopy(body, 0, out, headBytes.length, body.length);
+    return out;
+  }
+
+  /**
    * Reads exactly one response framed by {@code Content-Length} (what gpusched always sends) and leaves the connection
    * open for the next request; "" if the server closed the connection before a whole response arrived.
    */
@@ -63,7 +82,7 @@ public final class RawHttp implements AutoCloseable {
       matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
     }
     String headers = head.toString(StandardCharsets.ISO_8859_1);
-    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(headers);
+    java.util.regex.Matcher length = CONTENT_LENGTH.matcher(headers);
     byte[] body = in.readNBytes(length.find() ? Integer.parseInt(length.group(1)) : 0);
     return headers + new String(body, StandardCharsets.UTF_8);
   }
