@@ -37,6 +37,22 @@ public interface CpuSplitScore extends ScorePlugin {
    */
   int withCpu(PodDemand demand, NodeGpuState node, long cpuKey, long first, long second);
 
+  /**
+   * The score for {@code cpuKey} from the part at {@code part[at .. at + 3]}: its low range's score when the key is in
+   * it, its high range's when there, else {@link #withCpu} (the contract above says all three agree).
+   */
+  default int scoreFromPart(PodDemand demand, NodeGpuState node, long cpuKey, long[] part, int at) {
+    long low = part[at + 2];
+    long scores = part[at + 3];
+    if (cpuKey >= lowFrom(low) && cpuKey <= lowTo(low)) {
+      return lowScore(scores);
+    }
+    if (hasHigh(scores) && cpuKey >= highFrom(scores)) {
+      return highScore(scores);
+    }
+    return withCpu(demand, node, cpuKey, part[at], part[at + 1]);
+  }
+
   /** The third long: keys {@code from .. to} (empty when from > to) all score {@code lowScore}. */
   static long lowRange(int from, int to) {
     return (long) from << 32 | (to & 0xFFFFFFFFL);

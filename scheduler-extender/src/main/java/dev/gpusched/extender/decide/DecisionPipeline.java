@@ -688,17 +688,7 @@ public final class DecisionPipeline {
       if (rank < 0) {
         return VerdictMemo.failed((int) (-1 - rank));
       }
-      long k = cpuKey;
-      long low = part[2];
-      long scores = part[3];
-      int score;
-      if (k >= CpuSplitScore.lowFrom(low) && k <= CpuSplitScore.lowTo(low)) {
-        score = CpuSplitScore.lowScore(scores);
-      } else if (CpuSplitScore.hasHigh(scores) && k >= CpuSplitScore.highFrom(scores)) {
-        score = CpuSplitScore.highScore(scores);
-      } else {
-        score = split.withCpu(demand, node, k, part[0], part[1]);
-      }
+      int score = split.scoreFromPart(demand, node, cpuKey, part, 0);
       return VerdictMemo.passed(priority(tiered, rank + splitWeight * score));
     }
 
