@@ -7,14 +7,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Locates and reads the shared nvidia-smi topo -m fixtures (../shared/fixtures/nvidia-smi-topo from the project root). */
+/** Locates and reads the nvidia-smi topo -m captures in the project's test data (testdata/nvidia-smi-topo). */
 final class Fixtures {
     private Fixtures() {
     }
 
     static Path dir() {
         Path root = Path.of(System.getProperty("gpusched.root", "../..")).toAbsolutePath().normalize();
-        Path dir = root.resolve("../shared/fixtures/nvidia-smi-topo").normalize();
+        Path dir = root.resolve("testdata/nvidia-smi-topo");
         if (!Files.isDirectory(dir)) {
             throw new IllegalStateException("fixture directory not found: " + dir + " (set -Dgpusched.root to the project root)");
         }

@@ -1,5 +1,6 @@
 package dev.gpusched.bench.jmh;
 
+import dev.gpusched.bench.TestData;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.decide.LedgerCpuView;
 import dev.gpusched.extender.decide.WorkloadProfileLearner;
@@ -93,7 +94,7 @@ public final class SyntheticCluster {
     }
     if (shapes.isEmpty()) {
       throw new IllegalStateException("no *.txt nvidia-smi topology in " + dir + "; expected the files of "
-          + "shared/fixtures/nvidia-smi-topo");
+          + "testdata/nvidia-smi-topo");
     }
     return shapes;
   }
@@ -196,36 +197,8 @@ public final class SyntheticCluster {
         "2026-01-01T00:00:00Z", null, cpu);
   }
 
-  /**
-   * The nvidia-smi fixture directory: system property {@code gpusched.fixtures}, else {@code shared/fixtures/nvidia-smi-topo}
-   * beside the project root ({@code gpusched.root}, or found from the working directory).
-   */
+  /** The nvidia-smi captures the synthetic nodes take their topologies from. */
   public static Path fixtureDir() {
-    String configured = System.getProperty("gpusched.fixtures");
-    if (configured != null) {
-      return Path.of(configured);
-    }
-    return sharedDir().resolve("fixtures/nvidia-smi-topo");
-  }
-
-  /** The read-only {@code shared/} directory next to the project root. */
-  public static Path sharedDir() {
-    List<Path> candidates = new ArrayList<>();
-    String root = System.getProperty("gpusched.root");
-    if (root != null) {
-      candidates.add(Path.of(root).resolve("../shared"));
-    }
-    Path cwd = Path.of("").toAbsolutePath();
-    for (Path p = cwd; p != null; p = p.getParent()) {
-      candidates.add(p.resolve("../shared"));
-      candidates.add(p.resolve("shared"));
-    }
-    for (Path c : candidates) {
-      if (Files.isDirectory(c.resolve("fixtures/nvidia-smi-topo"))) {
-        return c.normalize();
-      }
-    }
-    throw new IllegalStateException("shared/fixtures not found from " + cwd + " (looked in ../shared and shared of it "
-        + "and its parents); run from the project root or set -Dgpusched.root=PROJECT_ROOT");
+    return TestData.topologyCaptures();
   }
 }

@@ -1,5 +1,6 @@
 package dev.gpusched.bench.load;
 
+import dev.gpusched.bench.TestData;
 import dev.gpusched.bench.jmh.SyntheticCluster;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -75,7 +76,7 @@ public final class LoadCommand implements Callable<Integer> {
   long seed = 42;
 
   @Option(names = "--template", description = "captured filter request whose Pod is sent (default: "
-      + "shared/fixtures/kube-scheduler/nodecache-true/001-filter-request.raw.json)")
+      + "testdata/kube-scheduler/nodecache-true/001-filter-request.raw.json)")
   Path template;
 
   @Option(names = "--pod-shapes", description = "same: every pair sends the same pod (replicas of one workload: after the "
@@ -113,7 +114,7 @@ public final class LoadCommand implements Callable<Integer> {
   public List<LoadResult> run() throws Exception {
     validate();
     RequestBodies bodies = RequestBodies.fromTemplate(template != null ? template
-        : RequestBodies.defaultTemplate(SyntheticCluster.sharedDir()));
+        : RequestBodies.defaultTemplate(TestData.dir()));
     HttpClient http = PairClient.newHttpClient();
     out.println(machine());
     out.println("pod: " + bodies.podName() + " (from " + (template != null ? template : "the captured kube-scheduler request")

@@ -37,8 +37,8 @@ public final class RequestBodies {
   }
 
   /** The default template: the first filter request captured from a real kube-scheduler with nodeCacheCapable. */
-  public static Path defaultTemplate(Path shared) {
-    return shared.resolve("fixtures/kube-scheduler/nodecache-true/001-filter-request.raw.json");
+  public static Path defaultTemplate(Path testData) {
+    return testData.resolve("kube-scheduler/nodecache-true/001-filter-request.raw.json");
   }
 
   /** @param template a captured {@code ExtenderArgs} body with a {@code Pod} */
@@ -52,7 +52,7 @@ public final class RequestBodies {
     JsonNode root = JSON.readTree(text);
     if (!root.isObject() || !root.path("Pod").isObject()) {
       throw new IllegalArgumentException(template + " is not a kube-scheduler ExtenderArgs body: expected a JSON object "
-          + "with a \"Pod\" object (e.g. shared/fixtures/kube-scheduler/nodecache-true/001-filter-request.raw.json)");
+          + "with a \"Pod\" object (e.g. testdata/kube-scheduler/nodecache-true/001-filter-request.raw.json)");
     }
     if (!root.path("Pod").path("spec").path("containers").path(0).isObject()) {
       throw new IllegalArgumentException(template + ": the Pod has no spec.containers[0]");

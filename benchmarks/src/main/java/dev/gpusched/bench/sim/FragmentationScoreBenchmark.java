@@ -1,5 +1,6 @@
 package dev.gpusched.bench.sim;
 
+import dev.gpusched.bench.TestData;
 import dev.gpusched.extender.decide.FragmentationScore;
 import dev.gpusched.extender.decide.PackingScore;
 import dev.gpusched.extender.decide.WorkloadProfile;
@@ -34,8 +35,7 @@ public class FragmentationScoreBenchmark {
 
   @Setup
   public void setUp() {
-    Trace trace = OpenbCsv.read(SimulateCommand.projectRoot().resolve("../shared/openb/openb_node_list_gpu_node.csv"),
-        SimulateCommand.projectRoot().resolve("../shared/openb/openb_pod_list_default.csv"));
+    Trace trace = OpenbCsv.read(TestData.openbNodes(), TestData.openbPods());
     WorkloadProfile profile = Profiles.of(trace.pods());
     Replay.Outcome half = new Replay(trace, profile).runWithCluster(GpuschedPolicy.policy(profile), 1, 0.5, null);
     cluster = half.cluster();

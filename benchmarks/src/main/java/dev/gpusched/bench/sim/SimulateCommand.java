@@ -1,5 +1,6 @@
 package dev.gpusched.bench.sim;
 
+import dev.gpusched.bench.TestData;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,13 +26,13 @@ public final class SimulateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--nodes", paramLabel = "FILE",
-      description = "Node list (sn,cpu_milli,memory_mib,gpu,model). Default: ../shared/openb/openb_node_list_gpu_node.csv"
+      description = "Node list (sn,cpu_milli,memory_mib,gpu,model). Default: testdata/openb/openb_node_list_gpu_node.csv"
           + " from the project root.")
   Path nodes;
 
   @Option(names = "--pods", paramLabel = "FILE",
       description = "Pod list (name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,...). Default:"
-          + " ../shared/openb/openb_pod_list_default.csv from the project root.")
+          + " testdata/openb/openb_pod_list_default.csv from the project root.")
   Path pods;
 
   @Option(names = "--seeds", defaultValue = "10", description = "Seeds 1..N (default: ${DEFAULT-VALUE}).")
@@ -100,10 +101,9 @@ public final class SimulateCommand implements Callable<Integer> {
     if (synthetic) {
       return synthetic(stdout, stderr);
     }
-    Path root = projectRoot();
-    Path nodeFile = nodes != null ? nodes : root.resolve("../shared/openb/openb_node_list_gpu_node.csv").normalize();
-    Path podFile = pods != null ? pods : root.resolve("../shared/openb/openb_pod_list_default.csv").normalize();
-    Path outDir = out != null ? out : root.resolve("target/sim");
+    Path nodeFile = nodes != null ? nodes : TestData.openbNodes();
+    Path podFile = pods != null ? pods : TestData.openbPods();
+    Path outDir = out != null ? out : TestData.projectRoot().resolve("target/sim");
     List<String> names = policies == null || policies.isEmpty() ? Policies.DEFAULT : policies;
     for (String n : names) {
       if (!Policies.all().contains(n)) {
@@ -170,7 +170,7 @@ public final class SimulateCommand implements Callable<Integer> {
     long start = System.nanoTime();
     List<SyntheticSimulation.Summary> results = SyntheticSimulation.run(settings, names, seeds, threadCount);
     double secs = (System.nanoTime() - start) / 1e9;
-    Path outDir = out != null ? out : projectRoot().resolve("target/sim");
+    Path outDir = out != null ? out : TestData.projectRoot().resolve("target/sim");
     Files.createDirectories(outDir);
     Files.writeString(outDir.resolve("synthetic.json"), SyntheticSimulation.json(results) + "\n");
     if (json) {
@@ -197,25 +197,5 @@ public final class SimulateCommand implements Callable<Integer> {
       parts.add("--inflation " + inflation);
     }
     return String.join(" ", parts);
-  }
-
-  /** The nearest directory upwards holding a pom.xml with {@code <modules>}; else the working directory. */
-  static Path projectRoot() {
-    String prop = System.getProperty("gpusched.root");
-    if (prop != null && !prop.isBlank()) {
-      return Path.of(prop).toAbsolutePath().normalize();
-    }
-    Path dir = Path.of("").toAbsolutePath();
-    for (Path d = dir; d != null; d = d.getParent()) {
-      Path pom = d.resolve("pom.xml");
-      try {
-        if (Files.isRegularFile(pom) && Files.readString(pom).contains("<modules>")) {
-          return d;
-        }
-      } catch (java.io.IOException e) {
-        // unreadable: keep looking
-      }
-    }
-    return dir;
   }
 }

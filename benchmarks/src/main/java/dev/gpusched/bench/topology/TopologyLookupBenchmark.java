@@ -1,5 +1,6 @@
 package dev.gpusched.bench.topology;
 
+import dev.gpusched.bench.TestData;
 import dev.gpusched.topology.GpuTopology;
 import dev.gpusched.topology.IntraNodePolicy;
 import dev.gpusched.topology.NvidiaSmiTopoParser;
@@ -31,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link TopologyClass} for {@code quality} (filter: -1 rejects) and {@code choose}. Tables are built in setup, so the
  * measured loop is lookups only. Target: at most 150 us per pod, i.e. 30 ns per node.
  *
- * <p>Fixtures are read from {@code ../shared/fixtures/nvidia-smi-topo} (or {@code shared/...}) relative to the working
- * directory, or from the directory in system property {@code gpusched.fixtures}.
+ * <p>Topologies are read from {@code testdata/nvidia-smi-topo} of the project, or from the directory in system
+ * property {@code gpusched.fixtures}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -56,7 +57,7 @@ public class TopologyLookupBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         List<TopologyClass> kinds = new ArrayList<>();
-        try (Stream<Path> files = Files.list(fixtureDir())) {
+        try (Stream<Path> files = Files.list(TestData.topologyCaptures())) {
             for (Path f : files.filter(p -> p.toString().endsWith(".txt")).sorted().toList()) {
                 kinds.add(TopologyClass.of(NvidiaSmiTopoParser.parse(Files.readString(f))));
             }
@@ -95,19 +96,5 @@ public class TopologyLookupBenchmark {
             }
         }
         return acc;
-    }
-
-    private static Path fixtureDir() {
-        String configured = System.getProperty("gpusched.fixtures");
-        List<Path> candidates = configured != null ? List.of(Path.of(configured))
-                : List.of(Path.of("../shared/fixtures/nvidia-smi-topo"), Path.of("shared/fixtures/nvidia-smi-topo"),
-                        Path.of("../../shared/fixtures/nvidia-smi-topo"));
-        for (Path c : candidates) {
-            if (Files.isDirectory(c)) {
-                return c;
-            }
-        }
-        throw new IllegalStateException("nvidia-smi fixtures not found at " + candidates
-                + "; run from the project root or set -Dgpusched.fixtures=DIR");
     }
 }

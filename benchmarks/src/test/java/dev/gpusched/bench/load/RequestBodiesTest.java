@@ -3,6 +3,7 @@ package dev.gpusched.bench.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpusched.bench.TestData;
 import dev.gpusched.bench.jmh.SyntheticCluster;
 import dev.gpusched.extender.api.ExtenderArgs;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** The load tool's bodies are kube-scheduler's captured request with only NodeNames replaced. */
 class RequestBodiesTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  private final Path template = RequestBodies.defaultTemplate(SyntheticCluster.sharedDir());
+  private final Path template = RequestBodies.defaultTemplate(TestData.dir());
 
   @Test
   void bodyKeepsTheCapturedPodAndReplacesNodeNames() throws Exception {

@@ -3,13 +3,14 @@ package dev.gpusched.bench.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpusched.bench.TestData;
 import java.io.StringReader;
 import org.junit.jupiter.api.Test;
 
 class OpenbCsvTest {
   @Test
   void readsTheOpenbTrace() {
-    Trace t = OpenbCsv.read(TinyTraces.openbNodes(), TinyTraces.openbPods());
+    Trace t = OpenbCsv.read(TestData.openbNodes(), TestData.openbPods());
     assertThat(t.nodes()).hasSize(1213);
     assertThat(t.totalGpuMilli()).isEqualTo(6212_000L);
     assertThat(t.pods()).hasSize(8152);

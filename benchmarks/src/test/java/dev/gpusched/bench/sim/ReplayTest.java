@@ -2,6 +2,7 @@ package dev.gpusched.bench.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gpusched.bench.TestData;
 import dev.gpusched.extender.decide.WorkloadProfile;
 import dev.gpusched.extender.state.Holder;
 import dev.gpusched.extender.state.NodeGpuState;
@@ -105,7 +106,7 @@ class ReplayTest {
 
   @Test
   void sharesNeverOverCommitAGpuOnTheOpenbTrace() {
-    Trace t = OpenbCsv.read(TinyTraces.openbNodes(), TinyTraces.openbPods());
+    Trace t = OpenbCsv.read(TestData.openbNodes(), TestData.openbPods());
     WorkloadProfile profile = Profiles.of(t.pods());
     Replay r = new Replay(t, profile);
     for (String name : Policies.DEFAULT) { // the extra policies differ only in scoring; GPU choice is the same code

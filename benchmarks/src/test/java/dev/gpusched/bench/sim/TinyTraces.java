@@ -3,10 +3,9 @@ package dev.gpusched.bench.sim;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 
-/** Small hand-made traces and the project's openb trace, for the simulator's tests. */
+/** Small hand-made traces for the simulator's tests. */
 final class TinyTraces {
   static final String NODE_HEADER = "sn,cpu_milli,memory_mib,gpu,model\n";
   static final String POD_HEADER =
@@ -21,22 +20,6 @@ final class TinyTraces {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  static Path projectRoot() {
-    String root = System.getProperty("gpusched.root");
-    if (root != null) {
-      return Path.of(root);
-    }
-    return SimulateCommand.projectRoot();
-  }
-
-  static Path openbNodes() {
-    return projectRoot().resolve("../shared/openb/openb_node_list_gpu_node.csv");
-  }
-
-  static Path openbPods() {
-    return projectRoot().resolve("../shared/openb/openb_pod_list_default.csv");
   }
 
   static List<String> lines(String s) {

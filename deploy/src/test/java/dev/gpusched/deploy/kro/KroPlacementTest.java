@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpusched.deploy.ProjectPaths;
 import dev.gpusched.deploy.Yaml;
 import dev.gpusched.extender.it.Standalone;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -47,7 +47,7 @@ class KroPlacementTest {
     }
     Node a100 = inLeaf(Standalone.gpuNode("a100-b2", 8, "NVIDIA-A100-PCIE-40GB", 40960), "leaf-b");
     a100.getMetadata().setAnnotations(Map.of("gpusched.dev/gpu-topology",
-        SharedFixtures.read("fixtures/nvidia-smi-topo/pcie-a100-nvlink-pairs.txt")));
+        TestData.read("nvidia-smi-topo/pcie-a100-nvlink-pairs.txt")));
     nodes.add(a100);
     nodeNames = new ArrayList<>();
     nodes.forEach(n -> nodeNames.add(n.getMetadata().getName()));

@@ -157,7 +157,7 @@ class InstallManifestsTest {
     // every field is one kube-scheduler knows: those of the captured configurations plus bindVerb and tlsConfig
     Set<String> known = new HashSet<>(List.of("bindVerb", "tlsConfig"));
     for (String fixture : List.of("sched-extender.yaml", "sched-extender-nodecache.yaml", "sched-extender-full-preempt.yaml")) {
-      Map<String, Object> captured = Yaml.readOne(ProjectPaths.root().resolve("../shared/fixtures/kube-scheduler").resolve(fixture).normalize());
+      Map<String, Object> captured = Yaml.readOne(ProjectPaths.root().resolve("testdata/kube-scheduler").resolve(fixture));
       known.addAll(((List<Map<String, Object>>) captured.get("extenders")).get(0).keySet());
     }
     assertThat(known).containsAll(extender.keySet());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.deploy.ProjectPaths;
 import dev.gpusched.deploy.Yaml;
+import dev.gpusched.extender.testing.ExternalTool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +27,6 @@ class DashboardsAndRulesTest {
   private static final Path RULES = DEPLOY.resolve("prometheus/gpusched-rules.yaml");
   private static final Path PROMETHEUS_RULE = DEPLOY.resolve("prometheus/prometheusrule.yaml");
   private static final Path CHART_RULES = DEPLOY.resolve("helm/gpusched/files/gpusched-rules.yaml");
-  private static final Path PROMTOOL = Path.of("/usr/bin/promtool");
 
   private static List<PromQlExpression> allExpressions() {
     List<PromQlExpression> all = new ArrayList<>(PromQlSources.fromDashboard(DASHBOARD));
@@ -106,13 +106,11 @@ class DashboardsAndRulesTest {
 
   @Test
   void theRulesAreValidForPromtool() throws Exception {
-    assumePromtool();
     assertThat(promtool("check", "rules", RULES.toString())).contains("SUCCESS: 9 rules found");
   }
 
   @Test
   void everyDashboardQueryIsValidPromQlForPromtool(@TempDir Path tmp) throws Exception {
-    assumePromtool();
     // promtool parses the expression of each recording rule: one rule per dashboard query checks its syntax.
     List<Map<String, Object>> rules = new ArrayList<>();
     int i = 0;
@@ -161,9 +159,9 @@ class DashboardsAndRulesTest {
     assertThat((Map<String, Object>) job.get("tls_config")).containsKeys("ca_file", "cert_file", "key_file");
     assertThat(Yaml.toJson(job.get("relabel_configs"))).contains("\"regex\":\"gpusched-metrics\"", "\"action\":\"keep\"");
     assertThat((List<Object>) config.get("rule_files")).containsExactly("gpusched-rules.yaml");
-    assumePromtool();
     // Debian's Prometheus build leaves out Kubernetes service discovery; upstream builds have it.
-    Process process = new ProcessBuilder(PROMTOOL.toString(), "check", "config", "--syntax-only", scrape.toString())
+    Path promtool = ExternalTool.PROMTOOL.require();
+    Process process = new ProcessBuilder(promtool.toString(), "check", "config", "--syntax-only", scrape.toString())
         .redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     process.waitFor(60, TimeUnit.SECONDS);
@@ -172,13 +170,9 @@ class DashboardsAndRulesTest {
     assertThat(process.exitValue()).as(output).isZero();
   }
 
-  private static void assumePromtool() {
-    Assumptions.assumeTrue(Files.isExecutable(PROMTOOL), "promtool not installed at " + PROMTOOL);
-  }
-
   static String promtool(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
-    command.add(PROMTOOL.toString());
+    command.add(ExternalTool.PROMTOOL.require().toString());
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -6,8 +6,9 @@ import dev.gpusched.deploy.ProjectPaths;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.it.Standalone;
+import dev.gpusched.extender.testing.ExternalTool;
 import dev.gpusched.extender.testing.FixtureHttpServer;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import dev.gpusched.extender.state.EmbeddedApiServer;
 import dev.gpusched.extender.testing.PrometheusServer;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -30,10 +31,11 @@ class LiveMetricsTest {
 
   @Test
   void dashboardsAndRulesOnlyUseMetricsGpuschedExports() throws Exception {
-    // As deployed: gpusched polls a Prometheus that scrapes dcgm-exporter (here the shared DCGM samples), and a
+    ExternalTool.PROMETHEUS.require();
+    // As deployed: gpusched polls a Prometheus that scrapes dcgm-exporter (here the DCGM samples in testdata), and a
     // Prometheus scrapes gpusched.
     try (FixtureHttpServer exporter = FixtureHttpServer.start()
-            .serveFile("/gpu-node-a/metrics", SharedFixtures.path("fixtures/dcgm/gpu-node-a-h100.prom"));
+            .serveFile("/gpu-node-a/metrics", TestData.path("dcgm/gpu-node-a-h100.prom"));
         PrometheusServer dcgmSource = PrometheusServer.start(List.of(exporter.url("/gpu-node-a/metrics")));
         Standalone gpusched = Standalone.start(EmbeddedApiServer.readClusterFile(DEPLOY.resolve("examples/cluster.yaml")),
             ServerLimits.DEFAULT, DcgmSettings.fromOptions(dcgmSource.url(), List.of(), "1s", "10s", "2s", null, null))) {

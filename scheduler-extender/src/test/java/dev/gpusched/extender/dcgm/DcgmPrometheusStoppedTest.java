@@ -3,9 +3,10 @@ package dev.gpusched.extender.dcgm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.testing.Await;
+import dev.gpusched.extender.testing.ExternalTool;
 import dev.gpusched.extender.testing.FixtureHttpServer;
 import dev.gpusched.extender.testing.PrometheusServer;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -24,11 +25,12 @@ class DcgmPrometheusStoppedTest {
 
   @Test
   void decisionsFallBackToTheLedgerWithTheStaleFlagSet() {
+    ExternalTool.PROMETHEUS.require();
     Clock clock = Clock.systemUTC();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (FixtureHttpServer exporters = FixtureHttpServer.start()
-            .serveFile("/node-a/metrics", SharedFixtures.path("fixtures/dcgm/gpu-node-a-h100.prom"))
-            .serveFile("/node-b/metrics", SharedFixtures.path("fixtures/dcgm/gpu-node-b-a100.prom"));
+            .serveFile("/node-a/metrics", TestData.path("dcgm/gpu-node-a-h100.prom"))
+            .serveFile("/node-b/metrics", TestData.path("dcgm/gpu-node-b-a100.prom"));
         PrometheusServer prometheus = PrometheusServer.start(
             List.of(exporters.url("/node-a/metrics"), exporters.url("/node-b/metrics")))) {
       prometheus.awaitSeries(DcgmMetric.SELECTOR, 64, Duration.ofSeconds(15));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpusched.extender.dcgm.DcgmQueryException.Kind;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +20,7 @@ class DcgmTextParserTest {
 
   @Test
   void readsTheSharedNodeBFixture() throws Exception {
-    GpuTelemetry t = parse(SharedFixtures.read("fixtures/dcgm/gpu-node-b-a100.prom"));
+    GpuTelemetry t = parse(TestData.read("dcgm/gpu-node-b-a100.prom"));
     assertThat(t.problems()).isEmpty();
     GpuSample[] b = t.node("gpu-node-b");
     assertThat(b).hasSize(8).doesNotContainNull();
@@ -34,8 +34,8 @@ class DcgmTextParserTest {
   @Test
   void readsBothFixturesIntoOneTelemetry() throws Exception {
     TelemetryBuilder b = new TelemetryBuilder(HostnameMapping.IDENTITY);
-    DcgmTextParser.parseInto(b, SharedFixtures.read("fixtures/dcgm/gpu-node-a-h100.prom"), "a");
-    DcgmTextParser.parseInto(b, SharedFixtures.read("fixtures/dcgm/gpu-node-b-a100.prom"), "b");
+    DcgmTextParser.parseInto(b, TestData.read("dcgm/gpu-node-a-h100.prom"), "a");
+    DcgmTextParser.parseInto(b, TestData.read("dcgm/gpu-node-b-a100.prom"), "b");
     GpuTelemetry t = b.build(AT);
     assertThat(t.gpuCount()).isEqualTo(16);
     assertThat(t.node("gpu-node-a")[4].fbFreeMiB()).isEqualTo(1349);

@@ -5,19 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpusched.extender.dcgm.DcgmQueryException.Kind;
 import dev.gpusched.extender.testing.FixtureHttpServer;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The direct-scrape fallback against the shared fixtures served locally. */
+/** The direct-scrape fallback against the DCGM samples in testdata, served locally. */
 class DcgmTextScraperTest {
 
   @Test
   void scrapesEachExporterAndNotesTheOnesThatFail() throws Exception {
     try (FixtureHttpServer exporters = FixtureHttpServer.start()
-        .serveFile("/node-b/metrics", SharedFixtures.path("fixtures/dcgm/gpu-node-b-a100.prom"))) {
+        .serveFile("/node-b/metrics", TestData.path("dcgm/gpu-node-b-a100.prom"))) {
       DcgmTextScraper scraper = new DcgmTextScraper(
           List.of(exporters.url("/node-b/metrics"), exporters.url("/node-a/metrics")),
           Duration.ofSeconds(2), HostnameMapping.IDENTITY, Clock.systemUTC());

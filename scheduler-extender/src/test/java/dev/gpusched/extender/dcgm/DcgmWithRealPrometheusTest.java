@@ -3,9 +3,10 @@ package dev.gpusched.extender.dcgm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.testing.Await;
+import dev.gpusched.extender.testing.ExternalTool;
 import dev.gpusched.extender.testing.FixtureHttpServer;
 import dev.gpusched.extender.testing.PrometheusServer;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -37,9 +38,10 @@ class DcgmWithRealPrometheusTest {
 
   @BeforeAll
   static void startPrometheus() {
-    nodeBFixture = SharedFixtures.read("fixtures/dcgm/gpu-node-b-a100.prom");
+    ExternalTool.PROMETHEUS.require();
+    nodeBFixture = TestData.read("dcgm/gpu-node-b-a100.prom");
     exporters = FixtureHttpServer.start()
-        .serveFile(NODE_A, SharedFixtures.path("fixtures/dcgm/gpu-node-a-h100.prom"))
+        .serveFile(NODE_A, TestData.path("dcgm/gpu-node-a-h100.prom"))
         .serve(NODE_B, nodeBFixture);
     // node-c answers 404 (target down, no series) until a test serves a partial exposition there.
     prometheus = PrometheusServer.start(List.of(exporters.url(NODE_A), exporters.url(NODE_B), exporters.url(NODE_C)));

@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.testing.Await;
+import dev.gpusched.extender.testing.ExternalTool;
 import dev.gpusched.extender.testing.FixtureHttpServer;
 import dev.gpusched.extender.testing.PrometheusServer;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import tools.jackson.databind.JsonNode;
 
 /**
- * DCGM through the whole service: a real Prometheus (Debian's package) scrapes ../shared/fixtures/dcgm/*.prom from a
+ * DCGM through the whole service: a real Prometheus (Debian's package) scrapes testdata/dcgm/*.prom from a
  * tiny HTTP server, gpusched polls it, and filter, bind and /inspect follow. gpu-node-b's A100 GPU 2 has 38,870 MiB of
  * 40,960 used, GPU 5 reported XID 79. The last test stops Prometheus: decisions go on from the ledger, flagged stale.
  */
@@ -34,9 +35,10 @@ class DcgmDecisionsTest {
 
   @BeforeAll
   static void start() throws Exception {
+    ExternalTool.PROMETHEUS.require();
     exporters = FixtureHttpServer.start()
-        .serveFile("/gpu-node-a/metrics", SharedFixtures.path("fixtures/dcgm/gpu-node-a-h100.prom"))
-        .serveFile("/gpu-node-b/metrics", SharedFixtures.path("fixtures/dcgm/gpu-node-b-a100.prom"));
+        .serveFile("/gpu-node-a/metrics", TestData.path("dcgm/gpu-node-a-h100.prom"))
+        .serveFile("/gpu-node-b/metrics", TestData.path("dcgm/gpu-node-b-a100.prom"));
     prometheus = PrometheusServer.start(List.of(exporters.url("/gpu-node-a/metrics"), exporters.url("/gpu-node-b/metrics")));
     prometheus.awaitSeries("DCGM_FI_DEV_FB_FREE", 16, Duration.ofSeconds(20));
     List<HasMetadata> objects = List.of(
@@ -50,9 +52,15 @@ class DcgmDecisionsTest {
 
   @AfterAll
   static void stop() {
-    gpusched.close();
-    prometheus.close();
-    exporters.close();
+    if (gpusched != null) {
+      gpusched.close();
+    }
+    if (prometheus != null) {
+      prometheus.close();
+    }
+    if (exporters != null) {
+      exporters.close();
+    }
   }
 
   @Test

@@ -2,7 +2,7 @@ package dev.gpusched.extender.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Replays the exact bytes a real kube-scheduler sent (../shared/fixtures/kube-scheduler) against a standalone gpusched
+ * Replays the exact bytes a real kube-scheduler sent (testdata/kube-scheduler) against a standalone gpusched
  * whose cluster holds the same three 8-GPU nodes, in both nodeCacheCapable modes, and checks the answers' shape and sense.
  */
 class KubeSchedulerFixturesTest {
@@ -26,7 +26,7 @@ class KubeSchedulerFixturesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    JsonNode request = Standalone.JSON.readTree(SharedFixtures.read("fixtures/kube-scheduler/nodecache-false/001-filter-request.raw.json"));
+    JsonNode request = Standalone.JSON.readTree(TestData.read("kube-scheduler/nodecache-false/001-filter-request.raw.json"));
     List<HasMetadata> objects = new ArrayList<>();
     for (JsonNode item : request.path("Nodes").path("items")) {
       objects.add(dev.gpusched.extender.api.WireJson.kubernetes().convertValue(item, Node.class));
@@ -45,7 +45,7 @@ class KubeSchedulerFixturesTest {
   }
 
   private static HttpResponse<String> replay(String file) throws Exception {
-    return gpusched.post("/scheduler/" + verbOf(file), SharedFixtures.read("fixtures/kube-scheduler/" + file));
+    return gpusched.post("/scheduler/" + verbOf(file), TestData.read("kube-scheduler/" + file));
   }
 
   private static String verbOf(String file) {
@@ -61,7 +61,7 @@ class KubeSchedulerFixturesTest {
     assertThat(answer.propertyNames()).containsExactlyInAnyOrderElementsOf(ANSWER_KEYS);
     assertThat(answer.get("NodeNames").isNull()).isTrue();
     assertThat(answer.path("Error").asString()).isEmpty();
-    JsonNode request = Standalone.JSON.readTree(SharedFixtures.read("fixtures/kube-scheduler/nodecache-false/001-filter-request.raw.json"));
+    JsonNode request = Standalone.JSON.readTree(TestData.read("kube-scheduler/nodecache-false/001-filter-request.raw.json"));
     // A 1-GPU pod fits on all three nodes (gpu-node-3 still has 2 free): the items come back unchanged.
     assertThat(answer.path("Nodes").path("items")).isEqualTo(request.path("Nodes").path("items"));
   }
@@ -130,7 +130,7 @@ class KubeSchedulerFixturesTest {
   @Test
   void preemptWithMetaVictimsKeepsNodesWhereEvictionHelps() throws Exception {
     JsonNode answer = gpusched.json(replay("nodecache-true/007-preempt-request.raw.json"));
-    JsonNode expected = Standalone.JSON.readTree(SharedFixtures.read("fixtures/kube-scheduler/nodecache-true/007-preempt-response.json"));
+    JsonNode expected = Standalone.JSON.readTree(TestData.read("kube-scheduler/nodecache-true/007-preempt-response.json"));
     assertThat(answer).isEqualTo(expected);
   }
 

@@ -3,7 +3,7 @@ package dev.gpusched.extender.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.state.EmbeddedApiServer;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +23,7 @@ class TopologyPlacementTest {
   @BeforeEach
   void start() throws Exception {
     gpusched = Standalone.start(EmbeddedApiServer.readClusterFile(
-        SharedFixtures.projectRoot().resolve("deploy/examples/cluster.yaml")));
+        TestData.projectRoot().resolve("deploy/examples/cluster.yaml")));
   }
 
   @AfterEach

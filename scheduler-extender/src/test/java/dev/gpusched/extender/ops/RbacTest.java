@@ -8,7 +8,7 @@ import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import dev.gpusched.extender.ha.LeaderElection;
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.testing.Await;
-import dev.gpusched.extender.testing.SharedFixtures;
+import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -115,7 +115,7 @@ class RbacTest {
   }
 
   private static List<Grant> gpuschedGrants() throws Exception {
-    Path file = SharedFixtures.projectRoot().resolve("deploy/manifests/10-gpusched-rbac.yaml");
+    Path file = TestData.projectRoot().resolve("deploy/manifests/10-gpusched-rbac.yaml");
     List<HasMetadata> objects = new ArrayList<>();
     try (InputStream in = Files.newInputStream(file)) {
       Object parsed = WireJson.kubernetes().unmarshal(in);

@@ -22,12 +22,13 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A real Prometheus server for tests: the installed binary ({@code /usr/bin/prometheus}, or {@code $PROMETHEUS_BIN}),
+ * A real Prometheus server for tests: the installed binary ({@code $PROMETHEUS_BIN}, else {@code prometheus} on PATH),
  * listening on 127.0.0.1 and a free port, scraping the given targets every second with {@code honor_labels: true}
  * (so the exporter's own labels, such as dcgm-exporter's {@code pod} and {@code namespace}, are kept), with its
  * storage in a temporary directory removed on {@link #close()}.
  *
- * <p>When the binary is missing the test fails (not skips) with a message saying how to install it: CI installs it.
+ * <p>When the binary is missing the test is skipped with a message saying how to install it, or fails where tools are
+ * required, as in CI ({@link ExternalTool#required()}).
  */
 public final class PrometheusServer implements AutoCloseable {
 
@@ -47,24 +48,15 @@ public final class PrometheusServer implements AutoCloseable {
     this.port = port;
   }
 
-  /** The binary used: {@code $PROMETHEUS_BIN} if set, else /usr/bin/prometheus. */
-  public static Path binary() {
-    String env = System.getenv("PROMETHEUS_BIN");
-    return Path.of(env != null && !env.isBlank() ? env : "/usr/bin/prometheus");
-  }
-
   /**
    * Starts Prometheus scraping each URL (e.g. "http://127.0.0.1:41234/node-a/metrics") as its own job, and waits until
    * it is ready.
    *
-   * @throws AssertionError when the binary is missing or Prometheus does not become ready
+   * @throws org.opentest4j.TestAbortedException when the binary is missing (the test is skipped)
+   * @throws AssertionError when Prometheus does not become ready, or the binary is missing where tools are required
    */
   public static PrometheusServer start(List<String> scrapeUrls) {
-    Path bin = binary();
-    if (!Files.isExecutable(bin)) {
-      throw new AssertionError("Prometheus binary not found at " + bin + ": install it with "
-          + "`apt-get install -y --no-install-recommends prometheus` (CI does), or set PROMETHEUS_BIN");
-    }
+    Path bin = ExternalTool.PROMETHEUS.require();
     IllegalStateException last = null;
     for (int attempt = 1; attempt <= 3; attempt++) { // a free port can be taken between probe and bind
       Path dir = null;

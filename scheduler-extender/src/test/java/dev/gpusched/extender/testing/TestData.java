@@ -7,13 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Locates the read-only shared material ({@code ../shared} relative to the project root): fixtures, traces.
+ * Locates the project's test data ({@code testdata/} under the project root): captures, samples, traces.
  * Surefire passes the root as system property {@code gpusched.root}; without it, the root is found by walking up
  * from the working directory to the pom.xml that lists {@code <modules>}.
  */
-public final class SharedFixtures {
+public final class TestData {
 
-  private SharedFixtures() {}
+  private TestData() {}
 
   /** The project root (the directory holding the parent pom.xml). */
   public static Path projectRoot() {
@@ -36,21 +36,21 @@ public final class SharedFixtures {
         + " above " + dir);
   }
 
-  /** The shared directory, {@code <root>/../shared}. */
-  public static Path sharedDir() {
-    return projectRoot().resolve("..").resolve("shared").normalize();
+  /** The test data directory, {@code <root>/testdata}. */
+  public static Path dir() {
+    return projectRoot().resolve("testdata");
   }
 
-  /** A file under the shared directory, e.g. {@code path("fixtures/dcgm/gpu-node-b-a100.prom")}; fails if absent. */
+  /** A file under the test data directory, e.g. {@code path("dcgm/gpu-node-b-a100.prom")}; fails if absent. */
   public static Path path(String relative) {
-    Path p = sharedDir().resolve(relative);
+    Path p = dir().resolve(relative);
     if (!Files.exists(p)) {
-      throw new IllegalStateException("shared fixture " + p + " does not exist (project root " + projectRoot() + ")");
+      throw new IllegalStateException("test data " + p + " does not exist (project root " + projectRoot() + ")");
     }
     return p;
   }
 
-  /** The text of a shared file, UTF-8. */
+  /** The text of a test data file, UTF-8. */
   public static String read(String relative) {
     try {
       return Files.readString(path(relative), StandardCharsets.UTF_8);

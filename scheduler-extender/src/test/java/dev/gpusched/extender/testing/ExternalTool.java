@@ -1,0 +1,77 @@
+package dev.gpusched.extender.testing;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * A program some integration tests run (Prometheus, promtool): found through its environment variable, else on
+ * {@code PATH}. Where it is missing such a test is skipped with what to install, so the suite passes on a machine with
+ * only Java and Maven; under {@code GPUSCHED_REQUIRE_TOOLS=true} (or {@code -Dgpusched.requireTools=true}), as CI sets
+ * it, a missing program fails the test instead, so CI never skips one silently.
+ *
+ * @param command the program's name on {@code PATH}
+ * @param envVar the environment variable that names the binary, taking precedence over {@code PATH}
+ * @param install how to install it, for the message
+ */
+public record ExternalTool(String command, String envVar, String install) {
+
+  public static final ExternalTool PROMETHEUS = new ExternalTool("prometheus", "PROMETHEUS_BIN",
+      "apt-get install -y --no-install-recommends prometheus");
+  public static final ExternalTool PROMTOOL = new ExternalTool("promtool", "PROMTOOL_BIN",
+      "apt-get install -y --no-install-recommends prometheus");
+
+  /** The binary: the environment variable's path if set (even when it is not executable), else the first on PATH. */
+  public Optional<Path> find() {
+    String configured = System.getenv(envVar);
+    if (configured != null && !configured.isBlank()) {
+      Path p = Path.of(configured);
+      return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
+    }
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, command);
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The binary, for a test that cannot run without it.
+   *
+   * @throws TestAbortedException when it is missing (JUnit reports the test as skipped, with the reason)
+   * @throws AssertionError when it is missing and tools are required
+   */
+  public Path require() {
+    Optional<Path> found = find();
+    if (found.isPresent()) {
+      return found.get();
+    }
+    String configured = System.getenv(envVar);
+    String where = configured != null && !configured.isBlank()
+        ? envVar + "=" + configured + " is not an executable file"
+        : command + " is not on PATH and " + envVar + " is not set";
+    String message = where + "; install it (" + install + ") or set " + envVar + " to run this test";
+    if (required()) {
+      throw new AssertionError(message + " (tools are required here: GPUSCHED_REQUIRE_TOOLS / gpusched.requireTools)");
+    }
+    throw new TestAbortedException("skipped: " + message);
+  }
+
+  /** True when a missing tool must fail a test rather than skip it. */
+  public static boolean required() {
+    String property = System.getProperty("gpusched.requireTools");
+    String env = System.getenv("GPUSCHED_REQUIRE_TOOLS");
+    return Boolean.parseBoolean(property) || Boolean.parseBoolean(env);
+  }
+}
