@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpusched.deploy.ProjectPaths;
 import dev.gpusched.deploy.Yaml;
 import dev.gpusched.extender.testing.ExternalTool;
+import dev.gpusched.extender.testing.RequiresTool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,11 +106,13 @@ class DashboardsAndRulesTest {
   }
 
   @Test
+  @RequiresTool("promtool")
   void theRulesAreValidForPromtool() throws Exception {
     assertThat(promtool("check", "rules", RULES.toString())).contains("SUCCESS: 9 rules found");
   }
 
   @Test
+  @RequiresTool("promtool")
   void everyDashboardQueryIsValidPromQlForPromtool(@TempDir Path tmp) throws Exception {
     // promtool parses the expression of each recording rule: one rule per dashboard query checks its syntax.
     List<Map<String, Object>> rules = new ArrayList<>();

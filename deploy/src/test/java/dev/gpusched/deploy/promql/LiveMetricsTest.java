@@ -6,8 +6,8 @@ import dev.gpusched.deploy.ProjectPaths;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.it.Standalone;
-import dev.gpusched.extender.testing.ExternalTool;
 import dev.gpusched.extender.testing.FixtureHttpServer;
+import dev.gpusched.extender.testing.RequiresTool;
 import dev.gpusched.extender.testing.TestData;
 import dev.gpusched.extender.state.EmbeddedApiServer;
 import dev.gpusched.extender.testing.PrometheusServer;
@@ -26,12 +26,12 @@ import org.junit.jupiter.api.Test;
  * 127.0.0.1) that scraped a running gpusched after some scheduling: any rejected query, and any metric name gpusched
  * does not export, fails the test.
  */
+@RequiresTool("prometheus")
 class LiveMetricsTest {
   private static final Path DEPLOY = ProjectPaths.deploy();
 
   @Test
   void dashboardsAndRulesOnlyUseMetricsGpuschedExports() throws Exception {
-    ExternalTool.PROMETHEUS.require();
     // As deployed: gpusched polls a Prometheus that scrapes dcgm-exporter (here the DCGM samples in testdata), and a
     // Prometheus scrapes gpusched.
     try (FixtureHttpServer exporter = FixtureHttpServer.start()

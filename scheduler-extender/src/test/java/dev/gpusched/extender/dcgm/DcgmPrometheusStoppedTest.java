@@ -3,9 +3,9 @@ package dev.gpusched.extender.dcgm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.testing.Await;
-import dev.gpusched.extender.testing.ExternalTool;
 import dev.gpusched.extender.testing.FixtureHttpServer;
 import dev.gpusched.extender.testing.PrometheusServer;
+import dev.gpusched.extender.testing.RequiresTool;
 import dev.gpusched.extender.testing.TestData;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -19,13 +19,13 @@ import org.junit.jupiter.api.Test;
  * Prometheus stopped mid-test: the poller keeps the last telemetry, the stale flag goes to 1 once the staleness bound
  * passes, decisions see no DCGM data (the ledger alone decides), and nothing throws.
  */
+@RequiresTool("prometheus")
 class DcgmPrometheusStoppedTest {
 
   private static final Duration STALENESS = Duration.ofMillis(1500);
 
   @Test
   void decisionsFallBackToTheLedgerWithTheStaleFlagSet() {
-    ExternalTool.PROMETHEUS.require();
     Clock clock = Clock.systemUTC();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     try (FixtureHttpServer exporters = FixtureHttpServer.start()

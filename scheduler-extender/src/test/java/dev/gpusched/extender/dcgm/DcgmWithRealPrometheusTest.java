@@ -3,9 +3,9 @@ package dev.gpusched.extender.dcgm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.testing.Await;
-import dev.gpusched.extender.testing.ExternalTool;
 import dev.gpusched.extender.testing.FixtureHttpServer;
 import dev.gpusched.extender.testing.PrometheusServer;
+import dev.gpusched.extender.testing.RequiresTool;
 import dev.gpusched.extender.testing.TestData;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * from a local HTTP server: memory pressure and XID exclusion on gpu-node-b, an XID that clears, ground truth from
  * dcgm's pod labels, and partial or wrong answers.
  */
+@RequiresTool("prometheus")
 class DcgmWithRealPrometheusTest {
 
   private static final String NODE_A = "/node-a/metrics";
@@ -38,7 +39,6 @@ class DcgmWithRealPrometheusTest {
 
   @BeforeAll
   static void startPrometheus() {
-    ExternalTool.PROMETHEUS.require();
     nodeBFixture = TestData.read("dcgm/gpu-node-b-a100.prom");
     exporters = FixtureHttpServer.start()
         .serveFile(NODE_A, TestData.path("dcgm/gpu-node-a-h100.prom"))

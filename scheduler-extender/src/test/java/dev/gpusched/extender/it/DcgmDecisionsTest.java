@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.testing.Await;
-import dev.gpusched.extender.testing.ExternalTool;
 import dev.gpusched.extender.testing.FixtureHttpServer;
 import dev.gpusched.extender.testing.PrometheusServer;
+import dev.gpusched.extender.testing.RequiresTool;
 import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -28,6 +28,7 @@ import tools.jackson.databind.JsonNode;
  * 40,960 used, GPU 5 reported XID 79. The last test stops Prometheus: decisions go on from the ledger, flagged stale.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@RequiresTool("prometheus")
 class DcgmDecisionsTest {
   private static FixtureHttpServer exporters;
   private static PrometheusServer prometheus;
@@ -35,7 +36,6 @@ class DcgmDecisionsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    ExternalTool.PROMETHEUS.require();
     exporters = FixtureHttpServer.start()
         .serveFile("/gpu-node-a/metrics", TestData.path("dcgm/gpu-node-a-h100.prom"))
         .serveFile("/gpu-node-b/metrics", TestData.path("dcgm/gpu-node-b-a100.prom"));

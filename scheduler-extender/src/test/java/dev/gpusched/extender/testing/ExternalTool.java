@@ -3,6 +3,7 @@ package dev.gpusched.extender.testing;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.opentest4j.TestAbortedException;
 
@@ -46,8 +47,19 @@ public record ExternalTool(String command, String envVar, String install) {
     return Optional.empty();
   }
 
+  /** The tool of that name on PATH: {@link #PROMETHEUS} or {@link #PROMTOOL}. */
+  public static ExternalTool named(String command) {
+    for (ExternalTool t : List.of(PROMETHEUS, PROMTOOL)) {
+      if (t.command.equals(command)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException("unknown external tool \"" + command + "\": prometheus or promtool");
+  }
+
   /**
-   * The binary, for a test that cannot run without it.
+   * The binary, for a test that cannot run without it (better: mark the test {@link RequiresTool}, which decides
+   * before anything starts).
    *
    * @throws TestAbortedException when it is missing (JUnit reports the test as skipped, with the reason)
    * @throws AssertionError when it is missing and tools are required
@@ -57,15 +69,19 @@ public record ExternalTool(String command, String envVar, String install) {
     if (found.isPresent()) {
       return found.get();
     }
+    if (required()) {
+      throw new AssertionError(missingReason() + " (tools are required here: GPUSCHED_REQUIRE_TOOLS / gpusched.requireTools)");
+    }
+    throw new TestAbortedException(missingReason());
+  }
+
+  /** Why the program is not there and what to do about it. */
+  public String missingReason() {
     String configured = System.getenv(envVar);
     String where = configured != null && !configured.isBlank()
         ? envVar + "=" + configured + " is not an executable file"
         : command + " is not on PATH and " + envVar + " is not set";
-    String message = where + "; install it (" + install + ") or set " + envVar + " to run this test";
-    if (required()) {
-      throw new AssertionError(message + " (tools are required here: GPUSCHED_REQUIRE_TOOLS / gpusched.requireTools)");
-    }
-    throw new TestAbortedException("skipped: " + message);
+    return where + "; install it (" + install + ") or set " + envVar + " to run this test";
   }
 
   /** True when a missing tool must fail a test rather than skip it. */

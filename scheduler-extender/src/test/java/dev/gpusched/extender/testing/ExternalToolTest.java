@@ -24,4 +24,11 @@ class ExternalToolTest {
         .hasMessageContaining("gpusched-no-such-tool is not on PATH and GPUSCHED_TEST_UNSET_VARIABLE is not set")
         .hasMessageContaining("install it (apt-get install x)");
   }
+
+  @Test
+  void toolsAreNamedAsOnPath() {
+    assertThat(ExternalTool.named("prometheus")).isSameAs(ExternalTool.PROMETHEUS);
+    assertThat(ExternalTool.named("promtool")).isSameAs(ExternalTool.PROMTOOL);
+    assertThatThrownBy(() -> ExternalTool.named("grafana")).hasMessageContaining("prometheus or promtool");
+  }
 }
