@@ -76,6 +76,15 @@ public final class Yaml {
     }
   }
 
+  /** Any JSON value (object, array, string, number, boolean, null) of a text. */
+  public static Object readJsonValue(String text, String source) {
+    try {
+      return JSON.readValue(text, Object.class);
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
   /** A tree as JSON text (for messages and for handing objects to HTTP APIs). */
   public static String toJson(Object tree) {
     return JSON.writeValueAsString(tree);
