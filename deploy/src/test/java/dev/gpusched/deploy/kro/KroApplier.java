@@ -2,6 +2,9 @@ package dev.gpusched.deploy.kro;
 
 import dev.gpusched.deploy.Yaml;
 import dev.gpusched.extender.testing.KubeApiServer;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -16,9 +19,9 @@ import java.util.Set;
 /**
  * Writes an instance's rendered objects to a real API server the way kro's instance controller does (kro's
  * pkg/controller/instance/applyset): each object labelled {@code applyset.kubernetes.io/part-of} with the instance's
- * ApplySet id and server-side applied by field manager {@code kro.run/applyset} with {@code force=true}; then every
- * object of the ApplySet that was not just applied is deleted with a UID precondition and no propagation policy (kro's
- * prune, and its deletion of an instance).
+ * ApplySet id and server-side applied (fabric8) by field manager {@code kro.run/applyset} with {@code force=true}; then
+ * every object of the ApplySet that was not just applied is deleted with a UID precondition and no propagation policy
+ * (kro's prune, and its deletion of an instance), sent as a plain request since fabric8 adds a propagation policy.
  */
 final class KroApplier {
   static final String FIELD_MANAGER = "kro.run/applyset";
@@ -38,15 +41,23 @@ final class KroApplier {
       super(what + " refused (HTTP " + response.statusCode() + "): " + message(response.body()));
       this.status = response.statusCode();
     }
+
+    Refused(String what, KubernetesClientException e) {
+      super(what + " refused (HTTP " + e.getCode() + "): "
+          + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()), e);
+      this.status = e.getCode();
+    }
   }
 
   private final KubeApiServer server;
+  private final KubernetesClient client;
   private final String namespace;
   private final String applySetId;
 
   /** For one instance: its name, namespace, kind and group make the ApplySet id (KEP-3659, as kro computes it). */
-  KroApplier(KubeApiServer server, String name, String namespace, String kind, String group) {
+  KroApplier(KubeApiServer server, KubernetesClient client, String name, String namespace, String kind, String group) {
     this.server = server;
+    this.client = client;
     this.namespace = namespace;
     this.applySetId = "applyset-" + Base64.getUrlEncoder().withoutPadding()
         .encodeToString(sha256(name + "." + namespace + "." + kind + "." + group)) + "-v1";
@@ -62,12 +73,15 @@ final class KroApplier {
       labels.put(PART_OF, applySetId);
       meta.put("labels", labels);
       object.put("metadata", meta);
-      String path = path(r.kind()) + "/" + meta.get("name") + "?fieldManager=" + FIELD_MANAGER + "&force=true";
-      HttpResponse<String> response = server.request("PATCH", path, Yaml.toJson(object), "application/apply-patch+yaml");
-      if (response.statusCode() != 200 && response.statusCode() != 201) {
-        throw new Refused("apply of " + r.kind() + " " + meta.get("name"), response);
+      GenericKubernetesResource resource =
+          client.getKubernetesSerialization().unmarshal(Yaml.toJson(object), GenericKubernetesResource.class);
+      try {
+        GenericKubernetesResource applied =
+            client.resource(resource).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        live.put(r.id(), Yaml.readJson(client.getKubernetesSerialization().asJson(applied), r.id()));
+      } catch (KubernetesClientException e) {
+        throw new Refused("apply of " + r.kind() + " " + meta.get("name"), e);
       }
-      live.put(r.id(), Yaml.readJson(response.body(), path));
     }
     return live;
   }
