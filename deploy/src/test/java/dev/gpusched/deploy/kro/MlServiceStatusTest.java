@@ -108,11 +108,13 @@ class MlServiceStatusTest {
     assertThat(ready(graph, "job", running)).isTrue();
     Map<String, Object> succeeded = Map.of("succeeded", 4, "ready", 0,
         "conditions", List.of(Map.of("type", "Complete", "status", "True")));
-    assertThat(status(graph, "job", succeeded)).extracting("training.phase").isEqualTo("Succeeded");
+    assertThat(status(graph, "job", succeeded)).extracting("training.phase", "training.gang")
+        .containsExactly("Succeeded", "Released");
     assertThat(ready(graph, "job", succeeded)).isTrue();
     Map<String, Object> failed = Map.of("failed", 1, "ready", 0,
         "conditions", List.of(Map.of("type", "FailureTarget", "status", "True"), Map.of("type", "Failed", "status", "True")));
-    assertThat(status(graph, "job", failed)).extracting("training.phase").isEqualTo("Failed");
+    assertThat(status(graph, "job", failed)).extracting("training.phase", "training.gang")
+        .containsExactly("Failed", "Released");
     assertThat(ready(graph, "job", failed)).isFalse();
   }
 
