@@ -13,10 +13,13 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Compiles and evaluates kro's CEL expressions with CEL-Java: {@code schema} is the instance (a map), every resource
@@ -26,7 +29,7 @@ import java.util.Optional;
  */
 public final class CelEvaluator {
   private final Cel cel;
-  private final java.util.Set<String> variables = new java.util.HashSet<>();
+  private final Set<String> variables = new HashSet<>();
 
   /** An evaluator that knows {@code schema} and the given resource ids. */
   public CelEvaluator(Collection<String> resourceIds) {
@@ -62,8 +65,8 @@ public final class CelEvaluator {
   }
 
   /** The variables (schema, resource ids) an expression reads. */
-  public java.util.Set<String> variablesOf(String expression) {
-    java.util.Set<String> names = new java.util.TreeSet<>();
+  public Set<String> variablesOf(String expression) {
+    Set<String> names = new TreeSet<>();
     for (var reference : compile(expression).getReferenceMap().values()) {
       if (variables.contains(reference.name())) {
         names.add(reference.name());
