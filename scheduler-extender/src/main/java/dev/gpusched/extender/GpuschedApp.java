@@ -33,14 +33,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GpuschedApp implements AutoCloseable {
   /**
-   * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), and on how
-   * many threads one call's new verdicts are computed ({@code --decision-threads}).
+   * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), on how
+   * many threads one call's new verdicts are computed ({@code --decision-threads}), and which resource holds the
+   * MLServices whose annotations their pods inherit ({@code --mlservice-resource}).
    */
-  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
+  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads,
+      OwnerAnnotations.Resource mlServices) {
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
 
     public Options {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
+      java.util.Objects.requireNonNull(mlServices, "mlServices");
+    }
+
+    /** The MLServices of {@link OwnerAnnotations.Resource#DEFAULT} ({@code mlservices.v1alpha1.kro.run}). */
+    public Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
+      this(host, port, limits, dcgm, decisionThreads, OwnerAnnotations.Resource.DEFAULT);
     }
 
     /** On the machine's CPUs ({@link dev.gpusched.extender.decide.ParallelChunks#DEFAULT_THREADS}). */
@@ -101,7 +109,7 @@ public final class GpuschedApp implements AutoCloseable {
     WorkloadProfileLearner profile = new WorkloadProfileLearner();
     DecisionPipeline pipeline = DecisionPipeline.standard(profile::current, new LedgerCpuView(), options.decisionThreads());
     // Owners first: gang recovery and every verb read intent from the owning MLService too.
-    OwnerAnnotations owners = OwnerAnnotations.start(client, 10_000);
+    OwnerAnnotations owners = OwnerAnnotations.start(client, options.mlServices(), 10_000);
     Binder binder = new Binder(state, pipeline, writer, source::pod, owners::of);
     java.util.function.BooleanSupplier ready = () -> state.snapshot().synced() && source.healthy();
     // A new leader first catches up with the API (the previous leader's last binds), then rebuilds the gang

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import dev.gpusched.extender.cli.GpuschedCommand;
+import dev.gpusched.extender.gang.OwnerAnnotations;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -51,5 +52,35 @@ class ServeArgumentsTest {
       List<String> args = gpuschedArgs(Yaml.readAll(rendered, "helm template tls.enabled=" + tls));
       assertThat(parseServe(args).commandSpec().name()).isEqualTo("serve");
     }
+  }
+
+  /** The ClusterRole rule on the MLService resource the arguments name, as "group/plural:verbs". */
+  @SuppressWarnings("unchecked")
+  private static String mlServiceGrant(List<Map<String, Object>> objects, OwnerAnnotations.Resource resource) {
+    for (Object r : (List<Object>) Manifests.find(objects, "ClusterRole", "gpusched").get("rules")) {
+      Map<String, Object> rule = (Map<String, Object>) r;
+      if (((List<Object>) rule.get("apiGroups")).contains(resource.group())) {
+        return resource.group() + "/" + String.join(",", (List<String>) rule.get("resources")) + ":"
+            + String.join(",", (List<String>) rule.get("verbs"));
+      }
+    }
+    return "no rule for group " + resource.group();
+  }
+
+  @Test
+  void gpuschedMayListAndWatchTheMlServiceResourceItIsGiven() {
+    List<Map<String, Object>> manifests = Manifests.listedObjects();
+    String chart = new Helm(ProjectPaths.deploy().resolve("helm/gpusched")).template().withName("gpusched")
+        .withNamespace("gpusched-system").set("mlserviceResource", "mlservices.v1beta1.ml.example.com").call();
+    List<Map<String, Object>> custom = Yaml.readAll(chart, "helm template mlserviceResource=...ml.example.com");
+    for (List<Map<String, Object>> objects : List.of(manifests, custom)) {
+      CommandLine.ParseResult serve = parseServe(gpuschedArgs(objects));
+      OwnerAnnotations.Resource resource = OwnerAnnotations.Resource.parse(serve.matchedOptionValue("--mlservice-resource", ""));
+      assertThat(mlServiceGrant(objects, resource)).isEqualTo(resource.group() + "/" + resource.plural() + ":list,watch");
+    }
+    assertThat(parseServe(gpuschedArgs(manifests)).matchedOptionValue("--mlservice-resource", ""))
+        .isEqualTo(OwnerAnnotations.Resource.DEFAULT.toString());
+    assertThat(parseServe(gpuschedArgs(custom)).matchedOptionValue("--mlservice-resource", ""))
+        .isEqualTo("mlservices.v1beta1.ml.example.com");
   }
 }

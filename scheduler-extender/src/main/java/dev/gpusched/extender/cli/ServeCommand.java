@@ -113,6 +113,11 @@ public final class ServeCommand implements Callable<Integer> {
           + "topology.kubernetes.io/zone).")
   java.util.List<String> topologyLabelKeys;
 
+  @Option(names = "--mlservice-resource", paramLabel = "PLURAL.VERSION.GROUP", defaultValue = "mlservices.v1alpha1.kro.run",
+      description = "The MLService custom resource whose annotations its pods inherit, as kubectl names it "
+          + "(default: ${DEFAULT-VALUE}; kro's group unless the RGD sets spec.schema.group).")
+  String mlServiceResource;
+
   static boolean serving() {
     return serving;
   }
@@ -128,11 +133,13 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     ServerLimits limits;
+    dev.gpusched.extender.gang.OwnerAnnotations.Resource mlServices;
     dev.gpusched.extender.http.TlsConfig tls;
     dev.gpusched.extender.ha.LeaderElection.Settings election = null;
     try {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
       limits = new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
+      mlServices = dev.gpusched.extender.gang.OwnerAnnotations.Resource.parse(mlServiceResource);
       tls = dev.gpusched.extender.http.TlsConfig.fromOptions(tlsCert, tlsKey, tlsClientCa);
       if (leaderElectionNamespace != null || leaderElectionLease != null) {
         election = dev.gpusched.extender.ha.LeaderElection.Settings.forDeployment(leaderElectionNamespace,
@@ -183,7 +190,7 @@ public final class ServeCommand implements Callable<Integer> {
       client = new KubernetesClientBuilder().withConfig(config).build();
       writer = new KubernetesClusterWriter(client);
     }
-    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads), gangSettings,
+    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads, mlServices), gangSettings,
         client, writer, tls, election);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

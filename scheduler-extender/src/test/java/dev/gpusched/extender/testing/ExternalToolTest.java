@@ -29,6 +29,11 @@ class ExternalToolTest {
   void toolsAreNamedAsOnPath() {
     assertThat(ExternalTool.named("prometheus")).isSameAs(ExternalTool.PROMETHEUS);
     assertThat(ExternalTool.named("promtool")).isSameAs(ExternalTool.PROMTOOL);
-    assertThatThrownBy(() -> ExternalTool.named("grafana")).hasMessageContaining("prometheus or promtool");
+    assertThat(ExternalTool.named("kube-apiserver")).isSameAs(ExternalTool.KUBE_APISERVER);
+    assertThat(ExternalTool.named("etcd")).isSameAs(ExternalTool.ETCD);
+    assertThat(ExternalTool.KUBE_APISERVER.envVar()).isEqualTo("KUBE_APISERVER_BIN");
+    assertThat(ExternalTool.ETCD.envVar()).isEqualTo("ETCD_BIN");
+    assertThatThrownBy(() -> ExternalTool.named("grafana"))
+        .hasMessageContaining("prometheus, promtool, kube-apiserver, etcd");
   }
 }
