@@ -1,13 +1,13 @@
 package dev.gpusched.bench.jmh;
 
 import dev.gpusched.extender.gang.GangScheduling;
-import dev.gpusched.extender.gang.OwnerAnnotations;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
-import dev.gpusched.extender.state.EmbeddedApiServer;
-import dev.gpusched.extender.state.KubernetesSource;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
+import dev.gpusched.extender.kube.KubernetesSource;
 import dev.gpusched.gang.GangSpec;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Clock;

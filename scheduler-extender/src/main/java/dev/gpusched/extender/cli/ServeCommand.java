@@ -2,10 +2,10 @@ package dev.gpusched.extender.cli;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.bind.ClusterWriter;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
+import dev.gpusched.extender.kube.KubernetesClusterWriter;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -129,13 +129,13 @@ public final class ServeCommand implements Callable<Integer> {
     }
     ServerLimits limits;
     dev.gpusched.extender.http.TlsConfig tls;
-    dev.gpusched.extender.ha.LeaderElection.Settings election = null;
+    dev.gpusched.extender.kube.LeaderElection.Settings election = null;
     try {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
       limits = new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
       tls = dev.gpusched.extender.http.TlsConfig.fromOptions(tlsCert, tlsKey, tlsClientCa);
       if (leaderElectionNamespace != null || leaderElectionLease != null) {
-        election = dev.gpusched.extender.ha.LeaderElection.Settings.forDeployment(leaderElectionNamespace,
+        election = dev.gpusched.extender.kube.LeaderElection.Settings.forDeployment(leaderElectionNamespace,
             leaderElectionLease, System.getenv());
       }
     } catch (IllegalArgumentException e) {

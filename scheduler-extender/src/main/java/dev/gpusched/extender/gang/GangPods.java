@@ -1,6 +1,7 @@
 package dev.gpusched.extender.gang;
 
-import dev.gpusched.extender.state.KubernetesSource;
+import dev.gpusched.extender.kube.KubernetesSource;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import dev.gpusched.gang.GangAnnotations;
 import dev.gpusched.gang.GangKey;
 import dev.gpusched.gang.GangPreemption;

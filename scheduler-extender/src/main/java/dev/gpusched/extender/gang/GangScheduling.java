@@ -1,12 +1,14 @@
 package dev.gpusched.extender.gang;
 
+import dev.gpusched.extender.kube.OwnerAnnotations;
+import dev.gpusched.extender.kube.GangWrites;
 import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.state.Holder;
-import dev.gpusched.extender.state.KubernetesSource;
+import dev.gpusched.extender.kube.KubernetesSource;
 import dev.gpusched.extender.state.NodeGpuState;
 import dev.gpusched.extender.state.PodRecord;
 import dev.gpusched.gang.BarrierDecision;

@@ -1,9 +1,9 @@
 package dev.gpusched.extender.gang;
 
 import dev.gpusched.extender.bind.ClusterWriter;
+import dev.gpusched.extender.kube.KubeRecords;
+import dev.gpusched.extender.kube.KubernetesSource;
 import dev.gpusched.extender.state.ClusterState;
-import dev.gpusched.extender.state.KubeRecords;
-import dev.gpusched.extender.state.KubernetesSource;
 import dev.gpusched.extender.state.NodeGpuState;
 import dev.gpusched.extender.state.PodRecord;
 import dev.gpusched.gang.GangKey;

@@ -4,6 +4,7 @@ import dev.gpusched.extender.api.WireJson;
 import dev.gpusched.extender.http.ExtenderService;
 import dev.gpusched.extender.http.ExtenderVerbs;
 import dev.gpusched.extender.http.ServiceUnavailableException;
+import dev.gpusched.extender.kube.LeaderElection;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;

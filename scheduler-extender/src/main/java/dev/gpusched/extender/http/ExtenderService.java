@@ -25,7 +25,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import dev.gpusched.extender.gang.GangScheduling;
-import dev.gpusched.extender.gang.OwnerAnnotations;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import dev.gpusched.gang.GangSpec;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;

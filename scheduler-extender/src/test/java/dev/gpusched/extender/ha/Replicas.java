@@ -2,7 +2,8 @@ package dev.gpusched.extender.ha;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.http.ServerLimits;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
+import dev.gpusched.extender.kube.LeaderElection;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.it.Standalone;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
 import dev.gpusched.extender.testing.Await;
 import dev.gpusched.extender.testing.TestCertificates;
 import dev.gpusched.extender.testing.TestCertificates.Issued;

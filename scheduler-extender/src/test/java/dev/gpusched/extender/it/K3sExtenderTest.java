@@ -3,7 +3,7 @@ package dev.gpusched.extender.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.GpuschedApp;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
+import dev.gpusched.extender.kube.KubernetesClusterWriter;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.Config;

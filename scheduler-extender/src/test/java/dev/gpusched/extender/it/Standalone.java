@@ -2,7 +2,7 @@ package dev.gpusched.extender.it;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.http.ServerLimits;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;

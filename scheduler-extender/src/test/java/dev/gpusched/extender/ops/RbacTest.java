@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.api.WireJson;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
-import dev.gpusched.extender.ha.LeaderElection;
 import dev.gpusched.extender.it.Standalone;
+import dev.gpusched.extender.kube.KubernetesClusterWriter;
+import dev.gpusched.extender.kube.LeaderElection;
 import dev.gpusched.extender.testing.Await;
 import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.HasMetadata;

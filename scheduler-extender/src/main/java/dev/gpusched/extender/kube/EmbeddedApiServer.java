@@ -1,6 +1,6 @@
-package dev.gpusched.extender.state;
+package dev.gpusched.extender.kube;
 
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
+import dev.gpusched.extender.kube.KubernetesClusterWriter;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.Namespace;

@@ -1,5 +1,8 @@
-package dev.gpusched.extender.state;
+package dev.gpusched.extender.kube;
 
+import dev.gpusched.extender.state.NodeInfo;
+import dev.gpusched.extender.state.NodeStateBuilder;
+import dev.gpusched.extender.state.PodRecord;
 import dev.gpusched.extender.model.Annotations;
 import dev.gpusched.extender.model.InvalidDemandException;
 import dev.gpusched.extender.model.PodDemandParser;

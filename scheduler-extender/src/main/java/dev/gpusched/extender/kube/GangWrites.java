@@ -1,5 +1,6 @@
-package dev.gpusched.extender.gang;
+package dev.gpusched.extender.kube;
 
+import dev.gpusched.extender.gang.PodRef;
 import dev.gpusched.gang.GangAnnotations;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,18 +14,18 @@ import java.util.Map;
  * nudge annotation, and deleting members bound when their gang timed out. Every write names the pod's UID, so a pod
  * re-created under the same name is never touched by mistake. Blocking; throws with the API server's message.
  */
-final class GangWrites {
+public final class GangWrites {
   /** Patched on waiting gang pods when their gang became placeable, so kube-scheduler retries them promptly. */
-  static final String RETRY_AFTER = "gpusched.dev/retry-after";
+  public static final String RETRY_AFTER = "gpusched.dev/retry-after";
 
   private final KubernetesClient client;
 
-  GangWrites(KubernetesClient client) {
+  public GangWrites(KubernetesClient client) {
     this.client = client;
   }
 
   /** Sets (value non-null) or removes (value null) annotations of a pod; retried twice on a conflict or I/O error. */
-  void annotate(PodRef pod, Map<String, String> annotations) {
+  public void annotate(PodRef pod, Map<String, String> annotations) {
     Map<String, Object> meta = new HashMap<>();
     meta.put("uid", pod.uid());
     meta.put("annotations", annotations);
@@ -49,7 +50,7 @@ final class GangWrites {
   }
 
   /** Removes the reservation annotations of a member whose gang's reservation was released. */
-  void clearReservation(PodRef pod) {
+  public void clearReservation(PodRef pod) {
     Map<String, String> none = new HashMap<>();
     none.put(GangAnnotations.RESERVED_NODE, null);
     none.put(GangAnnotations.RESERVED_GPU_IDS, null);
@@ -60,7 +61,7 @@ final class GangWrites {
   }
 
   /** Deletes a pod if it is still the one with this UID; false when it is already gone or re-created. */
-  boolean delete(PodRef pod) {
+  public boolean delete(PodRef pod) {
     Pod live = client.pods().inNamespace(pod.namespace()).withName(pod.name()).get();
     if (live == null || !pod.uid().equals(live.getMetadata().getUid())) {
       return false;

@@ -1,10 +1,10 @@
-package dev.gpusched.extender.state;
+package dev.gpusched.extender.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.GpuschedApp;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import dev.gpusched.extender.it.Standalone;
+import dev.gpusched.extender.kube.KubernetesClusterWriter;
 import dev.gpusched.extender.testing.Await;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
