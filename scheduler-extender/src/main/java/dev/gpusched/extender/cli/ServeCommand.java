@@ -1,14 +1,10 @@
 package dev.gpusched.extender.cli;
 
 import dev.gpusched.extender.GpuschedApp;
-import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.kube.EmbeddedApiServer;
-import dev.gpusched.extender.kube.KubernetesClusterWriter;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import dev.gpusched.extender.kube.KubeEdge;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -161,8 +157,7 @@ public final class ServeCommand implements Callable<Integer> {
       gangSettings = gangSettings.withTopologyLabelKeys(topologyLabelKeys);
     }
     EmbeddedApiServer embedded = null;
-    KubernetesClient client;
-    ClusterWriter writer;
+    KubeEdge kube;
     if (clusterFile != null) {
       if (!Files.isRegularFile(clusterFile)) {
         System.err.println("--cluster-file " + clusterFile + " does not exist: pass Kubernetes YAML of Nodes and Pods");
@@ -174,21 +169,17 @@ public final class ServeCommand implements Callable<Integer> {
         System.err.println(e.getMessage());
         return 2;
       }
-      client = embedded.newClient();
-      writer = embedded.writer(client);
+      kube = embedded.edge(embedded.newClient());
       System.err.println("gpusched: standalone mode, embedded API server seeded from " + clusterFile);
     } else {
-      Config config = kubeconfig == null ? Config.autoConfigure(null)
-          : Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
-      client = new KubernetesClientBuilder().withConfig(config).build();
-      writer = new KubernetesClusterWriter(client);
+      kube = KubeEdge.fromKubeconfig(kubeconfig);
     }
     GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads), gangSettings,
-        client, writer, tls, election);
+        kube, tls, election);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();
-      client.close();
+      kube.close();
       if (toClose != null) {
         toClose.close();
       }

@@ -8,6 +8,7 @@ import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.kube.KubeRecords;
 import dev.gpusched.extender.state.ClusterState;
+import dev.gpusched.extender.testing.FixedPods;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ class BindRollbackTest {
       state.submit(l -> l.upsertNode(KubeRecords.nodeInfo(Standalone.gpuNode("node-a", 4, "X"))));
       state.markSynced();
       state.apply(l -> null).join();
-      Binder binder = new Binder(state, DecisionPipeline.standard(), failing, (ns, n) -> pod);
+      Binder binder = new Binder(state, DecisionPipeline.standard(), failing, new FixedPods(pod));
       Binder.Outcome outcome = binder.bind(new BindingArgs("p", "ml", "uid-p", "node-a"));
       assertThat(outcome.ok()).isFalse();
       assertThat(outcome.error()).contains("failed while creating the Binding").contains("etcd timeout").contains("GPUs released");

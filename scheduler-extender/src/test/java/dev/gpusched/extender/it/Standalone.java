@@ -82,8 +82,7 @@ public final class Standalone implements AutoCloseable {
   /** Starts (or restarts) the gpusched instance with a fresh client, as a new process would. */
   public void startGpusched() throws InterruptedException {
     client = api.newClient();
-    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, dcgm), gangSettings, client,
-        api.writer(client));
+    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, dcgm), gangSettings, api.edge(client));
     app.awaitReady(30_000);
   }
 
