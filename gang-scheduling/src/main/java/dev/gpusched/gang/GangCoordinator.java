@@ -182,8 +182,10 @@ public final class GangCoordinator {
      */
     public boolean wouldPlace(GangSpec spec, MemberDemand demand, CapacityView view, int[] boundMemberNodes) {
         int missing = spec.size() - boundMemberNodes.length;
-        return missing > 0
-                && planner.plan(spec, Collections.nCopies(missing, demand), view, boundMemberNodes) instanceof Plan.Planned;
+        if (missing <= 0) {
+            return false;
+        }
+        return planner.plan(spec, Collections.nCopies(missing, demand), view, boundMemberNodes) instanceof Plan.Planned;
     }
 
     /**

@@ -82,6 +82,7 @@ public final class MaskCapacityView implements CapacityView {
 
     @Override
     public long placeMember(int node, MemberDemand d, long gpusAlreadyTakenByThisPlan) {
-        return WholeGpuChoice.choose(null, freeMasks[node] & ~gpusAlreadyTakenByThisPlan, d.gpus(), IntraNodePolicy.ANY);
+        long available = freeMasks[node] & ~gpusAlreadyTakenByThisPlan;
+        return WholeGpuChoice.choose(null, available, d.gpus(), IntraNodePolicy.ANY);
     }
 }

@@ -83,7 +83,7 @@ public final class Reservations {
         return mask;
     }
 
-    /** The GPUs reserved on each node, by any gang, as bitmasks: what the ledger counts as used for pods outside gangs. */
+    /** The GPUs reserved on each node by any gang, as bitmasks: what the ledger counts as used for pods outside gangs. */
     public Map<String, Long> maskByNode() {
         Map<String, Long> out = new HashMap<>();
         for (Map.Entry<String, List<GangMask>> e : masksByNode.entrySet()) {

@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * What the request path does for a gang member's filter and prioritize calls, minus JSON: the server's own
  * {@link GangScheduling#filter} (a member of a gang already planned claims its place), the answer over the candidates
- * ({@link MemberAnswer#over}), then the scores of the survivors ({@link MemberAnswer#reservedNodeScores}). The gang scheduling runs over the benchmark's cluster state, with an
+ * ({@link MemberAnswer#over}), then the scores of the survivors ({@link MemberAnswer#reservedNodeScores}). The gang
+ * scheduling runs over the benchmark's cluster state, with an
  * embedded API server taking its annotation writes (one per claim, off the timed thread).
  */
 public final class GangMemberLoop implements AutoCloseable {
@@ -41,8 +42,8 @@ public final class GangMemberLoop implements AutoCloseable {
     source = new KubernetesSource(api.client(), state);
     ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, () -> true, () -> true);
     gangs = new GangScheduling(GangScheduling.Settings.DEFAULT, Clock.systemUTC(), state,
-        new InformerCache(source, OwnerAnnotations.none()), api.writer(api.client()), new KubernetesGangWriter(api.client()),
-        metrics);
+        new InformerCache(source, OwnerAnnotations.none()), api.writer(api.client()),
+        new KubernetesGangWriter(api.client()), metrics);
     gangs.recover();
     Pod first = member(pod, 0);
     member = member(pod, 1);
