@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import dev.gpusched.extender.cli.GpuschedCommand;
-import dev.gpusched.extender.gang.OwnerAnnotations;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

@@ -1,14 +1,10 @@
 package dev.gpusched.extender.cli;
 
 import dev.gpusched.extender.GpuschedApp;
-import dev.gpusched.extender.bind.ClusterWriter;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
-import dev.gpusched.extender.state.EmbeddedApiServer;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
+import dev.gpusched.extender.kube.KubeEdge;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -133,16 +129,16 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     ServerLimits limits;
-    dev.gpusched.extender.gang.OwnerAnnotations.Resource mlServices;
+    dev.gpusched.extender.kube.OwnerAnnotations.Resource mlServices;
     dev.gpusched.extender.http.TlsConfig tls;
-    dev.gpusched.extender.ha.LeaderElection.Settings election = null;
+    dev.gpusched.extender.kube.LeaderElection.Settings election = null;
     try {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
       limits = new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
-      mlServices = dev.gpusched.extender.gang.OwnerAnnotations.Resource.parse(mlServiceResource);
+      mlServices = dev.gpusched.extender.kube.OwnerAnnotations.Resource.parse(mlServiceResource);
       tls = dev.gpusched.extender.http.TlsConfig.fromOptions(tlsCert, tlsKey, tlsClientCa);
       if (leaderElectionNamespace != null || leaderElectionLease != null) {
-        election = dev.gpusched.extender.ha.LeaderElection.Settings.forDeployment(leaderElectionNamespace,
+        election = dev.gpusched.extender.kube.LeaderElection.Settings.forDeployment(leaderElectionNamespace,
             leaderElectionLease, System.getenv());
       }
     } catch (IllegalArgumentException e) {
@@ -168,8 +164,7 @@ public final class ServeCommand implements Callable<Integer> {
       gangSettings = gangSettings.withTopologyLabelKeys(topologyLabelKeys);
     }
     EmbeddedApiServer embedded = null;
-    KubernetesClient client;
-    ClusterWriter writer;
+    KubeEdge kube;
     if (clusterFile != null) {
       if (!Files.isRegularFile(clusterFile)) {
         System.err.println("--cluster-file " + clusterFile + " does not exist: pass Kubernetes YAML of Nodes and Pods");
@@ -181,21 +176,17 @@ public final class ServeCommand implements Callable<Integer> {
         System.err.println(e.getMessage());
         return 2;
       }
-      client = embedded.newClient();
-      writer = embedded.writer(client);
+      kube = embedded.edge(embedded.newClient());
       System.err.println("gpusched: standalone mode, embedded API server seeded from " + clusterFile);
     } else {
-      Config config = kubeconfig == null ? Config.autoConfigure(null)
-          : Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
-      client = new KubernetesClientBuilder().withConfig(config).build();
-      writer = new KubernetesClusterWriter(client);
+      kube = KubeEdge.fromKubeconfig(kubeconfig);
     }
     GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads, mlServices), gangSettings,
-        client, writer, tls, election);
+        kube, tls, election);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();
-      client.close();
+      kube.close();
       if (toClose != null) {
         toClose.close();
       }

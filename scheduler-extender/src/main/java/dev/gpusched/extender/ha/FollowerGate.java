@@ -1,12 +1,10 @@
 package dev.gpusched.extender.ha;
 
 import dev.gpusched.extender.api.WireJson;
-import dev.gpusched.extender.http.ExtenderService;
 import dev.gpusched.extender.http.ExtenderVerbs;
 import dev.gpusched.extender.http.ServiceUnavailableException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -19,14 +17,14 @@ public final class FollowerGate implements ExtenderVerbs {
   private final BooleanSupplier leading;
   private final Supplier<String> notLeader;
 
+  /**
+   * @param leading whether this replica leads now
+   * @param notLeaderMessage what a follower answers (names the leader when known)
+   */
   public FollowerGate(ExtenderVerbs leader, BooleanSupplier leading, Supplier<String> notLeaderMessage) {
     this.leader = leader;
     this.leading = leading;
     this.notLeader = notLeaderMessage;
-  }
-
-  public static FollowerGate of(ExtenderVerbs leader, LeaderElection election) {
-    return new FollowerGate(leader, election::isLeader, election::notLeaderMessage);
   }
 
   @Override

@@ -8,7 +8,7 @@ import static dev.gpusched.extender.it.GangFixtures.node;
 import static dev.gpusched.extender.it.GangFixtures.passed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpusched.extender.gang.OwnerAnnotations;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -1,9 +1,8 @@
-package dev.gpusched.extender.state;
+package dev.gpusched.extender.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.GpuschedApp;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.testing.Await;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -61,7 +60,7 @@ class ApiServerRestartTest {
     seed(admin, false);
     admin.close();
     KubernetesClient client = first.createClient();
-    GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0), client, new KubernetesClusterWriter(client));
+    GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0), KubeEdge.of(client));
     KubernetesMockServer second = null;
     try {
       app.awaitReady(30_000);

@@ -1,11 +1,12 @@
-package dev.gpusched.extender.ha;
+package dev.gpusched.extender.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.GpuschedApp;
+import dev.gpusched.extender.ha.Replicas;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.it.Standalone;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
 import dev.gpusched.extender.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;

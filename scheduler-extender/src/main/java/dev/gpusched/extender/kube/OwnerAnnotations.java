@@ -1,4 +1,4 @@
-package dev.gpusched.extender.gang;
+package dev.gpusched.extender.kube;
 
 import dev.gpusched.gang.GangAnnotations;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;

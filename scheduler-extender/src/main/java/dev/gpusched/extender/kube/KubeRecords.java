@@ -1,21 +1,20 @@
-package dev.gpusched.extender.state;
+package dev.gpusched.extender.kube;
 
 import dev.gpusched.extender.model.Annotations;
+import dev.gpusched.extender.model.GpuIds;
 import dev.gpusched.extender.model.InvalidDemandException;
 import dev.gpusched.extender.model.PodDemandParser;
+import dev.gpusched.extender.state.NodeInfo;
+import dev.gpusched.extender.state.PodRecord;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /** Converts Kubernetes objects into the ledger's records; tolerant: a bad field becomes a recorded problem, never a throw. */
 public final class KubeRecords {
-  /** Bit masks are 64 bits wide; no GPU server has more GPUs. */
-  public static final int MAX_GPUS_PER_NODE = 64;
-
   private KubeRecords() {}
 
   public static NodeInfo nodeInfo(Node node) {
@@ -60,10 +59,10 @@ public final class KubeRecords {
         return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
             "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is not a whole number of GPUs");
       }
-      if (n.compareTo(BigDecimal.valueOf(MAX_GPUS_PER_NODE)) > 0) {
+      if (n.compareTo(BigDecimal.valueOf(GpuIds.MAX_GPUS_PER_NODE)) > 0) {
         return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
             "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is more than gpusched handles per node ("
-                + MAX_GPUS_PER_NODE + ")");
+                + GpuIds.MAX_GPUS_PER_NODE + ")");
       }
       return NodeInfo.withTopology(meta.getName(), n.intValueExact(), product, memory, labels, annotations, unschedulable, null);
     } catch (RuntimeException e) {
@@ -108,7 +107,7 @@ public final class KubeRecords {
     String raw = meta.getAnnotations() == null ? null : meta.getAnnotations().get(Annotations.GPU_IDS);
     if (raw != null) {
       try {
-        ids = parseGpuIds(raw);
+        ids = GpuIds.parse(raw);
       } catch (IllegalArgumentException e) {
         problem = e.getMessage();
       }
@@ -116,35 +115,6 @@ public final class KubeRecords {
     String uid = meta.getUid() == null ? meta.getNamespace() + "/" + meta.getName() : meta.getUid();
     return new PodRecord(uid, meta.getNamespace() == null ? "default" : meta.getNamespace(), meta.getName(), nodeName,
         gpus, milli, memory, ids, terminal, meta.getCreationTimestamp(), problem, PodDemandParser.cpuRequestMilli(pod));
-  }
-
-  /** Parses {@code gpusched.dev/gpu-ids} ("2,3"). */
-  public static List<Integer> parseGpuIds(String raw) {
-    List<Integer> ids = new ArrayList<>();
-    String trimmed = raw.trim();
-    if (trimmed.isEmpty()) {
-      throw new IllegalArgumentException(Annotations.GPU_IDS + " is empty: expected comma-separated GPU indices like \"2,3\"");
-    }
-    for (String part : trimmed.split(",", -1)) {
-      String p = part.trim();
-      int id;
-      try {
-        id = Integer.parseInt(p);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(Annotations.GPU_IDS + "=\"" + PodDemandParser.abbreviate(raw)
-            + "\": \"" + PodDemandParser.abbreviate(p) + "\" is not a GPU index; expected comma-separated indices like \"2,3\"");
-      }
-      if (id < 0 || id >= MAX_GPUS_PER_NODE || ids.contains(id)) {
-        throw new IllegalArgumentException(Annotations.GPU_IDS + "=\"" + PodDemandParser.abbreviate(raw)
-            + "\": index " + id + " is out of range or repeated; expected distinct indices 0.." + (MAX_GPUS_PER_NODE - 1));
-      }
-      ids.add(id);
-    }
-    return List.copyOf(ids);
-  }
-
-  public static String formatGpuIds(long mask) {
-    return NodeStateBuilder.ids(mask);
   }
 
   private static int safeCount(Pod pod) {

@@ -1,4 +1,4 @@
-package dev.gpusched.extender.ha;
+package dev.gpusched.extender.kube;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;

@@ -1,5 +1,6 @@
-package dev.gpusched.extender.bind;
+package dev.gpusched.extender.kube;
 
+import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.model.Annotations;
 import io.fabric8.kubernetes.api.model.Binding;
 import io.fabric8.kubernetes.api.model.BindingBuilder;

@@ -1,4 +1,4 @@
-package dev.gpusched.extender.gang;
+package dev.gpusched.extender.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

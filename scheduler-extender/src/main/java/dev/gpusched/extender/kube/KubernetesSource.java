@@ -1,5 +1,8 @@
-package dev.gpusched.extender.state;
+package dev.gpusched.extender.kube;
 
+import dev.gpusched.extender.state.ClusterState;
+import dev.gpusched.extender.state.NodeInfo;
+import dev.gpusched.extender.state.PodRecord;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,6 +1,5 @@
-package dev.gpusched.extender.state;
+package dev.gpusched.extender.kube;
 
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -130,6 +129,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   public KubernetesClient newClient() {
     return server.createClient();
+  }
+
+  /** gpusched's edge to this server over {@code c}, binding through {@link #writer}. */
+  public KubeEdge edge(KubernetesClient c) {
+    return KubeEdge.of(c, writer(c));
   }
 
   /** A writer for this server: the mock has no {@code pods/binding} subresource, so a bind also sets spec.nodeName. */
