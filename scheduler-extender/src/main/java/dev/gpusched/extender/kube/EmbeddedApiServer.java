@@ -70,7 +70,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
     }
     Object parsed;
     try (InputStream in = Files.newInputStream(file)) {
-      parsed = dev.gpusched.extender.api.WireJson.kubernetes().unmarshal(in);
+      parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(in);
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("cluster file " + file + " is not Kubernetes YAML: " + e.getMessage(), e);
     }

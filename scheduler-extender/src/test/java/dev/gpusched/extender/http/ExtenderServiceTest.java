@@ -72,7 +72,7 @@ class ExtenderServiceTest {
   }
 
   private static byte[] preemptBody(Pod pod) {
-    return ("{\"Pod\":" + WireJson.kubernetes().asJson(pod) + ",\"NodeNameToMetaVictims\":{\"n1\":{\"Pods\":[{\"UID\":"
+    return ("{\"Pod\":" + dev.gpusched.extender.testing.KubeJson.SERIALIZATION.asJson(pod) + ",\"NodeNameToMetaVictims\":{\"n1\":{\"Pods\":[{\"UID\":"
         + "\"v1\"}],\"NumPDBViolations\":0}}}").getBytes(StandardCharsets.UTF_8);
   }
 

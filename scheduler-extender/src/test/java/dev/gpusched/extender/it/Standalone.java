@@ -163,7 +163,7 @@ public final class Standalone implements AutoCloseable {
     body.put("Pod", pod);
     body.put("Nodes", null);
     body.put("NodeNames", names);
-    return dev.gpusched.extender.api.WireJson.kubernetes().asJson(body);
+    return dev.gpusched.extender.testing.KubeJson.SERIALIZATION.asJson(body);
   }
 
   public String bindBody(Pod pod, String node) {

@@ -94,7 +94,7 @@ class LeaderElectionTest {
     assertThat(prioritize.statusCode()).isEqualTo(503);
     assertThat(prioritize.body()).contains("is not the leader");
     HttpResponse<String> preempt = post(follower, "preempt",
-        "{\"Pod\":" + dev.gpusched.extender.api.WireJson.kubernetes().asJson(pod) + ",\"NodeNameToMetaVictims\":{}}");
+        "{\"Pod\":" + dev.gpusched.extender.testing.KubeJson.SERIALIZATION.asJson(pod) + ",\"NodeNameToMetaVictims\":{}}");
     assertThat(preempt.statusCode()).isEqualTo(503);
 
     var created = api.client().pods().inNamespace("ml").resource(pod).create();

@@ -119,7 +119,7 @@ class RbacTest {
     Path file = TestData.projectRoot().resolve("deploy/manifests/10-gpusched-rbac.yaml");
     List<HasMetadata> objects = new ArrayList<>();
     try (InputStream in = Files.newInputStream(file)) {
-      Object parsed = WireJson.kubernetes().unmarshal(in);
+      Object parsed = dev.gpusched.extender.testing.KubeJson.SERIALIZATION.unmarshal(in);
       if (parsed instanceof List<?> l) {
         for (Object o : l) {
           objects.add((HasMetadata) o);
