@@ -33,14 +33,26 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GpuschedApp implements AutoCloseable {
   /**
-   * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), and on how
-   * many threads one call's new verdicts are computed ({@code --decision-threads}).
+   * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), on how
+   * many threads one call's new verdicts are computed ({@code --decision-threads}), and the plain-HTTP port of the
+   * health and metrics endpoints ({@code --health-port}; -1: none, they are on {@code port} only).
    */
-  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
+  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads,
+      int healthPort) {
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
 
     public Options {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
+    }
+
+    /** Without a health port. */
+    public Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
+      this(host, port, limits, dcgm, decisionThreads, -1);
+    }
+
+    /** With {@code /healthz}, {@code /readyz} and {@code /metrics} on this plain-HTTP port too (0: any free one). */
+    public Options withHealthPort(int healthPort) {
+      return new Options(host, port, limits, dcgm, decisionThreads, healthPort);
     }
 
     /** On the machine's CPUs ({@link dev.gpusched.extender.decide.ParallelChunks#DEFAULT_THREADS}). */
@@ -153,7 +165,7 @@ public final class GpuschedApp implements AutoCloseable {
           (ns, name) -> {
             var pod = source.pod(ns, name);
             return pod == null ? null : dev.gpusched.extender.http.InspectView.pod(pod);
-          }, gangs);
+          }, gangs, options.healthPort());
     } catch (RuntimeException e) {
       gangs.close();
       owners.close();
