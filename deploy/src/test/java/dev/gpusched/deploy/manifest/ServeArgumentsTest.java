@@ -2,8 +2,6 @@ package dev.gpusched.deploy.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.marcnuri.helm.Helm;
-import dev.gpusched.deploy.ProjectPaths;
 import dev.gpusched.deploy.Yaml;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,9 +44,7 @@ class ServeArgumentsTest {
   @Test
   void theChartsArgumentsParseWithAndWithoutTls() {
     for (String tls : List.of("true", "false")) {
-      String rendered = new Helm(ProjectPaths.deploy().resolve("helm/gpusched")).template().withName("gpusched")
-          .withNamespace("gpusched-system").set("tls.enabled", tls).call();
-      List<String> args = gpuschedArgs(Yaml.readAll(rendered, "helm template tls.enabled=" + tls));
+      List<String> args = gpuschedArgs(HelmChartTest.render("tls.enabled", tls));
       assertThat(parseServe(args).commandSpec().name()).isEqualTo("serve");
     }
   }
