@@ -95,19 +95,18 @@ final class Layer implements AutoCloseable {
 
   /** A symbolic link to {@code target} (kept as written: relative or absolute within the image). */
   void symlink(String path, String target) throws IOException {
-    parents(path);
-    TarArchiveEntry e = entry(path, TarConstants.LF_SYMLINK);
-    e.setMode(0120777);
-    e.setLinkName(target);
-    tar.putArchiveEntry(e);
-    tar.closeArchiveEntry();
+    link(path, target, TarConstants.LF_SYMLINK, 0120777);
   }
 
   /** A hard link to {@code target}, an earlier entry of this layer. */
   void hardlink(String path, String target) throws IOException {
+    link(path, target, TarConstants.LF_LINK, 0100644);
+  }
+
+  private void link(String path, String target, byte type, int mode) throws IOException {
     parents(path);
-    TarArchiveEntry e = entry(path, TarConstants.LF_LINK);
-    e.setMode(0100644);
+    TarArchiveEntry e = entry(path, type);
+    e.setMode(mode);
     e.setLinkName(target);
     tar.putArchiveEntry(e);
     tar.closeArchiveEntry();
