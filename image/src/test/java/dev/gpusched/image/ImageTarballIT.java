@@ -3,6 +3,7 @@ package dev.gpusched.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.testing.ExternalTool;
+import dev.gpusched.extender.testing.RequiresTool;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -53,7 +54,7 @@ class ImageTarballIT {
 
   @BeforeAll
   static void readTarball() throws IOException {
-    Path tarball = Path.of(System.getProperty("gpusched.image.tar", "target/gpusched-image.tar"));
+    Path tarball = tarball();
     if (!Files.isRegularFile(tarball)) {
       String reason = tarball + " was not built (the image build says why: Debian packages neither cached nor fetchable)";
       if (ExternalTool.required()) {
@@ -81,6 +82,10 @@ class ImageTarballIT {
     }
     layoutIndex = JSON.readTree(files.get("index.json"));
     imageIndex = json(layoutIndex.get("manifests").get(0));
+  }
+
+  private static Path tarball() {
+    return Path.of(System.getProperty("gpusched.image.tar", "target/gpusched-image.tar"));
   }
 
   private static String sha256(byte[] bytes) {
@@ -201,6 +206,27 @@ class ImageTarballIT {
   }
 
   /**
+   * skopeo, as a registry client and container runtimes read images, copies both platforms out of the tarball
+   * (checking every digest on the way) and finds each platform's image with its architecture and user.
+   */
+  @Test
+  @RequiresTool("skopeo")
+  void skopeoCopiesBothPlatformsOutOfTheTarball(@TempDir Path dir) throws Exception {
+    String skopeo = ExternalTool.SKOPEO.require().toString();
+    String tag = layoutIndex.get("manifests").get(0).get("annotations").get("org.opencontainers.image.ref.name").asString();
+    String copy = "oci:" + dir.resolve("copy") + ":" + tag;
+    run(List.of(skopeo, "copy", "--all", "oci-archive:" + tarball(), copy), Duration.ofMinutes(5));
+    JsonNode index = JSON.readTree(run(List.of(skopeo, "inspect", "--raw", copy), Duration.ofMinutes(1)));
+    assertThat(index.get("manifests")).hasSize(2);
+    for (String architecture : List.of("amd64", "arm64")) {
+      JsonNode config = JSON.readTree(run(List.of(skopeo, "inspect", "--config", "--override-os", "linux",
+          "--override-arch", architecture, copy), Duration.ofMinutes(1)));
+      assertThat(config.get("architecture").asString()).isEqualTo(architecture);
+      assertThat(config.get("config").get("User").asString()).isEqualTo("65532:65532");
+    }
+  }
+
+  /**
    * The amd64 image, unpacked and run as its config says (user 65532, the entrypoint, in a chroot with its own /proc)
    * with the example cluster: it serves and reports ready on its health port. Needs root and linux/amd64; skipped
    * elsewhere, failed instead where tools are required (CI runs as root).
@@ -253,14 +279,21 @@ class ImageTarballIT {
     }
   }
 
-  private static void run(List<String> command, Duration timeout) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output;
-    try (InputStream in = p.getInputStream()) {
-      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+  /** Runs a command to its end and returns its standard output; fails with its output when it fails. */
+  private static String run(List<String> command, Duration timeout) throws Exception {
+    Path errors = Files.createTempFile("gpusched-image-it", ".err");
+    try {
+      Process p = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+      String output;
+      try (InputStream in = p.getInputStream()) {
+        output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      assertThat(p.waitFor(timeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as(command + " finished").isTrue();
+      assertThat(p.exitValue()).as(command + ":\n" + output + Files.readString(errors)).isZero();
+      return output;
+    } finally {
+      Files.delete(errors);
     }
-    assertThat(p.waitFor(timeout.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).as(command + " finished").isTrue();
-    assertThat(p.exitValue()).as(command + ":\n" + output).isZero();
   }
 
   private static List<String> strings(JsonNode array) {

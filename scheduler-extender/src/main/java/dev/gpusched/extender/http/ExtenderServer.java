@@ -172,8 +172,11 @@ public final class ExtenderServer implements AutoCloseable {
         + ctx.request().path() + ": the scheduler verbs take POST, the rest GET")));
     router.errorHandler(500, ctx -> fail(ctx, ctx.failure()));
 
+    // HTTP/1.1 only, as kube-scheduler's extender client speaks it (TLS without ALPN; no h2c upgrade either): a
+    // follower's Connection: close then ends every connection, where an HTTP/2 GOAWAY would fail calls in flight on
+    // some clients (Java's).
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(host).setPort(port)
+        .setHost(host).setPort(port).setHttp2ClearTextEnabled(false)
         .setMaxHeaderSize(limits.maxHeaderBytes())
         .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
     if (tls != null) {
@@ -327,9 +330,9 @@ public final class ExtenderServer implements AutoCloseable {
     if (ctx.response().ended() || ctx.response().closed()) { // e.g. kube-scheduler gave up on a held bind
       return;
     }
+    io.vertx.core.http.HttpConnection connection = ctx.request().connection();
     Future<Void> written = ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(json));
     if ("close".equalsIgnoreCase(ctx.response().headers().get("Connection"))) {
-      io.vertx.core.http.HttpConnection connection = ctx.request().connection();
       written.onComplete(ar -> connection.close());
     }
   }

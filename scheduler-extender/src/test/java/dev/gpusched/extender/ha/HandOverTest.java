@@ -97,6 +97,21 @@ class HandOverTest {
         assertThat(stale.closedWithin(5_000)).as(verb + ": the follower closes the connection after its answer").isTrue();
       }
     }
+    // A client that would rather speak HTTP/2 (Java's asks for an h2c upgrade) gets HTTP/1.1, so Connection: close
+    // ends its connections too, and it opens a new one for each call without any call failing.
+    java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_2).build();
+    for (int i = 0; i < 20; i++) {
+      java.net.http.HttpResponse<String> answer = h2.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + b.port() + "/scheduler/filter"))
+          .header("Content-Type", "application/json").timeout(Duration.ofSeconds(10))
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Standalone.filterBody(
+              Standalone.gpuPod("ml", "train-0", 2, Map.of()), List.of("node-a")))).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).isEqualTo(200);
+      assertThat(answer.body()).contains("gpusched-b is not the leader");
+      assertThat(answer.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_1_1);
+      assertThat(answer.headers().firstValue("connection")).contains("close");
+    }
     // The leader keeps its connections: two calls on one connection.
     try (RawHttp kept = new RawHttp(a.port())) {
       for (int i = 0; i < 2; i++) {

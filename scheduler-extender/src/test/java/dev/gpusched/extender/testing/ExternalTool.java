@@ -23,6 +23,9 @@ public record ExternalTool(String command, String envVar, String install) {
       "apt-get install -y --no-install-recommends prometheus");
   public static final ExternalTool PROMTOOL = new ExternalTool("promtool", "PROMTOOL_BIN",
       "apt-get install -y --no-install-recommends prometheus");
+  /** Reads and copies OCI images as registries and container runtimes do (the image test's second opinion). */
+  public static final ExternalTool SKOPEO = new ExternalTool("skopeo", "SKOPEO_BIN",
+      "apt-get install -y --no-install-recommends skopeo");
 
   /** The binary: the environment variable's path if set (even when it is not executable), else the first on PATH. */
   public Optional<Path> find() {
@@ -47,14 +50,14 @@ public record ExternalTool(String command, String envVar, String install) {
     return Optional.empty();
   }
 
-  /** The tool of that name on PATH: {@link #PROMETHEUS} or {@link #PROMTOOL}. */
+  /** The tool of that name on PATH: {@link #PROMETHEUS}, {@link #PROMTOOL} or {@link #SKOPEO}. */
   public static ExternalTool named(String command) {
-    for (ExternalTool t : List.of(PROMETHEUS, PROMTOOL)) {
+    for (ExternalTool t : List.of(PROMETHEUS, PROMTOOL, SKOPEO)) {
       if (t.command.equals(command)) {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown external tool \"" + command + "\": prometheus or promtool");
+    throw new IllegalArgumentException("unknown external tool \"" + command + "\": prometheus, promtool or skopeo");
   }
 
   /**

@@ -29,6 +29,7 @@ class ExternalToolTest {
   void toolsAreNamedAsOnPath() {
     assertThat(ExternalTool.named("prometheus")).isSameAs(ExternalTool.PROMETHEUS);
     assertThat(ExternalTool.named("promtool")).isSameAs(ExternalTool.PROMTOOL);
-    assertThatThrownBy(() -> ExternalTool.named("grafana")).hasMessageContaining("prometheus or promtool");
+    assertThat(ExternalTool.named("skopeo")).isSameAs(ExternalTool.SKOPEO);
+    assertThatThrownBy(() -> ExternalTool.named("grafana")).hasMessageContaining("prometheus, promtool or skopeo");
   }
 }

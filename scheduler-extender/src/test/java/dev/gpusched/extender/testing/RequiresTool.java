@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 @ExtendWith(RequiresTool.Condition.class)
 public @interface RequiresTool {
 
-  /** The program, by its name on PATH: {@code prometheus} or {@code promtool}. */
+  /** The program, by its name on PATH: {@code prometheus}, {@code promtool} or {@code skopeo}. */
   String value();
 
   /** Looks the program up once per annotated class or method. */
