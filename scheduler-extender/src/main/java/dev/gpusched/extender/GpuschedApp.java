@@ -37,11 +37,12 @@ import java.util.concurrent.TimeUnit;
 public final class GpuschedApp implements AutoCloseable {
   /**
    * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), on how
-   * many threads one call's new verdicts are computed ({@code --decision-threads}), and which resource holds the
-   * MLServices whose annotations their pods inherit ({@code --mlservice-resource}).
+   * many threads one call's new verdicts are computed ({@code --decision-threads}), which resource holds the
+   * MLServices whose annotations their pods inherit ({@code --mlservice-resource}), and the plain-HTTP port of the
+   * health and metrics endpoints ({@code --health-port}; -1: none, they are on {@code port} only).
    */
   public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads,
-      OwnerAnnotations.Resource mlServices) {
+      OwnerAnnotations.Resource mlServices, int healthPort) {
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
 
     public Options {
@@ -49,9 +50,22 @@ public final class GpuschedApp implements AutoCloseable {
       java.util.Objects.requireNonNull(mlServices, "mlServices");
     }
 
-    /** The MLServices of {@link OwnerAnnotations.Resource#DEFAULT} ({@code mlservices.v1alpha1.kro.run}). */
+    /**
+     * The MLServices of {@link OwnerAnnotations.Resource#DEFAULT} ({@code mlservices.v1alpha1.kro.run}), without a
+     * health port.
+     */
     public Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
-      this(host, port, limits, dcgm, decisionThreads, OwnerAnnotations.Resource.DEFAULT);
+      this(host, port, limits, dcgm, decisionThreads, OwnerAnnotations.Resource.DEFAULT, -1);
+    }
+
+    /** With the MLServices of this resource. */
+    public Options withMlServices(OwnerAnnotations.Resource mlServices) {
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort);
+    }
+
+    /** With {@code /healthz}, {@code /readyz} and {@code /metrics} on this plain-HTTP port too (0: any free one). */
+    public Options withHealthPort(int healthPort) {
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort);
     }
 
     /** On the machine's CPUs ({@link dev.gpusched.extender.decide.ParallelChunks#DEFAULT_THREADS}). */
@@ -167,7 +181,7 @@ public final class GpuschedApp implements AutoCloseable {
           (ns, name) -> {
             var pod = pods.pod(ns, name);
             return pod == null ? null : InspectView.pod(pod);
-          }, gangs);
+          }, gangs, options.healthPort());
     } catch (RuntimeException e) {
       gangs.close();
       owners.close();

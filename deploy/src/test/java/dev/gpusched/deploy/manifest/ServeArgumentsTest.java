@@ -2,8 +2,6 @@ package dev.gpusched.deploy.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.marcnuri.helm.Helm;
-import dev.gpusched.deploy.ProjectPaths;
 import dev.gpusched.deploy.Yaml;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,9 +45,7 @@ class ServeArgumentsTest {
   @Test
   void theChartsArgumentsParseWithAndWithoutTls() {
     for (String tls : List.of("true", "false")) {
-      String rendered = new Helm(ProjectPaths.deploy().resolve("helm/gpusched")).template().withName("gpusched")
-          .withNamespace("gpusched-system").set("tls.enabled", tls).call();
-      List<String> args = gpuschedArgs(Yaml.readAll(rendered, "helm template tls.enabled=" + tls));
+      List<String> args = gpuschedArgs(HelmChartTest.render("tls.enabled", tls));
       assertThat(parseServe(args).commandSpec().name()).isEqualTo("serve");
     }
   }
@@ -70,9 +66,7 @@ class ServeArgumentsTest {
   @Test
   void gpuschedMayListAndWatchTheMlServiceResourceItIsGiven() {
     List<Map<String, Object>> manifests = Manifests.listedObjects();
-    String chart = new Helm(ProjectPaths.deploy().resolve("helm/gpusched")).template().withName("gpusched")
-        .withNamespace("gpusched-system").set("mlserviceResource", "mlservices.v1beta1.ml.example.com").call();
-    List<Map<String, Object>> custom = Yaml.readAll(chart, "helm template mlserviceResource=...ml.example.com");
+    List<Map<String, Object>> custom = HelmChartTest.render("mlserviceResource", "mlservices.v1beta1.ml.example.com");
     for (List<Map<String, Object>> objects : List.of(manifests, custom)) {
       CommandLine.ParseResult serve = parseServe(gpuschedArgs(objects));
       OwnerAnnotations.Resource resource = OwnerAnnotations.Resource.parse(serve.matchedOptionValue("--mlservice-resource", ""));

@@ -24,6 +24,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
 
+  @Option(names = "--health-port", paramLabel = "PORT",
+      description = "Also serve /healthz, /readyz and /metrics over plain HTTP on this port, without client certificates "
+          + "(the kubelet's probes and Prometheus); the verbs and /inspect stay on --port only. Default: none.")
+  Integer healthPort;
+
   @Option(names = "--cluster-file", paramLabel = "FILE",
       description = "Standalone mode: Kubernetes YAML of Nodes and Pods (multi-document or kind: List).")
   Path clusterFile;
@@ -124,6 +129,10 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("--port " + port + " is not a TCP port: use 0..65535");
       return 2;
     }
+    if (healthPort != null && (healthPort < 0 || healthPort > 65535 || (healthPort != 0 && healthPort == port))) {
+      System.err.println("--health-port " + healthPort + " must be a TCP port (0..65535) other than --port " + port);
+      return 2;
+    }
     if (maxBodyBytes < 1024) {
       System.err.println("--max-body-bytes " + maxBodyBytes + " is too small: use at least 1024");
       return 2;
@@ -181,8 +190,9 @@ public final class ServeCommand implements Callable<Integer> {
     } else {
       kube = KubeEdge.fromKubeconfig(kubeconfig);
     }
-    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads, mlServices), gangSettings,
-        kube, tls, election);
+    GpuschedApp.Options options = new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads)
+        .withMlServices(mlServices).withHealthPort(healthPort == null ? -1 : healthPort);
+    GpuschedApp app = GpuschedApp.start(options, gangSettings, kube, tls, election);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();
@@ -193,7 +203,8 @@ public final class ServeCommand implements Callable<Integer> {
     }, "gpusched-shutdown"));
     serving = true;
     app.synced().thenRun(() -> System.err.println("gpusched: ready on " + (tls == null ? "http" : "https") + "://" + host + ":" + app.port()
-        + " (POST /scheduler/{filter,prioritize,bind,preempt}; GET /inspect, /metrics, /healthz, /readyz)"));
+        + " (POST /scheduler/{filter,prioritize,bind,preempt}; GET /inspect, /metrics, /healthz, /readyz)"
+        + (app.server().healthPort() < 0 ? "" : "; health and metrics on http://" + host + ":" + app.server().healthPort())));
     return 0;
   }
 }

@@ -10,7 +10,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The verbs as a replica answers them: the leader passes every call through; a follower never decides. Filter and bind
  * get their result with {@code Error} "... is not the leader ...; retry" (kube-scheduler retries the pod), prioritize and
- * preempt, whose results have no error field, get HTTP 503 with that message.
+ * preempt, whose results have no error field, get HTTP 503 with that message. {@link #leading()} tells the HTTP layer
+ * to close a follower's connections, so kube-scheduler's next call reaches the leader.
  */
 public final class FollowerGate implements ExtenderVerbs {
   private final ExtenderVerbs leader;
@@ -25,6 +26,11 @@ public final class FollowerGate implements ExtenderVerbs {
     this.leader = leader;
     this.leading = leading;
     this.notLeader = notLeaderMessage;
+  }
+
+  @Override
+  public boolean leading() {
+    return leading.getAsBoolean();
   }
 
   @Override

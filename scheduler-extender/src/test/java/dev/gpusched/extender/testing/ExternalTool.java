@@ -28,7 +28,10 @@ public record ExternalTool(String command, String envVar, String install) {
       "a kube-apiserver binary of Kubernetes 1.24 or later, e.g. from the kubernetes-server release tarball");
   public static final ExternalTool ETCD = new ExternalTool("etcd", "ETCD_BIN",
       "apt-get install -y --no-install-recommends etcd-server");
-  private static final List<ExternalTool> ALL = List.of(PROMETHEUS, PROMTOOL, KUBE_APISERVER, ETCD);
+  /** Reads and copies OCI images as registries and container runtimes do (the image test's second opinion). */
+  public static final ExternalTool SKOPEO = new ExternalTool("skopeo", "SKOPEO_BIN",
+      "apt-get install -y --no-install-recommends skopeo");
+  private static final List<ExternalTool> ALL = List.of(PROMETHEUS, PROMTOOL, KUBE_APISERVER, ETCD, SKOPEO);
 
   /** The binary: the environment variable's path if set (even when it is not executable), else the first on PATH. */
   public Optional<Path> find() {
@@ -53,7 +56,7 @@ public record ExternalTool(String command, String envVar, String install) {
     return Optional.empty();
   }
 
-  /** The tool of that name on PATH: {@link #PROMETHEUS}, {@link #PROMTOOL}, {@link #KUBE_APISERVER} or {@link #ETCD}. */
+  /** The tool of that name on PATH: one of the constants above. */
   public static ExternalTool named(String command) {
     for (ExternalTool t : ALL) {
       if (t.command.equals(command)) {

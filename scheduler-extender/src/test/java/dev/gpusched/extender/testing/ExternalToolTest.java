@@ -33,7 +33,8 @@ class ExternalToolTest {
     assertThat(ExternalTool.named("etcd")).isSameAs(ExternalTool.ETCD);
     assertThat(ExternalTool.KUBE_APISERVER.envVar()).isEqualTo("KUBE_APISERVER_BIN");
     assertThat(ExternalTool.ETCD.envVar()).isEqualTo("ETCD_BIN");
+    assertThat(ExternalTool.named("skopeo")).isSameAs(ExternalTool.SKOPEO);
     assertThatThrownBy(() -> ExternalTool.named("grafana"))
-        .hasMessageContaining("prometheus, promtool, kube-apiserver, etcd");
+        .hasMessageContaining("prometheus, promtool, kube-apiserver, etcd, skopeo");
   }
 }
