@@ -8,7 +8,7 @@ import java.util.Optional;
 import org.opentest4j.TestAbortedException;
 
 /**
- * A program some integration tests run (Prometheus, promtool): found through its environment variable, else on
+ * A program some integration tests run (Prometheus, promtool, Node.js and npm): found through its environment variable, else on
  * {@code PATH}. Where it is missing such a test is skipped with what to install, so the suite passes on a machine with
  * only Java and Maven; under {@code GPUSCHED_REQUIRE_TOOLS=true} (or {@code -Dgpusched.requireTools=true}), as CI sets
  * it, a missing program fails the test instead, so CI never skips one silently.
@@ -23,6 +23,10 @@ public record ExternalTool(String command, String envVar, String install) {
       "apt-get install -y --no-install-recommends prometheus");
   public static final ExternalTool PROMTOOL = new ExternalTool("promtool", "PROMTOOL_BIN",
       "apt-get install -y --no-install-recommends prometheus");
+  /** Runs Backstage's own entity validator ({@code deploy/backstage/validate.mjs}); Node 18 (Debian 12's) or later. */
+  public static final ExternalTool NODE = new ExternalTool("node", "NODE_BIN", "apt-get install -y nodejs npm");
+  /** Installs that validator's pinned packages ({@code npm ci}). */
+  public static final ExternalTool NPM = new ExternalTool("npm", "NPM_BIN", "apt-get install -y nodejs npm");
 
   /** The binary: the environment variable's path if set (even when it is not executable), else the first on PATH. */
   public Optional<Path> find() {
@@ -47,14 +51,14 @@ public record ExternalTool(String command, String envVar, String install) {
     return Optional.empty();
   }
 
-  /** The tool of that name on PATH: {@link #PROMETHEUS} or {@link #PROMTOOL}. */
+  /** The tool of that name on PATH: {@link #PROMETHEUS}, {@link #PROMTOOL}, {@link #NODE} or {@link #NPM}. */
   public static ExternalTool named(String command) {
-    for (ExternalTool t : List.of(PROMETHEUS, PROMTOOL)) {
+    for (ExternalTool t : List.of(PROMETHEUS, PROMTOOL, NODE, NPM)) {
       if (t.command.equals(command)) {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown external tool \"" + command + "\": prometheus or promtool");
+    throw new IllegalArgumentException("unknown external tool \"" + command + "\": prometheus, promtool, node or npm");
   }
 
   /**

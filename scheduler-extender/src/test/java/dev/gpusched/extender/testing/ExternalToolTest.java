@@ -29,6 +29,8 @@ class ExternalToolTest {
   void toolsAreNamedAsOnPath() {
     assertThat(ExternalTool.named("prometheus")).isSameAs(ExternalTool.PROMETHEUS);
     assertThat(ExternalTool.named("promtool")).isSameAs(ExternalTool.PROMTOOL);
-    assertThatThrownBy(() -> ExternalTool.named("grafana")).hasMessageContaining("prometheus or promtool");
+    assertThat(ExternalTool.named("node")).isSameAs(ExternalTool.NODE);
+    assertThat(ExternalTool.named("npm")).isSameAs(ExternalTool.NPM);
+    assertThatThrownBy(() -> ExternalTool.named("grafana")).hasMessageContaining("prometheus, promtool, node or npm");
   }
 }

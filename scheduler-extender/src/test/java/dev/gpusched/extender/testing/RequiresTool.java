@@ -10,7 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A test class or method that runs an external program: skipped, with what to install, where the program is missing,
+ * A test class or method that runs external programs: skipped, with what to install, where one is missing,
  * before anything of the class starts (so a shared server in {@code @BeforeAll} is never half started); failed instead
  * where tools are required ({@link ExternalTool#required()}).
  */
@@ -19,16 +19,24 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 @ExtendWith(RequiresTool.Condition.class)
 public @interface RequiresTool {
 
-  /** The program, by its name on PATH: {@code prometheus} or {@code promtool}. */
-  String value();
+  /** The programs, by their names on PATH: {@code prometheus}, {@code promtool}, {@code node}, {@code npm}. */
+  String[] value();
 
-  /** Looks the program up once per annotated class or method. */
+  /** Looks the programs up once per annotated class or method. */
   final class Condition implements ExecutionCondition {
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
       return context.getElement()
           .map(e -> e.getAnnotation(RequiresTool.class))
-          .map(a -> evaluate(ExternalTool.named(a.value())))
+          .map(a -> {
+            for (String command : a.value()) {
+              ConditionEvaluationResult result = evaluate(ExternalTool.named(command));
+              if (result.isDisabled()) {
+                return result;
+              }
+            }
+            return ConditionEvaluationResult.enabled(String.join(", ", a.value()) + " found");
+          })
           .orElse(ConditionEvaluationResult.enabled("no external tool needed"));
     }
 
