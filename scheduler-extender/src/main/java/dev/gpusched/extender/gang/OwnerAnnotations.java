@@ -71,30 +71,35 @@ public final class OwnerAnnotations implements AutoCloseable {
 
   /** The owning MLService's annotations, or an empty map (no kro labels, other kind, unknown owner, no CRD). */
   public Map<String, String> of(Pod pod) {
-    if (informer == null || pod == null || pod.getMetadata() == null) {
+    String key = informer == null ? null : ownerKey(pod);
+    GenericKubernetesResource owner = key == null ? null : informer.getStore().getByKey(key);
+    if (owner == null || owner.getMetadata().getAnnotations() == null) {
       return Map.of();
+    }
+    return owner.getMetadata().getAnnotations();
+  }
+
+  /** {@code namespace/name} of the MLService a pod names as its owner through kro's labels, or null. */
+  public static String ownerKey(Pod pod) {
+    if (pod == null || pod.getMetadata() == null || pod.getMetadata().getLabels() == null) {
+      return null;
     }
     Map<String, String> labels = pod.getMetadata().getLabels();
-    if (labels == null) {
-      return Map.of();
-    }
     String name = labels.get(GangAnnotations.KRO_INSTANCE_NAME);
-    if (name == null) {
-      return Map.of();
-    }
     String kind = labels.get(KRO_INSTANCE_KIND);
-    if (kind != null && !kind.equals(MLSERVICES.getKind())) {
-      return Map.of();
+    if (name == null || (kind != null && !kind.equals(MLSERVICES.getKind()))) {
+      return null;
     }
     String ns = labels.get(KRO_INSTANCE_NAMESPACE);
     if (ns == null) {
       ns = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
     }
-    GenericKubernetesResource owner = informer.getStore().getByKey(ns + "/" + name);
-    if (owner == null || owner.getMetadata().getAnnotations() == null) {
-      return Map.of();
-    }
-    return owner.getMetadata().getAnnotations();
+    return ns + "/" + name;
+  }
+
+  /** Every MLService in the informer's cache (none without the CRD), for the Backstage catalog. */
+  public java.util.List<GenericKubernetesResource> mlServices() {
+    return informer == null ? java.util.List.of() : informer.getStore().list();
   }
 
   @Override
