@@ -2,7 +2,11 @@ package dev.gpusched.extender;
 
 import dev.gpusched.extender.bind.Binder;
 import dev.gpusched.extender.bind.ClusterWriter;
+import dev.gpusched.extender.catalog.CatalogEndpoint;
+import dev.gpusched.extender.catalog.CatalogSettings;
+import dev.gpusched.extender.catalog.LiveCatalog;
 import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.FragmentationScore;
 import dev.gpusched.extender.decide.LedgerCpuView;
 import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.gang.GangScheduling;
@@ -96,6 +100,12 @@ public final class GpuschedApp implements AutoCloseable {
    */
   public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubernetesClient client,
       ClusterWriter writer, TlsConfig tls, LeaderElection.Settings leaderElection) {
+    return start(options, gangSettings, client, writer, tls, leaderElection, CatalogSettings.DEFAULT);
+  }
+
+  /** As above, serving the Backstage catalog ({@code GET /catalog/entities.yaml}) with these settings. */
+  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubernetesClient client,
+      ClusterWriter writer, TlsConfig tls, LeaderElection.Settings leaderElection, CatalogSettings catalogSettings) {
     ClusterState state = new ClusterState();
     KubernetesSource source = new KubernetesSource(client, state);
     WorkloadProfileLearner profile = new WorkloadProfileLearner();
@@ -153,7 +163,9 @@ public final class GpuschedApp implements AutoCloseable {
           (ns, name) -> {
             var pod = source.pod(ns, name);
             return pod == null ? null : dev.gpusched.extender.http.InspectView.pod(pod);
-          }, gangs);
+          }, gangs, new CatalogEndpoint(new LiveCatalog(catalogSettings, state::snapshot, new FragmentationScore(
+              profile::current, new LedgerCpuView(), FragmentationScore.DEFAULT_MILLI_PER_POINT), owners, source, gangs,
+              election == null ? () -> true : election::isLeader)));
     } catch (RuntimeException e) {
       gangs.close();
       owners.close();

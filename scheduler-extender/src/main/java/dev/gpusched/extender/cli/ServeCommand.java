@@ -113,6 +113,8 @@ public final class ServeCommand implements Callable<Integer> {
           + "topology.kubernetes.io/zone).")
   java.util.List<String> topologyLabelKeys;
 
+  @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
+
   static boolean serving() {
     return serving;
   }
@@ -160,6 +162,13 @@ public final class ServeCommand implements Callable<Integer> {
       }
       gangSettings = gangSettings.withTopologyLabelKeys(topologyLabelKeys);
     }
+    dev.gpusched.extender.catalog.CatalogSettings catalogSettings;
+    try {
+      catalogSettings = catalog.settings(topologyLabelKeys);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
     EmbeddedApiServer embedded = null;
     KubernetesClient client;
     ClusterWriter writer;
@@ -184,7 +193,7 @@ public final class ServeCommand implements Callable<Integer> {
       writer = new KubernetesClusterWriter(client);
     }
     GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads), gangSettings,
-        client, writer, tls, election);
+        client, writer, tls, election, catalogSettings);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();

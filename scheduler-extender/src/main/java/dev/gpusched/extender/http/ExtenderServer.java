@@ -60,17 +60,19 @@ public final class ExtenderServer implements AutoCloseable {
   public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView) {
-    return start(host, port, limits, null, service, metrics, clusterView, ready, snapshots, podView, null);
+    return start(host, port, limits, null, service, metrics, clusterView, ready, snapshots, podView, null, null);
   }
 
   /**
    * As above, over HTTPS when {@code tls} is not null (the files are re-read when they change).
    *
    * @param gangs gang scheduling for {@code GET /inspect/gangs} and reservations in {@code /inspect/{node}}, or null
+   * @param catalog {@code GET /catalog/entities.yaml} (the Backstage catalog), or null
    */
   public static ExtenderServer start(String host, int port, ServerLimits limits, TlsConfig tls, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
-      java.util.function.BiFunction<String, String, JsonNode> podView, dev.gpusched.extender.gang.GangScheduling gangs) {
+      java.util.function.BiFunction<String, String, JsonNode> podView, dev.gpusched.extender.gang.GangScheduling gangs,
+      io.vertx.core.Handler<RoutingContext> catalog) {
     Vertx vertx = Vertx.vertx();
     ConnectionGuard guard = new ConnectionGuard(vertx, limits);
     Router router = Router.router(vertx);
@@ -129,6 +131,9 @@ public final class ExtenderServer implements AutoCloseable {
     });
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+    if (catalog != null) {
+      router.get(dev.gpusched.extender.catalog.CatalogEndpoint.PATH).handler(catalog);
+    }
     router.get("/inspect").handler(ctx -> respond(ctx, 200, clusterView.get()));
     if (gangs != null) {
       router.get("/inspect/gangs").handler(ctx -> respond(ctx, 200, gangs.inspect()));
