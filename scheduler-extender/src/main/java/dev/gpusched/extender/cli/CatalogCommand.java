@@ -9,7 +9,6 @@ import dev.gpusched.extender.gang.OwnerAnnotations;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.state.EmbeddedApiServer;
 import dev.gpusched.extender.state.KubernetesSource;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +74,7 @@ public final class CatalogCommand implements Callable<Integer> {
       }
     }
     try (EmbeddedApiServer toClose = embedded; KubernetesClient client = embedded != null ? embedded.newClient()
-        : new KubernetesClientBuilder().withConfig(config()).build()) {
+        : new KubernetesClientBuilder().withConfig(ServeCommand.kubeConfig(kubeconfig)).build()) {
       String yaml = read(client, settings);
       if (yaml == null) {
         return 1;
@@ -87,11 +86,6 @@ public final class CatalogCommand implements Callable<Integer> {
       }
       return 0;
     }
-  }
-
-  private Config config() throws java.io.IOException {
-    return kubeconfig == null ? Config.autoConfigure(null)
-        : Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
   }
 
   /** The catalog once the informers have listed everything, or null (with a message) when they did not in time. */

@@ -115,6 +115,12 @@ public final class ServeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
 
+  /** The cluster of {@code --kubeconfig FILE}, else the in-cluster service account, $KUBECONFIG or ~/.kube/config. */
+  static Config kubeConfig(Path kubeconfig) throws java.io.IOException {
+    return kubeconfig == null ? Config.autoConfigure(null)
+        : Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+  }
+
   static boolean serving() {
     return serving;
   }
@@ -187,9 +193,7 @@ public final class ServeCommand implements Callable<Integer> {
       writer = embedded.writer(client);
       System.err.println("gpusched: standalone mode, embedded API server seeded from " + clusterFile);
     } else {
-      Config config = kubeconfig == null ? Config.autoConfigure(null)
-          : Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
-      client = new KubernetesClientBuilder().withConfig(config).build();
+      client = new KubernetesClientBuilder().withConfig(kubeConfig(kubeconfig)).build();
       writer = new KubernetesClusterWriter(client);
     }
     GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads), gangSettings,
