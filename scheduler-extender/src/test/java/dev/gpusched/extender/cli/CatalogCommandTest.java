@@ -18,19 +18,14 @@ class CatalogCommandTest {
   @TempDir
   Path dir;
 
-  private static String[] run(String... args) {
-    CommandRun r = CommandRun.of(args);
-    return new String[] {Integer.toString(r.code()), r.err()};
-  }
-
   @Test
   void printsTheExampleClustersPoolsAndMlServices() throws Exception {
     Path examples = TestData.projectRoot().resolve("deploy/examples");
     Path out = dir.resolve("catalog.yaml");
-    String[] r = run("catalog", "--cluster-file", examples.resolve("cluster.yaml").toString(),
+    CommandRun r = CommandRun.of("catalog", "--cluster-file", examples.resolve("cluster.yaml").toString(),
         "--cluster-file", examples.resolve("mlservices.yaml").toString(), "--output", out.toString(),
         "--catalog-namespace", "gpu-prod", "--catalog-system", "gpu-prod", "--grafana-url", "https://grafana.example.com");
-    assertThat(r[0]).as(r[1]).isEqualTo("0");
+    assertThat(r.code()).as(r.err()).isZero();
     Map<String, JsonNode> entities = CatalogDocuments.read(Files.readString(out));
     assertThat(entities.keySet()).containsExactly("System:gpu-prod",
         "Resource:nvidia-a100-pcie-40gb.leaf-2", "Resource:nvidia-h100-80gb-hbm3.leaf-1",
@@ -49,17 +44,17 @@ class CatalogCommandTest {
   @Test
   void badCatalogOptionsAreRefusedNamingTheOption() {
     String cluster = TestData.projectRoot().resolve("deploy/examples/cluster.yaml").toString();
-    String[] system = run("catalog", "--cluster-file", cluster, "--catalog-system", "GPU cluster");
-    assertThat(system[0]).isEqualTo("2");
-    assertThat(system[1]).contains("--catalog-system \"GPU cluster\" is not a Backstage entity name");
-    String[] grafana = run("catalog", "--cluster-file", cluster, "--grafana-url", "grafana:3000");
-    assertThat(grafana[0]).isEqualTo("2");
-    assertThat(grafana[1]).contains("--grafana-url");
-    String[] keys = run("serve", "--port=0", "--catalog-namespace", "Prod");
-    assertThat(keys[0]).isEqualTo("2");
-    assertThat(keys[1]).contains("--catalog-namespace \"Prod\"");
-    String[] missing = run("catalog", "--cluster-file", dir.resolve("none.yaml").toString());
-    assertThat(missing[0]).isEqualTo("2");
-    assertThat(missing[1]).contains("none.yaml does not exist");
+    CommandRun system = CommandRun.of("catalog", "--cluster-file", cluster, "--catalog-system", "GPU cluster");
+    assertThat(system.code()).isEqualTo(2);
+    assertThat(system.err()).contains("--catalog-system \"GPU cluster\" is not a Backstage entity name");
+    CommandRun grafana = CommandRun.of("catalog", "--cluster-file", cluster, "--grafana-url", "grafana:3000");
+    assertThat(grafana.code()).isEqualTo(2);
+    assertThat(grafana.err()).contains("--grafana-url");
+    CommandRun serve = CommandRun.of("serve", "--port=0", "--catalog-namespace", "Prod");
+    assertThat(serve.code()).isEqualTo(2);
+    assertThat(serve.err()).contains("--catalog-namespace \"Prod\"");
+    CommandRun missing = CommandRun.of("catalog", "--cluster-file", dir.resolve("none.yaml").toString());
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("none.yaml does not exist");
   }
 }
