@@ -1,8 +1,8 @@
 package dev.gpusched.extender.state;
 
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import static dev.gpusched.extender.gang.OwnerAnnotations.MLSERVICES;
 
+import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
