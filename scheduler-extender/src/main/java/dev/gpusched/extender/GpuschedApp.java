@@ -1,10 +1,14 @@
 package dev.gpusched.extender;
 
 import dev.gpusched.extender.bind.Binder;
+import dev.gpusched.extender.catalog.CatalogEndpoint;
+import dev.gpusched.extender.catalog.CatalogSettings;
+import dev.gpusched.extender.catalog.LiveCatalog;
 import dev.gpusched.extender.cycle.Scheduler;
 import dev.gpusched.extender.dcgm.DcgmPoller;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.FragmentationScore;
 import dev.gpusched.extender.decide.LedgerCpuView;
 import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.gang.GangScheduling;
@@ -120,6 +124,12 @@ public final class GpuschedApp implements AutoCloseable {
    */
   public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubeEdge kube, TlsConfig tls,
       LeaderElection.Settings leaderElection) {
+    return start(options, gangSettings, kube, tls, leaderElection, CatalogSettings.DEFAULT);
+  }
+
+  /** As above, serving the Backstage catalog ({@code GET /catalog/entities.yaml}) with these settings. */
+  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubeEdge kube, TlsConfig tls,
+      LeaderElection.Settings leaderElection, CatalogSettings catalogSettings) {
     ClusterState state = new ClusterState();
     KubernetesSource source = kube.informers(state);
     WorkloadProfileLearner profile = new WorkloadProfileLearner();
@@ -181,7 +191,9 @@ public final class GpuschedApp implements AutoCloseable {
           (ns, name) -> {
             var pod = pods.pod(ns, name);
             return pod == null ? null : InspectView.pod(pod);
-          }, gangs, options.healthPort());
+          }, gangs, options.healthPort(), new CatalogEndpoint(new LiveCatalog(catalogSettings, state::snapshot,
+              new FragmentationScore(profile::current, new LedgerCpuView(), FragmentationScore.DEFAULT_MILLI_PER_POINT),
+              owners::mlServices, pods, gangs, election == null ? () -> true : election::isLeader)));
     } catch (RuntimeException e) {
       gangs.close();
       owners.close();

@@ -170,6 +170,13 @@ class HelmChartTest {
   }
 
   @Test
+  void theBackstageCatalogLinksToGrafanaOnlyWhenItsUrlIsGiven() {
+    assertThat(Yaml.toJson(container(render(), "gpusched"))).doesNotContain("--grafana-url");
+    assertThat(Yaml.toJson(container(render("backstageCatalog.grafanaUrl", "https://grafana.example"), "gpusched")))
+        .contains("--grafana-url=https://grafana.example");
+  }
+
+  @Test
   void theHealthPortCarriesTheProbesAndTheMetricsService() {
     List<Map<String, Object>> objects = render("healthPort", "9091", "serviceMonitor.enabled", "true");
     Map<String, Object> container = container(objects, "gpusched");

@@ -119,6 +119,8 @@ public final class ServeCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}; kro's group unless the RGD sets spec.schema.group).")
   String mlServiceResource;
 
+  @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
+
   static boolean serving() {
     return serving;
   }
@@ -172,6 +174,13 @@ public final class ServeCommand implements Callable<Integer> {
       }
       gangSettings = gangSettings.withTopologyLabelKeys(topologyLabelKeys);
     }
+    dev.gpusched.extender.catalog.CatalogSettings catalogSettings;
+    try {
+      catalogSettings = catalog.settings(topologyLabelKeys);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
     EmbeddedApiServer embedded = null;
     KubeEdge kube;
     if (clusterFile != null) {
@@ -192,7 +201,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     GpuschedApp.Options options = new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads)
         .withMlServices(mlServices).withHealthPort(healthPort == null ? -1 : healthPort);
-    GpuschedApp app = GpuschedApp.start(options, gangSettings, kube, tls, election);
+    GpuschedApp app = GpuschedApp.start(options, gangSettings, kube, tls, election, catalogSettings);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();

@@ -457,6 +457,16 @@ public final class FragmentationScore implements CpuSplitScore {
   }
 
   /**
+   * The node's stranded milli-GPU as {@link #increase} counts it before a placement: free milli-GPU its CPU left cannot
+   * feed at the current profile's CPU per GPU; 0 where CPU is unknown or the profile has no CPU figure.
+   */
+  public double strandedNow(NodeGpuState node) {
+    WorkloadProfile profile = profiles.get();
+    long cpuLeft = cpu.nodeCpuLeftMilli(node);
+    return cpuLeft >= 0 && profile.cpuMilliPerGpuMilli() > 0 ? stranded(profile, node.leftMilliSum(), cpuLeft) : 0;
+  }
+
+  /**
    * Expected fragmented milli-GPU of the node against the profile, imagining {@code taken} GPUs held whole and
    * {@code milli} more on {@code sharedGpu} (pass 0, -1, 0 for the node as it is).
    */

@@ -73,7 +73,7 @@ public final class ExtenderServer implements AutoCloseable {
   public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView) {
-    return start(host, port, limits, null, service, metrics, clusterView, ready, snapshots, podView, null, -1);
+    return start(host, port, limits, null, service, metrics, clusterView, ready, snapshots, podView, null, -1, null);
   }
 
   /**
@@ -82,11 +82,12 @@ public final class ExtenderServer implements AutoCloseable {
    * @param gangs gang scheduling for {@code GET /inspect/gangs} and reservations in {@code /inspect/{node}}, or null
    * @param healthPort plain-HTTP port for {@code /healthz}, {@code /readyz} and {@code /metrics} as well (0: any free
    *     one), or -1 for none
+   * @param catalog {@code GET /catalog/entities.yaml} (the Backstage catalog), or null; served beside {@code /metrics}
    */
   public static ExtenderServer start(String host, int port, ServerLimits limits, TlsConfig tls, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView, dev.gpusched.extender.gang.GangScheduling gangs,
-      int healthPort) {
+      int healthPort, io.vertx.core.Handler<RoutingContext> catalog) {
     Vertx vertx = Vertx.vertx();
     ConnectionGuard guard = new ConnectionGuard(vertx, limits);
     Router router = Router.router(vertx);
@@ -137,7 +138,7 @@ public final class ExtenderServer implements AutoCloseable {
         }
       });
     });
-    healthRoutes(router, metrics, ready);
+    healthRoutes(router, metrics, ready, catalog);
     router.get("/inspect").handler(ctx -> respond(ctx, 200, clusterView.get()));
     if (gangs != null) {
       router.get("/inspect/gangs").handler(ctx -> respond(ctx, 200, gangs.inspect()));
@@ -191,7 +192,7 @@ public final class ExtenderServer implements AutoCloseable {
     HttpServer server = listen(vertx, listening, host, port);
     LOG.info("gpusched listening on {}://{}:{}{}", tls == null ? "http" : "https", host, server.actualPort(),
         tls != null && tls.clientAuth() ? " (client certificates required)" : "");
-    HttpServer health = healthPort < 0 ? null : startHealth(vertx, host, healthPort, limits, metrics, ready);
+    HttpServer health = healthPort < 0 ? null : startHealth(vertx, host, healthPort, limits, metrics, ready, catalog);
     TlsReloader reloader = null;
     if (tls != null) {
       reloader = new TlsReloader(vertx, server, tls);
@@ -201,8 +202,12 @@ public final class ExtenderServer implements AutoCloseable {
     return new ExtenderServer(vertx, server, guard, reloader, health);
   }
 
-  /** {@code GET /healthz} (alive), {@code /readyz} (informers synced) and {@code /metrics} (Prometheus text). */
-  private static void healthRoutes(Router router, ExtenderMetrics metrics, BooleanSupplier ready) {
+  /**
+   * {@code GET /healthz} (alive), {@code /readyz} (informers synced), {@code /metrics} (Prometheus text) and, when
+   * given, the Backstage catalog: reads of the service's state that carry no secrets, served on the health port too.
+   */
+  private static void healthRoutes(Router router, ExtenderMetrics metrics, BooleanSupplier ready,
+      io.vertx.core.Handler<RoutingContext> catalog) {
     router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok"));
     router.get("/readyz").handler(ctx -> {
       boolean ok = ready.getAsBoolean();
@@ -211,14 +216,18 @@ public final class ExtenderServer implements AutoCloseable {
     });
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+    if (catalog != null) {
+      router.get(dev.gpusched.extender.catalog.CatalogEndpoint.PATH).handler(catalog);
+    }
   }
 
-  /** The plain-HTTP health port: the three health routes and nothing else (no verbs, no /inspect). */
+  /** The plain-HTTP health port: the health routes and nothing else (no verbs, no /inspect). */
   private static HttpServer startHealth(Vertx vertx, String host, int port, ServerLimits limits, ExtenderMetrics metrics,
-      BooleanSupplier ready) {
+      BooleanSupplier ready, io.vertx.core.Handler<RoutingContext> catalog) {
     Router router = Router.router(vertx);
-    healthRoutes(router, metrics, ready);
-    router.errorHandler(404, ctx -> respond(ctx, 404, error("the health port serves GET /healthz, /readyz and /metrics "
+    healthRoutes(router, metrics, ready, catalog);
+    router.errorHandler(404, ctx -> respond(ctx, 404, error("the health port serves GET /healthz, /readyz, /metrics "
+        + (catalog != null ? "and " + dev.gpusched.extender.catalog.CatalogEndpoint.PATH + " " : "")
         + "only; the verbs and /inspect are on the verb port")));
     HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
         .setMaxHeaderSize(limits.maxHeaderBytes())

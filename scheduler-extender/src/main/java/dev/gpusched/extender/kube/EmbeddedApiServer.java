@@ -1,5 +1,6 @@
 package dev.gpusched.extender.kube;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -28,6 +29,9 @@ import java.util.Set;
  * gpusched runs its real informers and writers against it, so a bind in standalone mode updates this embedded cluster.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
+  /** The MLServices a cluster file may hold: those of the default resource, {@code mlservices.v1alpha1.kro.run}. */
+  private static final io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext MLSERVICES =
+      OwnerAnnotations.Resource.DEFAULT.context();
   /**
    * The mock server logs every request at INFO through java.util.logging; only its warnings matter here. Held strongly:
    * java.util.logging forgets the level of a logger nobody references.
@@ -50,9 +54,17 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return new EmbeddedApiServer(server);
   }
 
-  /** Starts an embedded API server holding the Nodes and Pods of {@code clusterFile}. */
+  /** Starts an embedded API server holding the Nodes, Pods and MLServices of {@code clusterFile}. */
   public static EmbeddedApiServer startWith(Path clusterFile) throws IOException {
-    List<HasMetadata> objects = readClusterFile(clusterFile);
+    return startWith(List.of(clusterFile));
+  }
+
+  /** Starts an embedded API server holding the objects of all these files. */
+  public static EmbeddedApiServer startWith(List<Path> clusterFiles) throws IOException {
+    List<HasMetadata> objects = new ArrayList<>();
+    for (Path f : clusterFiles) {
+      objects.addAll(readClusterFile(f));
+    }
     EmbeddedApiServer api = start();
     try {
       api.seed(objects);
@@ -63,7 +75,10 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return api;
   }
 
-  /** Reads multi-document YAML or a {@code kind: List}; keeps Nodes and Pods, rejects anything else with a message. */
+  /**
+   * Reads multi-document YAML or a {@code kind: List}; keeps Nodes, Pods and MLServices, rejects anything else with a
+   * message.
+   */
   public static List<HasMetadata> readClusterFile(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("cluster file " + file + " does not exist: pass Kubernetes YAML of Nodes and Pods");
@@ -88,20 +103,25 @@ public final class EmbeddedApiServer implements AutoCloseable {
       for (Object d : docs) {
         flatten(d, out, file);
       }
-    } else if (parsed instanceof Node || parsed instanceof Pod) {
+    } else if (parsed instanceof Node || parsed instanceof Pod || isMlService(parsed)) {
       out.add((HasMetadata) parsed);
     } else if (parsed != null) {
       String kind = parsed instanceof HasMetadata h ? h.getKind() : parsed.getClass().getSimpleName();
       throw new IllegalArgumentException("cluster file " + file + " holds a " + kind
-          + ": only Nodes and Pods (multi-document YAML or kind: List) are accepted");
+          + ": only Nodes, Pods and MLServices (multi-document YAML or kind: List) are accepted");
     }
+  }
+
+  private static boolean isMlService(Object parsed) {
+    return parsed instanceof GenericKubernetesResource r && MLSERVICES.getKind().equals(r.getKind())
+        && (MLSERVICES.getGroup() + "/" + MLSERVICES.getVersion()).equals(r.getApiVersion());
   }
 
   private void seed(List<HasMetadata> objects) {
     Set<String> namespaces = new LinkedHashSet<>();
     for (HasMetadata o : objects) {
-      if (o instanceof Pod p) {
-        namespaces.add(p.getMetadata().getNamespace() == null ? "default" : p.getMetadata().getNamespace());
+      if (o instanceof Pod || isMlService(o)) {
+        namespaces.add(o.getMetadata().getNamespace() == null ? "default" : o.getMetadata().getNamespace());
       }
     }
     for (String ns : namespaces) {
@@ -119,6 +139,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
           p.getMetadata().setNamespace("default");
         }
         client.pods().inNamespace(p.getMetadata().getNamespace()).resource(p).create();
+      } else if (isMlService(o)) {
+        String ns = o.getMetadata().getNamespace() == null ? "default" : o.getMetadata().getNamespace();
+        client.genericKubernetesResources(MLSERVICES).inNamespace(ns).resource((GenericKubernetesResource) o).create();
       }
     }
   }

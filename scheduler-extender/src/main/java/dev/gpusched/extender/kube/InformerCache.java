@@ -35,4 +35,9 @@ public final class InformerCache implements PodCache {
   public Map<String, String> ownerAnnotations(Pod pod) {
     return owners.of(pod);
   }
+
+  @Override
+  public String ownerKey(Pod pod) {
+    return OwnerAnnotations.ownerKey(pod);
+  }
 }

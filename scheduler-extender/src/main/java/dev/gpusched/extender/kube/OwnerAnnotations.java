@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -120,29 +121,39 @@ public final class OwnerAnnotations implements AutoCloseable {
 
   /** The owning MLService's annotations, or an empty map (no owner label, other kind, unknown owner, no CRD). */
   public Map<String, String> of(Pod pod) {
-    if (informer == null || pod == null || pod.getMetadata() == null) {
-      return Map.of();
-    }
-    Map<String, String> labels = pod.getMetadata().getLabels();
-    if (labels == null) {
-      return Map.of();
-    }
-    String podNamespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
-    String name = labels.get(MLSERVICE_LABEL);
-    String ns = podNamespace;
-    if (name == null) {
-      name = labels.get(GangAnnotations.KRO_INSTANCE_NAME);
-      String kind = labels.get(KRO_INSTANCE_KIND);
-      if (name == null || (kind != null && !kind.equals(KIND))) {
-        return Map.of();
-      }
-      ns = labels.getOrDefault(KRO_INSTANCE_NAMESPACE, podNamespace);
-    }
-    GenericKubernetesResource owner = informer.getStore().getByKey(ns + "/" + name);
+    String key = informer == null ? null : ownerKey(pod);
+    GenericKubernetesResource owner = key == null ? null : informer.getStore().getByKey(key);
     if (owner == null || owner.getMetadata().getAnnotations() == null) {
       return Map.of();
     }
     return owner.getMetadata().getAnnotations();
+  }
+
+  /**
+   * {@code namespace/name} of the MLService a pod names as its owner: the {@value #MLSERVICE_LABEL} label (in the
+   * pod's namespace), else kro's instance labels; null when it names none or another kind.
+   */
+  public static String ownerKey(Pod pod) {
+    if (pod == null || pod.getMetadata() == null || pod.getMetadata().getLabels() == null) {
+      return null;
+    }
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    String podNamespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
+    String name = labels.get(MLSERVICE_LABEL);
+    if (name != null) {
+      return podNamespace + "/" + name;
+    }
+    name = labels.get(GangAnnotations.KRO_INSTANCE_NAME);
+    String kind = labels.get(KRO_INSTANCE_KIND);
+    if (name == null || (kind != null && !kind.equals(KIND))) {
+      return null;
+    }
+    return labels.getOrDefault(KRO_INSTANCE_NAMESPACE, podNamespace) + "/" + name;
+  }
+
+  /** Every MLService in the informer's cache (none without the CRD), for the Backstage catalog. */
+  public List<GenericKubernetesResource> mlServices() {
+    return informer == null ? List.of() : informer.getStore().list();
   }
 
   @Override

@@ -27,6 +27,9 @@ public interface PodCache {
    */
   Map<String, String> ownerAnnotations(Pod pod);
 
+  /** {@code namespace/name} of the MLService that owns the pod (found through its labels), or null when none does. */
+  String ownerKey(Pod pod);
+
   /** No pods at all: for a service without a cluster behind it (benchmarks of the request path). */
   PodCache EMPTY = new PodCache() {
     @Override
@@ -47,6 +50,11 @@ public interface PodCache {
     @Override
     public Map<String, String> ownerAnnotations(Pod pod) {
       return Map.of();
+    }
+
+    @Override
+    public String ownerKey(Pod pod) {
+      return null;
     }
   };
 }

@@ -2,9 +2,6 @@ package dev.gpusched.extender.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,16 +13,8 @@ class ServeOpsOptionsTest {
   Path dir;
 
   private static String[] run(String... args) {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = GpuschedCommand.commandLine().execute(args);
-    } finally {
-      System.setErr(saved);
-    }
-    return new String[] {Integer.toString(code), err.toString(StandardCharsets.UTF_8)};
+    CommandRun r = CommandRun.of(args);
+    return new String[] {Integer.toString(r.code()), r.err()};
   }
 
   @Test

@@ -34,7 +34,9 @@ class ExternalToolTest {
     assertThat(ExternalTool.KUBE_APISERVER.envVar()).isEqualTo("KUBE_APISERVER_BIN");
     assertThat(ExternalTool.ETCD.envVar()).isEqualTo("ETCD_BIN");
     assertThat(ExternalTool.named("skopeo")).isSameAs(ExternalTool.SKOPEO);
+    assertThat(ExternalTool.named("node")).isSameAs(ExternalTool.NODE);
+    assertThat(ExternalTool.named("npm")).isSameAs(ExternalTool.NPM);
     assertThatThrownBy(() -> ExternalTool.named("grafana"))
-        .hasMessageContaining("prometheus, promtool, kube-apiserver, etcd, skopeo");
+        .hasMessageContaining("prometheus, promtool, kube-apiserver, etcd, skopeo, node, npm");
   }
 }

@@ -52,4 +52,9 @@ public final class FixedPods implements PodCache {
   public Map<String, String> ownerAnnotations(Pod pod) {
     return Map.of();
   }
+
+  @Override
+  public String ownerKey(Pod pod) {
+    return null;
+  }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 @ExtendWith(RequiresTool.Condition.class)
 public @interface RequiresTool {
 
-  /** The programs, by their names on PATH: {@code prometheus}, {@code promtool}, {@code kube-apiserver}, {@code etcd}, {@code skopeo}. */
+  /** The programs, by their names on PATH: one of {@link ExternalTool}'s constants, such as {@code prometheus}. */
   String[] value();
 
   /** Looks the programs up once per annotated class or method. */
