@@ -131,7 +131,7 @@ class CatalogBuilderTest {
     assertThat(dashboard.path("uid").asString()).isEqualTo(CatalogBuilder.DASHBOARD_UID);
     Map<Integer, String> titles = new java.util.HashMap<>();
     dashboard.path("panels").forEach(p -> titles.put(p.path("id").asInt(), p.path("title").asString()));
-    assertThat(titles.get(CatalogBuilder.PANEL_PER_NODE_GPUS)).isEqualTo("Per-node GPUs by state");
+    assertThat(titles.get(CatalogBuilder.PANEL_PER_NODE_GPUS)).isEqualTo("GPUs per node and model, by state");
     assertThat(titles.get(CatalogBuilder.PANEL_GANGS)).isEqualTo("Gangs by state");
   }
 
