@@ -26,7 +26,8 @@ import java.util.function.IntConsumer;
  * scheduler needed) in one namespace, then marked Running through their status, as the kubelet would.
  */
 final class BenchObjects {
-  static final String LABEL = "gpusched.dev/heap-bench";
+  /** Marks what the benchmark created; outside gpusched.dev/, whose labels gpusched keeps. */
+  static final String LABEL = "heap-bench.gpusched.dev/object";
   static final int GPUS_PER_NODE = 8;
 
   private final KubernetesClient client;
@@ -59,8 +60,15 @@ final class BenchObjects {
     return namespace;
   }
 
-  /** The namespace and its default service account (the API server's admission sets it on every pod). */
+  /**
+   * The namespace and its default service account (the API server's admission sets it on every pod); refuses a cluster
+   * that still holds an earlier run's objects (the counts would be off).
+   */
   void prepare() {
+    if (client.nodes().withName(nodeName(0)).get() != null) {
+      throw new IllegalStateException("the cluster still holds node " + nodeName(0) + " of an earlier run: delete that "
+          + "run's objects (kubectl delete pods,nodes -A -l " + LABEL + ") or use a fresh API server");
+    }
     Namespace ns = new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build();
     ignoreExisting(() -> client.namespaces().resource(ns).create());
     ignoreExisting(() -> client.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder()

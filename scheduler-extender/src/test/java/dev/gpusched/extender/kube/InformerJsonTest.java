@@ -98,6 +98,20 @@ class InformerJsonTest {
   }
 
   @Test
+  void ofANodeAsAKubeletReportsItTheImagesConditionsAddressesAndTaintsAreSkipped() {
+    Node n = object(READ_LITTLE, event(NODE_EVENTS, "heap-node-00007"), Node.class);
+
+    assertThat(n.getMetadata().getLabels()).hasSize(19).containsEntry("topology.kubernetes.io/zone", "zone-b");
+    assertThat(n.getMetadata().getAnnotations()).isEmpty(); // kubelet's and the CSI driver's: none of gpusched's
+    assertThat(n.getSpec().getTaints()).isEmpty();
+    assertThat(n.getSpec().getProviderID()).isNull();
+    assertThat(texts(n.getStatus().getAllocatable())).isEqualTo(Map.of("cpu", "192", "nvidia.com/gpu", "8"));
+    assertThat(n.getStatus().getImages()).isEmpty();
+    assertThat(n.getStatus().getAddresses()).isEmpty();
+    assertThat(n.getStatus().getConditions()).isEmpty();
+  }
+
+  @Test
   void whatGpuschedKeepsOfAnObjectReadThisWayIsWhatItKeepsOfTheWholeObject() {
     for (String e : POD_EVENTS) {
       assertThat(CachedPods.of(object(READ_LITTLE, e, Pod.class))).isEqualTo(CachedPods.of(object(READ_ALL, e, Pod.class)));
