@@ -74,7 +74,7 @@ public final class HeapCommand implements Callable<Integer> {
   PrintStream out = System.out;
 
   /** One measurement of one subject. */
-  record Sample(String step, int nodes, int gpuPods, int cpuPods, double heapMiB, double cpuSeconds) {}
+  record Sample(String step, int nodes, int gpuPods, int cpuPods, double heapMiB, double cpuSeconds, double rssMiB) {}
 
   @Override
   public Integer call() throws Exception {
@@ -127,22 +127,27 @@ public final class HeapCommand implements Callable<Integer> {
         running.forEach(HeapSubject::close);
       }
       commands.forEach((name, cmd) -> starts.put(name, coldStart(name, cmd, config, wait)));
+      report(samples, finals, starts);
+      if (json != null) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("samples", samples);
+        doc.put("start", starts);
+        doc.put("histograms", finals);
+        Files.writeString(json, JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+      }
       if (!keep) {
-        objects.deleteAll();
+        try {
+          objects.deleteAll();
+        } catch (RuntimeException e) {
+          out.println("heap: could not delete the benchmark's objects (" + e.getMessage() + "); delete them with "
+              + "kubectl delete pods,nodes -A -l " + BenchObjects.LABEL);
+        }
       }
       objects.close();
     } finally {
       if (embedded != null) {
         embedded.close();
       }
-    }
-    report(samples, finals, starts);
-    if (json != null) {
-      Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("samples", samples);
-      doc.put("start", starts);
-      doc.put("histograms", finals);
-      Files.writeString(json, JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(doc));
     }
     return 0;
   }
@@ -160,9 +165,9 @@ public final class HeapCommand implements Callable<Integer> {
       s.awaitQuiet(wait);
       HeapSubject.Heap heap = s.heap(0);
       samples.computeIfAbsent(s.name(), k -> new ArrayList<>())
-          .add(new Sample(step, have[0], have[1], have[2], heap.mib(), s.cpuSeconds()));
-      out.println(String.format(Locale.ROOT, "  %-10s %-9s nodes %6d  gpu pods %7d  cpu pods %7d  heap %8.1f MiB  cpu %7.1f s",
-          s.name(), step, have[0], have[1], have[2], heap.mib(), s.cpuSeconds()));
+          .add(new Sample(step, have[0], have[1], have[2], heap.mib(), s.cpuSeconds(), s.rssMiB()));
+      out.println(String.format(Locale.ROOT, "  %-10s %-9s nodes %6d  gpu pods %7d  cpu pods %7d  heap %8.1f MiB  cpu %7.1f s"
+          + "  rss %7.1f MiB", s.name(), step, have[0], have[1], have[2], heap.mib(), s.cpuSeconds(), s.rssMiB()));
     }
   }
 
@@ -258,9 +263,11 @@ public final class HeapCommand implements Callable<Integer> {
     return out;
   }
 
+  /** The benchmark's own client; deleting thousands of pods in one request takes longer than fabric8's 10 s default. */
   private static KubernetesClient client(Path kubeconfig) throws IOException {
-    return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(null, Files.readString(kubeconfig),
-        kubeconfig.toString())).build();
+    Config config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+    config.setRequestTimeout((int) Duration.ofMinutes(5).toMillis());
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /** A kubeconfig for the mock server (its certificate is self-signed, it checks no token). */

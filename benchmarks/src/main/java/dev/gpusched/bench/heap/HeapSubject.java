@@ -95,6 +95,20 @@ final class HeapSubject implements AutoCloseable {
     return process.toHandle().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
   }
 
+  /** The process's resident memory in MiB (Linux: VmRSS of /proc/PID/status), or NaN where it cannot be read. */
+  double rssMiB() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc", Long.toString(javaPid()), "status"))) {
+        if (l.startsWith("VmRSS:")) {
+          return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or the process is gone
+    }
+    return Double.NaN;
+  }
+
   /** The live heap after a full collection ({@code jcmd <pid> GC.class_histogram}), with its first {@code top} classes. */
   Heap heap(int top) {
     List<String> lines = jcmd("GC.class_histogram");

@@ -48,11 +48,11 @@ import tools.jackson.databind.node.ObjectNode;
  * </ul>
  * Objects read this way are for the informers only: never write them back to the API.
  */
-final class InformerJson {
+public final class InformerJson {
   private InformerJson() {}
 
   /** The serialization of the informers' client. */
-  static KubernetesSerialization serialization() {
+  public static KubernetesSerialization serialization() {
     JsonMapper mapper = JsonMapper.builderWithJackson2Defaults().addModule(new Jackson2JdkTypesModule())
         .addMixIn(WatchEvent.class, WatchEventRead.class)
         .addMixIn(Pod.class, PodRead.class)
