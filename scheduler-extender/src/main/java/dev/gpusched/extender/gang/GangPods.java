@@ -6,6 +6,7 @@ import dev.gpusched.gang.GangAnnotations;
 import dev.gpusched.gang.GangKey;
 import dev.gpusched.gang.GangPreemption;
 import dev.gpusched.gang.GangSpec;
+import dev.gpusched.gang.PreemptedGang;
 import dev.gpusched.gang.RecordedMember;
 import dev.gpusched.topology.cluster.ClusterTopology;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -128,7 +129,17 @@ final class GangPods {
     return "Succeeded".equals(phase) || "Failed".equals(phase) || p.getMetadata().getDeletionTimestamp() != null;
   }
 
-  private static String boundNode(Pod p) {
+  /**
+   * Finished, being deleted, or under a whole-gang preemption ({@link PreemptedGang#PREEMPTED_BY}): a pod of its gang's
+   * past, which new members are not planned next to.
+   */
+  static boolean doomed(Pod p) {
+    Map<String, String> ann = p.getMetadata().getAnnotations();
+    return gone(p) || ann != null && ann.containsKey(PreemptedGang.PREEMPTED_BY);
+  }
+
+  /** The node the pod is bound to, or null. */
+  static String boundNode(Pod p) {
     String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
     return node == null || node.isEmpty() ? null : node;
   }
@@ -138,7 +149,7 @@ final class GangPods {
     List<Integer> nodes = new ArrayList<>();
     for (Pod p : cache.pods()) {
       String node = boundNode(p);
-      if (node == null || exceptUid.equals(uid(p)) || gone(p)) {
+      if (node == null || exceptUid.equals(uid(p)) || doomed(p)) {
         continue;
       }
       GangSpec s = specOrNull(p);
@@ -182,10 +193,19 @@ final class GangPods {
     return out;
   }
 
-  /** Every bound, running pod of every gang, for preemption. */
-  List<GangPreemption.GangPod> boundGangPods() {
-    List<GangPreemption.GangPod> out = new ArrayList<>();
+  /** Every pod in the cache by UID (one scan). */
+  Map<String, Pod> byUidIndex() {
+    Map<String, Pod> out = new java.util.HashMap<>();
     for (Pod p : cache.pods()) {
+      out.put(uid(p), p);
+    }
+    return out;
+  }
+
+  /** Every bound, running pod of every gang among {@code pods}, for preemption. */
+  List<GangPreemption.GangPod> boundGangPods(java.util.Collection<Pod> pods) {
+    List<GangPreemption.GangPod> out = new ArrayList<>();
+    for (Pod p : pods) {
       String node = boundNode(p);
       if (node == null || gone(p)) {
         continue;
@@ -193,6 +213,40 @@ final class GangPods {
       GangSpec s = specOrNull(p);
       if (s != null) {
         out.add(new GangPreemption.GangPod(uid(p), s.key(), node));
+      }
+    }
+    return out;
+  }
+
+  /** A pod carrying a whole-gang preemption record. */
+  record Carrier(PreemptedGang decision, PodRef pod, String node, boolean terminating) {}
+
+  /**
+   * Every pod carrying a whole-gang preemption record (unreadable records logged and skipped), and in
+   * {@code runningOut} per gang how many of its pods are bound and running.
+   */
+  List<Carrier> preemptionCarriers(Map<GangKey, Integer> runningOut) {
+    List<Carrier> out = new ArrayList<>();
+    for (Pod p : cache.pods()) {
+      GangSpec s = null;
+      Map<String, String> ann = p.getMetadata().getAnnotations();
+      boolean recorded = ann != null && ann.containsKey(PreemptedGang.PREEMPTED_BY);
+      String node = boundNode(p);
+      if (recorded || node != null && !gone(p)) {
+        s = specOrNull(p);
+      }
+      if (s == null) {
+        continue;
+      }
+      if (node != null && !gone(p)) {
+        runningOut.merge(s.key(), 1, Integer::sum);
+      }
+      if (recorded) {
+        try {
+          out.add(new Carrier(PreemptedGang.fromAnnotations(s.key(), ann), PodRef.of(p), node, gone(p)));
+        } catch (IllegalArgumentException e) {
+          LOG.warn("pod {}: its gang preemption record is unreadable and ignored: {}", PodRef.of(p).key(), e.getMessage());
+        }
       }
     }
     return out;

@@ -83,7 +83,8 @@ final class MemberWrites implements AutoCloseable {
     });
   }
 
-  private void queue(Runnable write) {
+  /** Queues any other gang write (a preemption's evictions and events) behind those queued before it. */
+  void queue(Runnable write) {
     try {
       writer.execute(write);
     } catch (java.util.concurrent.RejectedExecutionException stopping) {
