@@ -196,7 +196,9 @@ public final class GangScheduling implements AutoCloseable {
    */
   public Map<String, List<String>> preempt(Pod preemptor, Map<String, List<String>> proposed,
       Map<String, Long> pdbViolations, BiPredicate<String, Set<String>> fits) {
-    return preempt.answer(preemptor, proposed, pdbViolations, fits);
+    PreemptAnswer.Answer answer = preempt.answer(preemptor, proposed, pdbViolations, fits);
+    answer.dropped().forEach((node, why) -> LOG.info("preemption candidate {} dropped: {}", node, why));
+    return answer.candidates();
   }
 
   /**

@@ -42,17 +42,24 @@ final class PreemptAnswer {
   }
 
   /**
-   * The candidates to answer, node to victim UIDs (most important first, as kube-scheduler orders victims). Blocking
-   * (API calls when a gang on several nodes is taken): call it off the event loop.
+   * What is answered.
+   *
+   * @param candidates node to victim UIDs, most important first (as kube-scheduler orders victims)
+   * @param dropped    node to why it is not answered (a node whose victims free too little is simply absent)
+   */
+  record Answer(Map<String, List<String>> candidates, Map<String, String> dropped) {}
+
+  /**
+   * The candidates to answer. Blocking (API calls when a gang on several nodes is taken): call it off the event loop.
    *
    * @param pdbViolations per node, the PDB violations kube-scheduler counted among its victims
    * @param fits          whether evicting these pods from the node frees enough for the preemptor
    */
-  synchronized Map<String, List<String>> answer(Pod preemptor, Map<String, List<String>> proposed,
-      Map<String, Long> pdbViolations, BiPredicate<String, Set<String>> fits) {
+  synchronized Answer answer(Pod preemptor, Map<String, List<String>> proposed, Map<String, Long> pdbViolations,
+      BiPredicate<String, Set<String>> fits) {
     Map<String, Pod> byUid = gangs.pods().byUidIndex();
     GangPreemption.Result expanded = GangPreemption.expand(proposed, placedGangPods(byUid), untouchable());
-    expanded.droppedNodes().forEach((node, why) -> LOG.info("preemption candidate {} dropped: {}", node, why));
+    Map<String, String> dropped = new LinkedHashMap<>(expanded.droppedNodes());
     Instant now = gangs.clock().instant();
     List<PreemptionChoice.Weighed> feasible = new ArrayList<>();
     for (GangPreemption.Candidate c : expanded.candidates().values()) {
@@ -66,12 +73,11 @@ final class PreemptAnswer {
     if (!choice.unsplit().isEmpty()) {
       for (PreemptionChoice.Weighed w : feasible) {
         if (w.splitsGang()) {
-          LOG.info("preemption candidate {} dropped: it takes gang(s) {} whole, evicting pods on other nodes too, and "
-              + "candidates that evict nothing off their node exist", w.node(), expanded.candidates().get(w.node())
-              .gangsTaken());
+          dropped.put(w.node(), "it takes gang(s) " + expanded.candidates().get(w.node()).gangsTaken() + " whole, "
+              + "evicting pods on other nodes too, and candidates that evict nothing off their node exist");
         }
       }
-      return answerOf(choice.unsplit());
+      return new Answer(answerOf(choice.unsplit()), dropped);
     }
     PodRef self = PodRef.of(preemptor);
     for (PreemptionChoice.Weighed w : choice.splitRanked()) {
@@ -79,11 +85,14 @@ final class PreemptAnswer {
       if (refused == null) {
         LOG.info("preemption by {} on {} takes gang(s) {} whole ({})", self.key(), w.node(),
             expanded.candidates().get(w.node()).gangsTaken(), w.cost());
-        return answerOf(List.of(w));
+        choice.splitRanked().stream().filter(other -> !other.node().equals(w.node()) && !dropped.containsKey(
+            other.node())).forEach(other -> dropped.put(other.node(), "costlier than " + w.node() + " once gang-mates "
+                + "on other nodes count: " + other.cost() + " against " + w.cost()));
+        return new Answer(answerOf(List.of(w)), dropped);
       }
-      LOG.info("preemption candidate {} dropped: {}", w.node(), refused);
+      dropped.put(w.node(), refused);
     }
-    return Map.of();
+    return new Answer(Map.of(), dropped);
   }
 
   /** Why a gang's placed pods may not be taken across nodes now, or null when they may. */
