@@ -12,9 +12,13 @@ import java.util.function.ToLongFunction;
 /**
  * Rebuilds the reservations after a restart from what the API records about gang member pods. Pure.
  *
- * <p>Records are grouped into plans by gang and {@code reservedAt}. A plan whose recorded members are all bound has
- * passed its barrier (the extender binds only once every place is claimed) and is not restored, even if some of its
- * members were deleted since. For each other plan: its places come from the plan text (any member's {@link GangAnnotations#GANG_PLAN}); each
+ * <p>Records are grouped into plans by gang and {@code reservedAt}. The extender removes a gang's records once it is
+ * bound whole, so records whose members are all bound are either a gang bound whole just before the restart (every
+ * place of the plan recorded and bound), or one being topped up by a newer plan of the same gang: neither is restored,
+ * and their records are reported as {@code completed} for removal. Records all bound but missing places, with no newer
+ * plan, are a bind batch cut short (a crash between members' Bindings) whose unbound members were deleted since: that
+ * plan is restored, so that its deadline releases it and its bound members are deleted, and no partial gang runs on.
+ * For each plan restored: its places come from the plan text (any member's {@link GangAnnotations#GANG_PLAN}); each
  * member's own annotations then claim its place, BOUND when the pod is bound, else RESERVED (a bind call held before
  * the restart is gone; kube-scheduler retries the pod and it arrives again). The deadline is {@code reservedAt} plus
  * the gang's timeout, so time spent down counts.
@@ -26,9 +30,13 @@ import java.util.function.ToLongFunction;
  */
 public final class GangRecovery {
 
-    /** The rebuilt reservations and, in words, every gang restored as expired and why. */
-    public record Result(Reservations reservations, List<String> notes) {
+    /**
+     * The rebuilt reservations; the pods of plans bound whole, whose records are no longer needed; and, in words, every
+     * gang restored as expired or restored although all its recorded members are bound, and why.
+     */
+    public record Result(Reservations reservations, List<String> completed, List<String> notes) {
         public Result {
+            completed = List.copyOf(completed);
             notes = List.copyOf(notes);
         }
     }
@@ -46,17 +54,31 @@ public final class GangRecovery {
         for (RecordedMember m : members) {
             byPlan.computeIfAbsent(m.spec().key() + "@" + m.reservedAt(), k -> new ArrayList<>()).add(m);
         }
+        Map<GangKey, Instant> newestPlan = new HashMap<>();
+        for (RecordedMember m : members) {
+            newestPlan.merge(m.spec().key(), m.reservedAt(), (a, b) -> a.isAfter(b) ? a : b);
+        }
         List<GangReservation> rebuilt = new ArrayList<>();
+        List<String> completed = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (List<RecordedMember> records : byPlan.values()) {
             boolean allBound = true;
             for (RecordedMember m : records) {
                 allBound &= m.bound();
             }
+            RecordedMember first = records.get(0);
             if (allBound) {
-                continue; // bindings happen only once every place is claimed: this plan passed its barrier
+                int places = placesOf(records);
+                long recorded = records.stream().mapToInt(RecordedMember::slot).distinct().count();
+                if (recorded >= places || newestPlan.get(first.spec().key()).isAfter(first.reservedAt())) {
+                    records.forEach(m -> completed.add(m.podUid()));
+                    continue; // bound whole (or being topped up): this plan passed its barrier
+                }
+                notes.add("gang " + first.spec().key() + ": the plan from " + first.reservedAt() + " has " + recorded
+                        + " of its " + places + " places bound and the pods of the others gone (a bind batch cut short);"
+                        + " restored so that its deadline releases it");
             }
-            rebuilt.add(rebuild(records.get(0).spec().key(), records, usedByPods, notes));
+            rebuilt.add(rebuild(first.spec().key(), records, usedByPods, notes));
         }
         Map<GangKey, GangReservation> latest = new LinkedHashMap<>();
         for (GangReservation g : rebuilt) {
@@ -83,7 +105,21 @@ public final class GangRecovery {
             }
             r = r.with(g);
         }
-        return new Result(r, notes);
+        return new Result(r, completed, notes);
+    }
+
+    /** How many places the records' plan has: its plan text's, else the gang's size. */
+    private static int placesOf(List<RecordedMember> records) {
+        for (RecordedMember m : records) {
+            if (m.planText() != null && !m.planText().isBlank()) {
+                try {
+                    return GangPlanCodec.decode(m.planText()).size();
+                } catch (IllegalArgumentException unreadable) {
+                    return m.spec().size();
+                }
+            }
+        }
+        return records.get(0).spec().size();
     }
 
     private static GangReservation rebuild(GangKey key, List<RecordedMember> records, ToLongFunction<String> used,

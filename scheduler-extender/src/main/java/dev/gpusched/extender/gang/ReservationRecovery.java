@@ -39,8 +39,10 @@ final class ReservationRecovery {
 
   private void rebuild() {
     Set<String> uids = new HashSet<>();
+    Map<String, PodRef> refs = new java.util.HashMap<>();
     List<RecordedMember> records = gangs.pods().recordedMembers((m, ref) -> {
       uids.add(m.podUid());
+      refs.put(m.podUid(), ref);
       gangs.pods().met(ref);
     });
     Map<String, Long> used = gangs.ledger().heldByOthers(uids);
@@ -52,6 +54,9 @@ final class ReservationRecovery {
     gangs.ledger().publish().join();
     for (String note : result.notes()) {
       LOG.warn("gang recovery: {}", note);
+    }
+    for (String uid : result.completed()) {
+      gangs.writes().removeClaim(refs.get(uid)); // a gang bound whole needs no records (see GangRecovery)
     }
     LOG.info("gang recovery: {} reservation(s) rebuilt from {} annotated pod(s)", result.reservations().size(),
         records.size());
