@@ -14,6 +14,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class GangRecoveryTest {
     private static final Instant T0 = Instant.parse("2026-01-31T12:00:00Z");
 
+    /** Gang ml/a of three 8-GPU members on n1, n2, n3, planned at T0. */
+    private static final GangSpec THREE = spec("a", 3, null);
+    private static final String PLAN_OF_THREE = "n1:0,1,2,3,4,5,6,7;n2:0,1,2,3,4,5,6,7;n3:0,1,2,3,4,5,6,7";
+
+    /** A member of {@link #THREE} bound to the node of its place. */
+    private static RecordedMember boundOfThree(String uid, int slot) {
+        String node = "n" + (slot + 1);
+        return new RecordedMember(uid, THREE, slot, node, 0xFFL, T0, node, PLAN_OF_THREE);
+    }
+
     private static RecordedMember member(String uid, GangSpec spec, int slot, String node, Instant at, String plan) {
         return new RecordedMember(uid, spec, slot, node, 0xFFL, at, null, plan);
     }
@@ -71,14 +81,9 @@ class GangRecoveryTest {
     void aBatchCutShortWhoseUnboundMemberIsGoneIsRestoredSoItsDeadlineReleasesTheBoundOnes() {
         // A crash between Bindings bound a0 and a2 of three; a1, unbound, was deleted before the next leader started.
         // Records of a gang bound whole are removed at completion, so these are a batch cut short.
-        GangSpec a = spec("a", 3, null);
-        String plan = "n1:0,1,2,3,4,5,6,7;n2:0,1,2,3,4,5,6,7;n3:0,1,2,3,4,5,6,7";
-        RecordedMember m0 = new RecordedMember("a0", a, 0, "n1", 0xFFL, T0, "n1", plan);
-        RecordedMember m2 = new RecordedMember("a2", a, 2, "n3", 0xFFL, T0, "n3", plan);
+        GangRecovery.Result r = GangRecovery.recover(List.of(boundOfThree("a0", 0), boundOfThree("a2", 2)), node -> 0L);
 
-        GangRecovery.Result r = GangRecovery.recover(List.of(m0, m2), node -> 0L);
-
-        GangReservation g = r.reservations().get(a.key());
+        GangReservation g = r.reservations().get(THREE.key());
         assertThat(g.deadline()).isEqualTo(T0.plusSeconds(300));
         assertThat(g.slots()).extracting(ReservedSlot::podUid).containsExactly("a0", null, "a2");
         assertThat(g.slotOf("a0").state()).isEqualTo(SlotState.BOUND);
@@ -94,16 +99,13 @@ class GangRecoveryTest {
     @Test
     void aGangBeingToppedUpIsLeftRunningAndOnlyItsTopUpPlanIsRestored() {
         // a running gang lost a1 before its records were removed; its replacement claimed a top-up plan of one place
-        GangSpec a = spec("a", 3, null);
-        String plan = "n1:0,1,2,3,4,5,6,7;n2:0,1,2,3,4,5,6,7;n3:0,1,2,3,4,5,6,7";
-        RecordedMember m0 = new RecordedMember("a0", a, 0, "n1", 0xFFL, T0, "n1", plan);
-        RecordedMember m2 = new RecordedMember("a2", a, 2, "n3", 0xFFL, T0, "n3", plan);
         Instant later = T0.plusSeconds(3600);
-        RecordedMember replacement = new RecordedMember("a1b", a, 0, "n4", 0xFFL, later, null, "n4:0,1,2,3,4,5,6,7");
+        RecordedMember replacement = new RecordedMember("a1b", THREE, 0, "n4", 0xFFL, later, null, "n4:0,1,2,3,4,5,6,7");
 
-        GangRecovery.Result r = GangRecovery.recover(List.of(m0, replacement, m2), node -> 0L);
+        GangRecovery.Result r = GangRecovery.recover(List.of(boundOfThree("a0", 0), replacement, boundOfThree("a2", 2)),
+                node -> 0L);
 
-        GangReservation g = r.reservations().get(a.key());
+        GangReservation g = r.reservations().get(THREE.key());
         assertThat(g.slots()).hasSize(1);
         assertThat(g.slots().get(0).podUid()).isEqualTo("a1b");
         assertThat(g.deadline()).isEqualTo(later.plusSeconds(300));
