@@ -75,8 +75,8 @@ public final class GangRecovery {
                     continue; // bound whole (or being topped up): this plan passed its barrier
                 }
                 notes.add("gang " + first.spec().key() + ": the plan from " + first.reservedAt() + " has " + recorded
-                        + " of its " + places + " places bound and the pods of the others gone (a bind batch cut short);"
-                        + " restored so that its deadline releases it");
+                        + " of its " + places + " places bound and the pods of the others gone (a bind batch cut"
+                        + " short); restored so that its deadline releases it");
             }
             rebuilt.add(rebuild(first.spec().key(), records, usedByPods, notes));
         }

@@ -91,7 +91,8 @@ class GangRecoveryTest {
         assertThat(r.notes()).containsExactly("gang ml/a: the plan from 2026-01-31T12:00:00Z has 2 of its 3 places "
                 + "bound and the pods of the others gone (a bind batch cut short); restored so that its deadline "
                 + "releases it");
-        BindBarrier.Sweep s = new BindBarrier(java.time.Duration.ofSeconds(4)).sweep(r.reservations(), T0.plusSeconds(300));
+        BindBarrier.Sweep s = new BindBarrier(java.time.Duration.ofSeconds(4))
+                .sweep(r.reservations(), T0.plusSeconds(300));
         assertThat(s.expired()).hasSize(1);
         assertThat(s.expired().get(0).boundToDelete()).extracting(MemberBinding::podUid).containsExactly("a0", "a2");
     }

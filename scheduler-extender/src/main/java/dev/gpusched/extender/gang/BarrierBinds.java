@@ -125,8 +125,7 @@ final class BarrierBinds {
     for (ReservedSlot s : bound.slots()) {
       PodRef ref = s.podUid() == null ? null : gangs.pods().byUid(s.podUid());
       if (ref != null) {
-        gangs.writes().claimGone(s.podUid());
-        gangs.writes().removeClaim(ref);
+        gangs.writes().forgetClaim(ref);
       }
     }
   }

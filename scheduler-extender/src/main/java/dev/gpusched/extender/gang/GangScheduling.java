@@ -100,7 +100,8 @@ public final class GangScheduling implements AutoCloseable {
         settings.starvation());
     GangPods gangPods = new GangPods(pods);
     this.gangs = new GangHandle(coordinator, gangPods, new GangLedger(state, coordinator),
-        new MemberWrites(writes, Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-writes"))),
+        new MemberWrites(writes, Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-writes")),
+            Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-background-writes"))),
         new HeldCalls(), new ServingGate(), new GangWaits(metrics), metrics, clock);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "gpusched-gang-timer"));
     TopologyCache topologies = new TopologyCache(settings.topologyLabelKeys());

@@ -198,10 +198,10 @@ final class PreemptAnswer {
         }
       }
       for (PodRef m : members) {
-        gangs.writes().queue(() -> api.event(m, "Normal", "GangPreempted", d.describe() + "; gpusched evicts its pods"
+        gangs.writes().inBackground(() -> api.event(m, "Normal", "GangPreempted", d.describe() + "; gpusched evicts its pods"
             + " on other nodes " + elsewhere + " through the Eviction API"));
       }
-      gangs.writes().queue(() -> api.event(preemptor, "Normal", "PreemptingGang", "preempting on node " + d.node()
+      gangs.writes().inBackground(() -> api.event(preemptor, "Normal", "PreemptingGang", "preempting on node " + d.node()
           + " takes gang " + d.gang() + " whole (" + d.pods() + " pods); gpusched evicts its pods on other nodes "
           + elsewhere));
     });

@@ -56,7 +56,7 @@ final class ReservationRecovery {
       LOG.warn("gang recovery: {}", note);
     }
     for (String uid : result.completed()) {
-      gangs.writes().removeClaim(refs.get(uid)); // a gang bound whole needs no records (see GangRecovery)
+      gangs.writes().forgetClaim(refs.get(uid)); // a gang bound whole needs no records (see GangRecovery)
     }
     LOG.info("gang recovery: {} reservation(s) rebuilt from {} annotated pod(s)", result.reservations().size(),
         records.size());

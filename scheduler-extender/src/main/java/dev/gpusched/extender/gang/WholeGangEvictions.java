@@ -118,7 +118,7 @@ final class WholeGangEvictions {
           if (last == null || !now.isBefore(last.plus(RETRY))) {
             attempts.put(uid, now);
             PodRef ref = refs.get(uid);
-            gangs.writes().queue(() -> evict(ref, d));
+            gangs.writes().inBackground(() -> evict(ref, d));
           }
         }
       } else if (step instanceof PreemptionFollowUp.Undo undo) {
@@ -127,7 +127,7 @@ final class WholeGangEvictions {
             + "runs on", d.gang(), timing.undoAfter().toSeconds(), d.describe());
         for (String uid : undo.podUids()) {
           PodRef ref = refs.get(uid);
-          gangs.writes().queue(() -> undo(ref, d));
+          gangs.writes().inBackground(() -> undo(ref, d));
         }
       }
     }
