@@ -4,9 +4,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToLongFunction;
 
 /**
@@ -15,8 +17,9 @@ import java.util.function.ToLongFunction;
  * <p>Records are grouped into plans by gang and {@code reservedAt}. The extender removes a gang's records once it is
  * bound whole, so records whose members are all bound are either a gang bound whole just before the restart (every
  * place of the plan recorded and bound), or one being topped up by a newer plan of the same gang: neither is restored,
- * and their records are reported as {@code completed} for removal. Records all bound but missing places, with no newer
- * plan, are a bind batch cut short (a crash between members' Bindings) whose unbound members were deleted since: that
+ * and their records are reported as {@code completed} for removal. A place whose member has since finished or is being
+ * deleted counts as bound (its record is read, though it restores nothing). Records all bound but missing places, with
+ * no newer plan, are a bind batch cut short (a crash between members' Bindings) whose unbound members were deleted since: that
  * plan is restored, so that its deadline releases it and its bound members are deleted, and no partial gang runs on.
  * For each plan restored: its places come from the plan text (any member's {@link GangAnnotations#GANG_PLAN}); each
  * member's own annotations then claim its place, BOUND when the pod is bound, else RESERVED (a bind call held before
@@ -44,17 +47,31 @@ public final class GangRecovery {
     private GangRecovery() {
     }
 
-    /**
-     * @param members      records of every pod that carries reservation annotations
-     * @param usedByPods   GPUs of a node used by bound pods that are not members of a recorded gang (from the ledger)
-     */
+    /** {@link #recover(List, List, ToLongFunction)} with no records of members that ended. */
     public static Result recover(List<RecordedMember> members, ToLongFunction<String> usedByPods) {
+        return recover(members, List.of(), usedByPods);
+    }
+
+    /**
+     * @param members    records of every running pod that carries reservation annotations
+     * @param ended      records of bound members that finished or are being deleted: they restore nothing, but the
+     *                   places they held count as bound, so that a gang bound whole whose member finished is not read
+     *                   as a bind batch cut short
+     * @param usedByPods GPUs of a node used by bound pods that are not members of a recorded gang (from the ledger)
+     */
+    public static Result recover(List<RecordedMember> members, List<RecordedMember> ended,
+                                 ToLongFunction<String> usedByPods) {
         // one plan = one gang key and one reservation time (a running gang's top-up plan is a plan of its own)
         Map<String, List<RecordedMember>> byPlan = new LinkedHashMap<>();
         for (RecordedMember m : members) {
-            byPlan.computeIfAbsent(m.spec().key() + "@" + m.reservedAt(), k -> new ArrayList<>()).add(m);
+            byPlan.computeIfAbsent(planOf(m), k -> new ArrayList<>()).add(m);
         }
+        Map<String, Set<Integer>> endedPlaces = new HashMap<>();
         Map<GangKey, Instant> newestPlan = new HashMap<>();
+        for (RecordedMember m : ended) {
+            endedPlaces.computeIfAbsent(planOf(m), k -> new HashSet<>()).add(m.slot());
+            newestPlan.merge(m.spec().key(), m.reservedAt(), (a, b) -> a.isAfter(b) ? a : b);
+        }
         for (RecordedMember m : members) {
             newestPlan.merge(m.spec().key(), m.reservedAt(), (a, b) -> a.isAfter(b) ? a : b);
         }
@@ -69,7 +86,9 @@ public final class GangRecovery {
             RecordedMember first = records.get(0);
             if (allBound) {
                 int places = placesOf(records);
-                long recorded = records.stream().mapToInt(RecordedMember::slot).distinct().count();
+                Set<Integer> held = new HashSet<>(endedPlaces.getOrDefault(planOf(first), Set.of()));
+                records.forEach(m -> held.add(m.slot()));
+                int recorded = held.size();
                 if (recorded >= places || newestPlan.get(first.spec().key()).isAfter(first.reservedAt())) {
                     records.forEach(m -> completed.add(m.podUid()));
                     continue; // bound whole (or being topped up): this plan passed its barrier
@@ -106,6 +125,10 @@ public final class GangRecovery {
             r = r.with(g);
         }
         return new Result(r, completed, notes);
+    }
+
+    private static String planOf(RecordedMember m) {
+        return m.spec().key() + "@" + m.reservedAt();
     }
 
     /** How many places the records' plan has: its plan text's, else the gang's size. */

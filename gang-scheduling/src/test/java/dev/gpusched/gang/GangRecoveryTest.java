@@ -98,6 +98,17 @@ class GangRecoveryTest {
     }
 
     @Test
+    void aGangBoundWholeWhoseMemberFinishedIsNotReadAsABatchCutShort() {
+        // a0, a1, a2 were bound whole; a1 has finished (or is being deleted): its record still shows it held place 1
+        GangRecovery.Result r = GangRecovery.recover(List.of(boundOfThree("a0", 0), boundOfThree("a2", 2)),
+                List.of(boundOfThree("a1", 1)), node -> 0L);
+
+        assertThat(r.reservations().size()).isZero();
+        assertThat(r.completed()).containsExactlyInAnyOrder("a0", "a2");
+        assertThat(r.notes()).isEmpty();
+    }
+
+    @Test
     void aGangBeingToppedUpIsLeftRunningAndOnlyItsTopUpPlanIsRestored() {
         // a running gang lost a1 before its records were removed; its replacement claimed a top-up plan of one place
         Instant later = T0.plusSeconds(3600);

@@ -252,12 +252,28 @@ final class GangPods {
     return out;
   }
 
-  /** What pods record of their gang reservations ({@code gpusched.dev/reserved-node} etc.); unreadable ones logged. */
+  /**
+   * What running pods record of their gang reservations ({@code gpusched.dev/reserved-node} etc.); unreadable ones
+   * logged.
+   */
   List<RecordedMember> recordedMembers(BiConsumer<RecordedMember, PodRef> eachPod) {
+    return records(p -> !gone(p), eachPod);
+  }
+
+  /**
+   * The records of bound members that finished or are being deleted: they held their places, so their plan was bound
+   * whole however few of its members still run.
+   */
+  List<RecordedMember> endedMemberRecords() {
+    return records(p -> gone(p) && boundNode(p) != null, (m, ref) -> { });
+  }
+
+  private List<RecordedMember> records(java.util.function.Predicate<Pod> which,
+      BiConsumer<RecordedMember, PodRef> eachPod) {
     List<RecordedMember> records = new ArrayList<>();
     for (Pod p : cache.pods()) {
       Map<String, String> ann = p.getMetadata().getAnnotations();
-      if (ann == null || !ann.containsKey(GangAnnotations.RESERVED_NODE) || gone(p)) {
+      if (ann == null || !ann.containsKey(GangAnnotations.RESERVED_NODE) || !which.test(p)) {
         continue;
       }
       try {

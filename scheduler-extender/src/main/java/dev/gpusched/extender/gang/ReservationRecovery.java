@@ -46,7 +46,8 @@ final class ReservationRecovery {
       gangs.pods().met(ref);
     });
     Map<String, Long> used = gangs.ledger().heldByOthers(uids);
-    GangRecovery.Result result = GangRecovery.recover(records, node -> used.getOrDefault(node, 0L));
+    GangRecovery.Result result = GangRecovery.recover(records, gangs.pods().endedMemberRecords(),
+        node -> used.getOrDefault(node, 0L));
     gangs.coordinator().restore(result.reservations());
     for (GangReservation g : result.reservations().all()) {
       gangs.waits().started(g.key(), g.reservedAt());
