@@ -42,7 +42,7 @@ public final class GangMemberLoop implements AutoCloseable {
     source = new KubernetesSource(api.client(), state);
     ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, () -> true, () -> true);
     gangs = new GangScheduling(GangScheduling.Settings.DEFAULT, Clock.systemUTC(), state,
-        new InformerCache(source, OwnerAnnotations.none()), api.writer(api.client()),
+        new InformerCache(source, OwnerAnnotations.none()), new dev.gpusched.extender.kube.KubernetesClusterWriter(api.client()),
         new KubernetesGangWriter(api.client()), metrics);
     gangs.recover();
     Pod first = member(pod, 0);

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -21,12 +20,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * Standalone mode's cluster: fabric8's mock API server in CRUD mode on 127.0.0.1, seeded from ordinary Kubernetes YAML.
- * gpusched runs its real informers and writers against it, so a bind in standalone mode updates this embedded cluster.
+ * Standalone mode's cluster: fabric8's mock API server in CRUD mode on 127.0.0.1, seeded from ordinary Kubernetes YAML,
+ * with pod Bindings answered as kube-apiserver answers them ({@link BindingDispatcher}). gpusched runs its real
+ * informers and writers against it, so a bind in standalone mode updates this embedded cluster.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   /** The MLServices a cluster file may hold: those of the default resource, {@code mlservices.v1alpha1.kro.run}. */
@@ -49,7 +48,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
   public static EmbeddedApiServer start() {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     KubernetesMockServer server =
-        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new BindingDispatcher(), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     return new EmbeddedApiServer(server);
   }
@@ -154,20 +153,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return server.createClient();
   }
 
-  /** gpusched's edge to this server over {@code c}, binding through {@link #writer}. */
+  /** gpusched's edge to this server over {@code c}: it answers Bindings as kube-apiserver does ({@link BindingDispatcher}). */
   public KubeEdge edge(KubernetesClient c) {
-    return KubeEdge.of(c, writer(c));
-  }
-
-  /** A writer for this server: the mock has no {@code pods/binding} subresource, so a bind also sets spec.nodeName. */
-  public KubernetesClusterWriter writer(KubernetesClient c) {
-    return new KubernetesClusterWriter(c) {
-      @Override
-      public void bind(String namespace, String name, String uid, String node) {
-        super.bind(namespace, name, uid, node);
-        patch(namespace, name, Map.of("metadata", Map.of("uid", uid), "spec", Map.of("nodeName", node)));
-      }
-    };
+    return KubeEdge.of(c);
   }
 
   /**

@@ -33,21 +33,8 @@ import org.junit.jupiter.api.Test;
  */
 class SchedulingCycleTest {
   private static final List<String> NAMES = List.of("n1", "n2");
-  private static final ClusterWriter NO_BINDS = new ClusterWriter() {
-    @Override
-    public void writeGpuIds(String namespace, String name, String uid, String gpuIds) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void clearGpuIds(String namespace, String name, String uid) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void bind(String namespace, String name, String uid, String node) {
-      throw new UnsupportedOperationException();
-    }
+  private static final ClusterWriter NO_BINDS = (namespace, name, uid, node, gpuIds) -> {
+    throw new UnsupportedOperationException();
   };
   private static final GangWriter NO_API = new GangWriter() {
     @Override

@@ -78,27 +78,17 @@ final class GangRig implements AutoCloseable {
     }
   }
 
-  /** The bind port: records {@code "gpu-ids ns/name 0,1"} and {@code "bind ns/name node"}; fails binds of named pods. */
+  /** The bind port: records {@code "bind ns/name node 0,1"} (node, then GPU ids); fails binds of named pods. */
   static final class RecordingBinds implements ClusterWriter {
     final List<String> writes = java.util.Collections.synchronizedList(new ArrayList<>());
     final Set<String> failingBinds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
-    public void writeGpuIds(String namespace, String name, String uid, String gpuIds) {
-      writes.add("gpu-ids " + namespace + "/" + name + " " + gpuIds);
-    }
-
-    @Override
-    public void clearGpuIds(String namespace, String name, String uid) {
-      writes.add("clear " + namespace + "/" + name);
-    }
-
-    @Override
-    public void bind(String namespace, String name, String uid, String node) {
+    public void bind(String namespace, String name, String uid, String node, String gpuIds) {
       if (failingBinds.contains(name)) {
         throw new IllegalStateException("Failure executing: POST bindings. Message: etcd timeout");
       }
-      writes.add("bind " + namespace + "/" + name + " " + node);
+      writes.add("bind " + namespace + "/" + name + " " + node + " " + gpuIds);
     }
   }
 

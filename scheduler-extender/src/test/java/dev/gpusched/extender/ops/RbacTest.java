@@ -6,7 +6,7 @@ import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.api.WireJson;
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.kube.KubeEdge;
-import dev.gpusched.extender.kube.KubernetesClusterWriter;
+import dev.gpusched.extender.kube.BindingDispatcher;
 import dev.gpusched.extender.kube.LeaderElection;
 import dev.gpusched.extender.testing.Await;
 import dev.gpusched.extender.testing.TestData;
@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -144,7 +143,7 @@ class RbacTest {
   void theRoleGrantsExactlyTheCallsTheCodeMakes() throws Exception {
     List<Grant> grants = gpuschedGrants();
     KubernetesMockServer server =
-        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new BindingDispatcher(), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     List<RecordedRequest> recorded = new ArrayList<>();
     try (KubernetesClient admin = server.createClient()) {
@@ -157,18 +156,10 @@ class RbacTest {
           .build()).create();
       KubernetesClient client = new KubernetesClientBuilder()
           .withConfig(new ConfigBuilder(server.createClient().getConfiguration()).withUserAgent(AGENT).build()).build();
-      KubernetesClusterWriter writer = new KubernetesClusterWriter(client) {
-        @Override
-        public void bind(String namespace, String name, String uid, String node) {
-          super.bind(namespace, name, uid, node);
-          // The mock has no binding subresource logic: set spec.nodeName as the API server would (same verb: patch).
-          patch(namespace, name, Map.of("metadata", Map.of("uid", uid), "spec", Map.of("nodeName", node)));
-        }
-      };
       LeaderElection.Settings election = new LeaderElection.Settings("gpusched-system", "gpusched", "gpusched-0",
           "gpusched-system", "gpusched-0", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(250), true);
       GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0),
-          dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, KubeEdge.of(client, writer), null, election);
+          dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, KubeEdge.of(client), null, election);
       try {
         app.awaitReady(30_000);
         Await.until("leads", Duration.ofSeconds(10), app::isLeader);
