@@ -13,6 +13,7 @@ import dev.gpusched.extender.gang.PodRef;
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.kube.KubeRecords;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
+import dev.gpusched.extender.retry.RetryNudges;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.testing.FixedPods;
 import dev.gpusched.gang.GangAnnotations;
@@ -90,7 +91,8 @@ class SchedulingCycleTest {
   private Scheduler withGangs() {
     gangs = new GangScheduling(GangScheduling.Settings.DEFAULT.withStarvation(
         StarvationGuard.create(Duration.ZERO, Duration.ofMinutes(15), Duration.ofMinutes(5))), Clock.systemUTC(), state,
-        pods, NO_BINDS, NO_API, metrics);
+        pods, NO_BINDS, NO_API, new RetryNudges(NO_API::annotate, Clock.systemUTC(), RetryNudges.DEFAULT_PER_SECOND),
+        metrics);
     gangs.recover();
     return alone.withGangs(gangs);
   }

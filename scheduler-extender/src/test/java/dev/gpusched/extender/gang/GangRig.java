@@ -6,6 +6,7 @@ import dev.gpusched.extender.kube.KubeRecords;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.model.PodDemandParser;
+import dev.gpusched.extender.retry.RetryNudges;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.testing.FixedPods;
@@ -101,6 +102,8 @@ final class GangRig implements AutoCloseable {
   final GangCoordinator coordinator;
   final GangPods gangPods = new GangPods(pods);
   final ExecutorService writer = Executors.newSingleThreadExecutor();
+  /** Retry nudges through {@link #api}, stamped with {@link #clock}; unpaced for the test's speed. */
+  final RetryNudges nudges = new RetryNudges(api::annotate, clock, 1e6);
   final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   final GangHandle gangs;
   final TopologyCache topologies = new TopologyCache(ClusterTopology.DEFAULT_LEVEL_KEYS);
@@ -115,7 +118,7 @@ final class GangRig implements AutoCloseable {
     coordinator = new GangCoordinator(new GangPlanner(), clock, holdBound,
         StarvationGuard.create(Duration.ofSeconds(60), Duration.ofMinutes(15), Duration.ofMinutes(5)));
     gangs = new GangHandle(coordinator, gangPods, new GangLedger(state, coordinator), new MemberWrites(api, writer),
-        new HeldCalls(), new ServingGate(), new GangWaits(metrics), metrics, clock);
+        nudges, new HeldCalls(), new ServingGate(), new GangWaits(metrics), metrics, clock);
     filter = new GangFilter(gangs, topologies);
     release = new GangRelease(gangs);
     barrierBinds = new BarrierBinds(gangs, new MemberBinder(state, gangPods, binds), release);
@@ -182,8 +185,9 @@ final class GangRig implements AutoCloseable {
     return PodDemandParser.parse(pod);
   }
 
-  /** Waits until every write queued so far reached the gang port. */
+  /** Waits until every write and nudge queued so far reached the gang port. */
   void flushWrites() {
+    nudges.awaitQueued();
     try {
       writer.submit(() -> { }).get();
     } catch (InterruptedException | ExecutionException e) {
@@ -209,6 +213,7 @@ final class GangRig implements AutoCloseable {
     timer.shutdownNow();
     barrierBinds.close();
     gangs.writes().close();
+    nudges.close();
     state.close();
   }
 }
