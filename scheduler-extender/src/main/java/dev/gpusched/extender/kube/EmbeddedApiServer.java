@@ -82,9 +82,15 @@ public final class EmbeddedApiServer implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("cluster file " + file + " does not exist: pass Kubernetes YAML of Nodes and Pods");
     }
-    Object parsed;
+    List<Object> parsed = new ArrayList<>();
+    io.fabric8.kubernetes.client.utils.KubernetesSerialization kubernetes =
+        new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
     try (InputStream in = Files.newInputStream(file)) {
-      parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(in);
+      for (Object doc : new org.snakeyaml.engine.v2.api.Load(CLUSTER_YAML).loadAllFromInputStream(in)) {
+        if (doc != null) {
+          parsed.add(kubernetes.unmarshal(kubernetes.asJson(doc)));
+        }
+      }
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("cluster file " + file + " is not Kubernetes YAML: " + e.getMessage(), e);
     }
@@ -92,6 +98,13 @@ public final class EmbeddedApiServer implements AutoCloseable {
     flatten(parsed, out, file);
     return out;
   }
+
+  /**
+   * YAML as a cluster file may hold it: anchors and aliases (PyYAML writes one for every mapping it meets twice, such as
+   * a pod's equal requests and limits: thousands in a large cluster) and files beyond the parser's default 3 MB.
+   */
+  private static final org.snakeyaml.engine.v2.api.LoadSettings CLUSTER_YAML = org.snakeyaml.engine.v2.api.LoadSettings
+      .builder().setMaxAliasesForCollections(1_000_000).setCodePointLimit(Integer.MAX_VALUE).build();
 
   private static void flatten(Object parsed, List<HasMetadata> out, Path file) {
     if (parsed instanceof KubernetesList list) {
