@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
  * <p>The case, worked out: node gpu-a runs a 1-GPU pod that requests 900 GiB of its 1 TiB of memory; gpu-b is empty.
  * For a 2-GPU pod gpusched scores gpu-a 8 and gpu-b 7 (packing). The default profile's LeastAllocated (CPU and memory)
  * gives gpu-a about 55 and gpu-b 99, its balanced allocation about 56 and 100: 88 points for gpu-b, more than the one
- * gpusched point is worth at the old weight of 5 (50), so that profile put the pod on gpu-b (checked once by hand). In
- * the shipped profile those scores are off and a gpusched point is worth 1000.
+ * gpusched point is worth at the former weight of 5 (50), so the former profile (default plugins, weight 5) puts the
+ * pod on gpu-b, as the test checks first. In the shipped profile those scores are off and a gpusched point is worth
+ * 1000.
  */
 @RequiresTool({"kube-apiserver", "etcd", "kube-scheduler"})
 class ShippedProfileTest {
@@ -68,11 +69,23 @@ class ShippedProfileTest {
       KubeApiServer.createReadyNode(admin, "cpu-1", Map.of(), Map.of("cpu", "32", "memory", "128Gi", "pods", "110"));
       GpuschedApp gpusched = GpuschedApp.start(GpuschedApp.Options.loopback(port).withSchedulerNames(Set.of("gpusched")),
           KubeEdge.of(api.client()));
-      try (KubeScheduler scheduler = KubeScheduler.start(api,
-          "profiles: " + Yaml.toJson(profiles) + "\nextenders: " + Yaml.toJson(List.of(extender)) + "\n")) {
+      try {
         gpusched.awaitReady(30_000);
-        assertThat(bound(admin, create(admin, gpuPod("train", 2)), scheduler)).as("gpusched's choice").isEqualTo("gpu-a");
-        assertThat(bound(admin, create(admin, cpuPod("web")), scheduler)).isNotNull();
+        Map<String, Object> formerExtender = new LinkedHashMap<>(extender);
+        formerExtender.put("weight", 5);
+        try (KubeScheduler former = KubeScheduler.start(api, "profiles: [{schedulerName: gpusched}]\nextenders: "
+            + Yaml.toJson(List.of(formerExtender)) + "\n")) {
+          assertThat(bound(admin, create(admin, gpuPod("train-former", 2)), former))
+              .as("the former profile's spreading outweighs gpusched's point").isEqualTo("gpu-b");
+        }
+        admin.pods().inNamespace("ml").withName("train-former").withGracePeriod(0).delete();
+        Await.until("gpusched frees train-former's GPUs", Duration.ofSeconds(30),
+            () -> gpusched.state().snapshot().node("gpu-b").freeWholeCount() == 8);
+        try (KubeScheduler scheduler = KubeScheduler.start(api,
+            "profiles: " + Yaml.toJson(profiles) + "\nextenders: " + Yaml.toJson(List.of(extender)) + "\n")) {
+          assertThat(bound(admin, create(admin, gpuPod("train", 2)), scheduler)).as("gpusched's choice").isEqualTo("gpu-a");
+          assertThat(bound(admin, create(admin, cpuPod("web")), scheduler)).isNotNull();
+        }
       } finally {
         gpusched.close();
       }
