@@ -58,7 +58,7 @@ final class ClusterFileSimulation {
     }
     out.println("Replay: the pending pods in file order through gpusched's filter, prioritize and bind, kube-scheduler's"
         + " pick under the shipped profile (gpusched's score x 1000 + MostAllocated GPU, random among equals). Stranded:"
-        + " free GPUs on partly used nodes. 'vs replay': against the replays' mean.");
+        + " free GPUs on partly used nodes. 'vs replay': against the replays' mean (in GPUs where that mean is 0).");
     for (String why : replays.get(0).unplaced()) {
       out.println("  not placed (seed 1): " + why);
     }
@@ -67,7 +67,9 @@ final class ClusterFileSimulation {
   }
 
   private static void row(PrintWriter out, String label, Placements p, double meanStranded) {
-    String vs = meanStranded == 0 ? "" : String.format("%+.1f%%", 100 * (p.strandedGpus() - meanStranded) / meanStranded);
+    // against a mean of 0 a percentage means nothing: the difference in GPUs instead
+    String vs = meanStranded == 0 ? String.format("%+d GPUs", p.strandedGpus())
+        : String.format("%+.1f%%", 100 * (p.strandedGpus() - meanStranded) / meanStranded);
     out.printf("%-44s %8s %10d %14d %10s%n", label.length() > 44 ? "..." + label.substring(label.length() - 41) : label,
         p.bound() + "/" + p.pending(), p.nodesUsed(), p.strandedGpus(), vs);
   }

@@ -84,4 +84,19 @@ class ClusterFileReplayTest {
         .containsPattern("replay, seed 1 +2/2 +1 +4 ")
         .containsPattern("run .*run.json +2/2 +2 +12 +\\+200.0%");
   }
+
+  @Test
+  void aRunBesideAReplayThatStrandsNothingIsComparedInGpus() throws Exception {
+    // two 4-GPU pods: the replay fills one node (0 stranded); the run spread them, 4 free on each of two nodes
+    Path f = file(node("a", 8, "NVIDIA-H100-80GB-HBM3") + node("b", 8, "NVIDIA-H100-80GB-HBM3")
+        + pod("p1", 4, null) + pod("p2", 4, null));
+    Path run = Files.writeString(dir.resolve("spread.json"),
+        "{\"pods\": {\"ml/p1\": {\"node\": \"a\"}, \"ml/p2\": {\"node\": \"b\"}}, \"summary\": {}}");
+    StringWriter out = new StringWriter();
+    CommandLine cl = new CommandLine(new SimulateCommand());
+    cl.setOut(new PrintWriter(out));
+    assertThat(cl.execute("--cluster-file", f.toString(), "--seeds", "1", "--compare", run.toString())).isZero();
+    assertThat(out.toString()).containsPattern("replay, seed 1 +2/2 +1 +0 +\\+0 GPUs")
+        .containsPattern("spread.json +2/2 +2 +8 +\\+8 GPUs");
+  }
 }
