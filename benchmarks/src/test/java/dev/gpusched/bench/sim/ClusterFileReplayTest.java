@@ -70,17 +70,7 @@ class ClusterFileReplayTest {
   void theCommandReportsTheReplayAndARealRunOfTheSameFile() throws Exception {
     Path f = file(node("a", 8, "NVIDIA-H100-80GB-HBM3") + node("b", 8, "NVIDIA-H100-80GB-HBM3")
         + pod("p1", 2, null) + pod("p2", 2, null));
-    // the harness's result JSON (realcluster.py --out), as much of it as is read: where each pending pod went
-    Path run = Files.writeString(dir.resolve("run.json"),
-        "{\"pods\": {\"ml/p1\": {\"node\": \"a\"}, \"ml/p2\": {\"node\": \"b\"}}, \"summary\": {}}");
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = new CommandLine(new SimulateCommand());
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute("--cluster-file", f.toString(), "--seeds", "2", "--compare", run.toString());
-    assertThat(code).as(err.toString()).isZero();
-    assertThat(out.toString()).contains("2 nodes (16 GPUs), 2 pending pods")
+    assertThat(simulate(f, 2, runOnAAndB("run.json"))).contains("2 nodes (16 GPUs), 2 pending pods")
         .containsPattern("replay, seed 1 +2/2 +1 +4 ")
         .containsPattern("run .*run.json +2/2 +2 +12 +\\+200.0%");
   }
@@ -90,13 +80,26 @@ class ClusterFileReplayTest {
     // two 4-GPU pods: the replay fills one node (0 stranded); the run spread them, 4 free on each of two nodes
     Path f = file(node("a", 8, "NVIDIA-H100-80GB-HBM3") + node("b", 8, "NVIDIA-H100-80GB-HBM3")
         + pod("p1", 4, null) + pod("p2", 4, null));
-    Path run = Files.writeString(dir.resolve("spread.json"),
+    assertThat(simulate(f, 1, runOnAAndB("spread.json"))).containsPattern("replay, seed 1 +2/2 +1 +0 +\\+0 GPUs")
+        .containsPattern("spread.json +2/2 +2 +8 +\\+8 GPUs");
+  }
+
+  /** The harness's result JSON (realcluster.py --out), as much of it as is read: p1 went to node a, p2 to node b. */
+  private Path runOnAAndB(String name) throws Exception {
+    return Files.writeString(dir.resolve(name),
         "{\"pods\": {\"ml/p1\": {\"node\": \"a\"}, \"ml/p2\": {\"node\": \"b\"}}, \"summary\": {}}");
+  }
+
+  /** What {@code simulate --cluster-file f --seeds N --compare run} prints; fails on a non-zero exit. */
+  private static String simulate(Path f, int seeds, Path run) {
     StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
     CommandLine cl = new CommandLine(new SimulateCommand());
     cl.setOut(new PrintWriter(out));
-    assertThat(cl.execute("--cluster-file", f.toString(), "--seeds", "1", "--compare", run.toString())).isZero();
-    assertThat(out.toString()).containsPattern("replay, seed 1 +2/2 +1 +0 +\\+0 GPUs")
-        .containsPattern("spread.json +2/2 +2 +8 +\\+8 GPUs");
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute("--cluster-file", f.toString(), "--seeds", Integer.toString(seeds),
+        "--compare", run.toString());
+    assertThat(code).as(err.toString()).isZero();
+    return out.toString();
   }
 }

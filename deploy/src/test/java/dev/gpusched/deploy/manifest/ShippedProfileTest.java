@@ -83,7 +83,8 @@ class ShippedProfileTest {
             () -> gpusched.state().snapshot().node("gpu-b").freeWholeCount() == 8);
         try (KubeScheduler scheduler = KubeScheduler.start(api,
             "profiles: " + Yaml.toJson(profiles) + "\nextenders: " + Yaml.toJson(List.of(extender)) + "\n")) {
-          assertThat(bound(admin, create(admin, gpuPod("train", 2)), scheduler)).as("gpusched's choice").isEqualTo("gpu-a");
+          assertThat(bound(admin, create(admin, gpuPod("train", 2)), scheduler)).as("gpusched's choice")
+              .isEqualTo("gpu-a");
           assertThat(bound(admin, create(admin, cpuPod("web")), scheduler)).isNotNull();
         }
       } finally {
