@@ -81,7 +81,7 @@ public final class Replay {
     for (int a = 0; a < order.length; a++) {
       SimPod pod = pods[order[a]];
       if (learnProfile && pod.trace().numGpu() > 0) {
-        seen.add(pod.trace().numGpu(), pod.trace().gpuMilli(), pod.trace().cpuMilli(), 1);
+        seen.add(pod.trace().numGpu(), pod.trace().gpuMilli(), pod.trace().cpuMilli(), pod.trace().allowedModels(), 1);
         seenGpu = true;
       }
       if (learnProfile && seenGpu && (a < 512 ? Integer.bitCount(a + 1) == 1 : (a + 1) % 512 == 0)) {
