@@ -56,7 +56,7 @@ public final class SyntheticCluster {
   /**
    * A workload profile by name: {@code default}, the learner's before it has seen pods (5 demand classes, one CPU per
    * GPU ratio); {@code openb-gpuspec20}, the one learned from testdata's openb gpuspec20 pod list (24 demand classes
-   * with 55 GPU model lists among them, a fifth of the GPU pods naming models; 28 classes of CPU per GPU): a learned
+   * with 55 GPU model lists among them, a fifth of the GPU pods naming models; 22 classes of CPU per GPU): a learned
    * profile's size.
    */
   public static WorkloadProfile profile(String name) {

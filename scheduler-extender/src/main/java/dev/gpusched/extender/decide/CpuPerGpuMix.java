@@ -4,16 +4,20 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * How much CPU the workload's GPU pods request per milli-GPU: classes of CPU per milli-GPU (pods within 9 % of each
- * other share one), each with its share of the GPU those pods request. {@link FragmentationScore} asks it how much of a
+ * How much CPU the workload's GPU pods request per milli-GPU: classes of CPU per milli-GPU (each spans a factor of
+ * about 1.19), each with its share of the GPU those pods request. {@link FragmentationScore} asks it how much of a
  * node's free GPU the node's CPU left cannot feed ({@link #unfedMilli}): a node whose CPU runs out leaves its GPUs
  * unusable, first for the CPU-hungriest pods.
  *
  * <p>Immutable; part of a {@link WorkloadProfile}, built with it.
  */
 public final class CpuPerGpuMix {
-  /** Classes per doubling of CPU per milli-GPU: a class spans a factor of 2^(1/8), about 9 %. */
-  static final int CLASSES_PER_OCTAVE = 8;
+  /**
+   * Classes per doubling of CPU per milli-GPU: a class spans a factor of 2^(1/4), about 1.19 (openb's pods fall into 22;
+   * each is a step of {@link #unfedMilli}). 8 per doubling scored alike in the trace replay with 28 classes; 2 per
+   * doubling lost 0.6 points on openb gpuspec20 (README-sim.md).
+   */
+  static final int CLASSES_PER_OCTAVE = 4;
 
   /** A workload that requested no CPU: nothing is ever unfed. */
   public static final CpuPerGpuMix NONE = new Builder().build();

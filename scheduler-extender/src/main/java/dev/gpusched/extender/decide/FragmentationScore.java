@@ -115,8 +115,9 @@ public final class FragmentationScore implements CpuSplitScore {
     if (!demand.usesNoGpu()) {
       delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
     }
-    return withStranded(profile, delta, now.freeMilli(), freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()),
-        cpu.nodeCpuLeftMilli(node), cpu.podCpuMilli(demand));
+    long cpuLeft = cpu.nodeCpuLeftMilli(node);
+    return withStranded(profile, delta, freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()), cpuLeft,
+        cpu.podCpuMilli(demand), strandedNow(profile, node, now.freeMilli(), cpuLeft));
   }
 
   /** Bits of a free milli-GPU figure in {@link #gpuPart}'s second long (a node has at most 64 GPUs, 64,000 milli). */
@@ -328,18 +329,39 @@ public final class FragmentationScore implements CpuSplitScore {
     if (Double.isNaN(delta)) {
       return 0;
     }
-    return toScore(demand, withStranded(profiles.get(), delta, second & FREE_MASK, (second >>> FREE_BITS) & FREE_MASK,
-        cpuLeft, cpuKey));
+    WorkloadProfile profile = profiles.get();
+    long freeNow = second & FREE_MASK;
+    return toScore(demand, withStranded(profile, delta, (second >>> FREE_BITS) & FREE_MASK, cpuLeft, cpuKey,
+        strandedNow(profile, node, freeNow, cpuLeft)));
   }
 
-  /** The fragment part of the increase plus the change of stranded GPU, when CPU is known on both sides. */
-  private static double withStranded(WorkloadProfile profile, double delta, long freeNow, long freeAfter, long cpuLeft,
-      long cpuWanted) {
+  /**
+   * The fragment part of the increase plus the change of stranded GPU, when CPU is known on both sides;
+   * {@code strandedNow} is {@link #strandedNow}.
+   */
+  private static double withStranded(WorkloadProfile profile, double delta, long freeAfter, long cpuLeft,
+      long cpuWanted, double strandedNow) {
     CpuPerGpuMix mix = profile.cpuPerGpu();
     if (cpuLeft >= 0 && cpuWanted >= 0 && mix.size() > 0) {
-      delta += mix.unfedMilli(freeAfter, cpuLeft - cpuWanted) - mix.unfedMilli(freeNow, cpuLeft);
+      delta += mix.unfedMilli(freeAfter, cpuLeft - cpuWanted) - strandedNow;
     }
     return delta;
+  }
+
+  /**
+   * The node's stranded GPU as it is ({@link CpuPerGpuMix#unfedMilli} of its free GPU and CPU left): read from its memo
+   * when the memo was made for the same profile and figures (the same doubles), else computed; 0 where the stranded term
+   * does not apply.
+   */
+  private static double strandedNow(WorkloadProfile profile, NodeGpuState node, long freeNow, long cpuLeft) {
+    if (cpuLeft < 0 || profile.cpuPerGpu().size() == 0) {
+      return 0;
+    }
+    if (node.scoreMemo() instanceof Now now && now.profile == profile && now.cpuLeft == cpuLeft
+        && now.freeMilli == freeNow) {
+      return now.strandedNow;
+    }
+    return profile.cpuPerGpu().unfedMilli(freeNow, cpuLeft);
   }
 
   /** Free milli-GPU after the placement: only the placement's GPUs change, so no loop over the node's GPUs. */

@@ -16,7 +16,7 @@ class CpuPerGpuMixTest {
   }
 
   @Test
-  void classesAreRatiosWithinNinePercentWeightedByTheGpuTheirPodsRequest() {
+  void classesGroupRatiosWithinAQuarterOctaveWeightedByTheGpuTheirPodsRequest() {
     // 1 GPU with 4 CPUs (x3), 1 GPU with 4.1 CPUs (same class: 2.5 % apart), half a GPU with 8 CPUs (16 per GPU),
     // and a pod without CPU: its GPU counts in the shares, it is in no class
     CpuPerGpuMix m = mix(1000, 4000, 3, 1000, 4100, 1, 500, 8000, 2, 1000, 0, 1);
