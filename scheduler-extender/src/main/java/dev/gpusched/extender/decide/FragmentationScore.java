@@ -222,9 +222,19 @@ public final class FragmentationScore implements CpuSplitScore {
       out[at + 3] = CpuSplitScore.scores(0, lowScore, NO_HIGH);
       return;
     }
-    int lowTo = lastKeyScoringAsNone(mix, placement, delta, freeAfter, cpuLeft, strandedNow, lowScore);
-    long highFrom = firstKeyScoringAsAll(mix, placement, delta, freeAfter, cpuLeft, strandedNow, highScore, lowTo);
-    out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
+    // The requests scoring as one of 0 end, and those scoring as one of all the CPU left begin, where the stranded GPU
+    // crosses the score's rounding steps: 50 - increase / milliPerPoint falls below the (unmirrored) score - 0.5, resp.
+    // + 0.5. Estimated there, then settled by scoring the keys either side.
+    int innerLow = placement == Placement.SPREAD ? 100 - lowScore : lowScore;
+    int innerHigh = placement == Placement.SPREAD ? 100 - highScore : highScore;
+    long lowGuess = cpuLeft
+        - (long) Math.ceil(mix.cpuLeftUnfeeding(freeAfter, (50.5 - innerLow) * milliPerPoint - delta + strandedNow));
+    long highGuess = cpuLeft
+        - (long) Math.floor(mix.cpuLeftUnfeeding(freeAfter, (49.5 - innerHigh) * milliPerPoint - delta + strandedNow));
+    long lowTo = lastKey(mix, placement, delta, freeAfter, cpuLeft, strandedNow, lowScore, true, 0, cpuLeft, lowGuess);
+    long highFrom = 1 + lastKey(mix, placement, delta, freeAfter, cpuLeft, strandedNow, highScore, false, lowTo, cpuLeft,
+        highGuess - 1);
+    out[at + 2] = CpuSplitScore.lowRange(0, (int) lowTo);
     out[at + 3] = CpuSplitScore.scores(highFrom, lowScore, highScore);
   }
 
@@ -235,76 +245,34 @@ public final class FragmentationScore implements CpuSplitScore {
   }
 
   /**
-   * The largest request {@code c} in [0, cpuLeft) that scores {@code lowScore}, a request of 0's score (a request of all
-   * the CPU left scores otherwise): estimated where the stranded GPU crosses the score's rounding step, then settled by
-   * scoring the keys either side, else by bisection.
+   * The largest request {@code c} in [lo, hi) whose {@link #keyScore} is {@code score} ({@code same}) or is not
+   * ({@code !same}), given that {@code lo} is such a request and {@code hi} is not (the score is monotone in the
+   * request): the guess and its neighbour settle it when the guess is right or one off, else bisection.
    */
-  private int lastKeyScoringAsNone(CpuPerGpuMix mix, Placement placement, double delta, long freeAfter, long cpuLeft,
-      double strandedNow, int lowScore) {
-    int inner = placement == Placement.SPREAD ? 100 - lowScore : lowScore;
-    // the score leaves `inner` where 50 - increase / milliPerPoint falls below inner - 0.5
-    double unfed = (50.5 - inner) * milliPerPoint - delta + strandedNow;
-    long guess = cpuLeft - (long) Math.ceil(mix.cpuLeftUnfeeding(freeAfter, unfed));
-    long lo = 0; // scores lowScore
-    long hi = cpuLeft; // does not
+  private long lastKey(CpuPerGpuMix mix, Placement placement, double delta, long freeAfter, long cpuLeft,
+      double strandedNow, int score, boolean same, long lo, long hi, long guess) {
     if (guess > lo && guess < hi) {
-      if (keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess) == lowScore) {
+      if ((keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess) == score) == same) {
         lo = guess;
-        if (keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess + 1) != lowScore) {
+        if ((keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess + 1) == score) != same) {
           hi = guess + 1;
         }
       } else {
         hi = guess;
-        if (keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess - 1) == lowScore) {
+        if ((keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess - 1) == score) == same) {
           lo = guess - 1;
         }
       }
     }
     while (hi - lo > 1) {
       long mid = (lo + hi) >>> 1;
-      if (keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, mid) == lowScore) {
+      if ((keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, mid) == score) == same) {
         lo = mid;
       } else {
         hi = mid;
       }
     }
-    return (int) lo;
-  }
-
-  /**
-   * The smallest request {@code c} in (lowTo, cpuLeft] that scores {@code highScore}, a request of all the CPU left's
-   * score: every larger request scores the same. Found as {@link #lastKeyScoringAsNone} finds its end.
-   */
-  private long firstKeyScoringAsAll(CpuPerGpuMix mix, Placement placement, double delta, long freeAfter, long cpuLeft,
-      double strandedNow, int highScore, int lowTo) {
-    int inner = placement == Placement.SPREAD ? 100 - highScore : highScore;
-    // the score reaches `inner` where 50 - increase / milliPerPoint falls below inner + 0.5
-    double unfed = (49.5 - inner) * milliPerPoint - delta + strandedNow;
-    long guess = cpuLeft - (long) Math.floor(mix.cpuLeftUnfeeding(freeAfter, unfed));
-    long lo = lowTo; // does not score highScore
-    long hi = cpuLeft; // does
-    if (guess > lo && guess < hi) {
-      if (keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess) == highScore) {
-        hi = guess;
-        if (keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess - 1) != highScore) {
-          lo = guess - 1;
-        }
-      } else {
-        lo = guess;
-        if (keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess + 1) == highScore) {
-          hi = guess + 1;
-        }
-      }
-    }
-    while (hi - lo > 1) {
-      long mid = (lo + hi) >>> 1;
-      if (keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, mid) == highScore) {
-        hi = mid;
-      } else {
-        lo = mid;
-      }
-    }
-    return hi;
+    return lo;
   }
 
   private static void cannotHost(long[] out, int at) {
