@@ -480,6 +480,14 @@ public final class FragmentationScore implements CpuSplitScore {
   }
 
   /**
+   * The node's stranded milli-GPU as {@link #increase} counts it before a placement: free milli-GPU its CPU left cannot
+   * feed at the current profile's classes of CPU per GPU; 0 where CPU is unknown or the profile has no CPU figure.
+   */
+  public double strandedNow(NodeGpuState node) {
+    return strandedNow(profiles.get(), node, node.leftMilliSum(), cpu.nodeCpuLeftMilli(node));
+  }
+
+  /**
    * Expected fragmented milli-GPU of the node against the profile, imagining {@code taken} GPUs held whole and
    * {@code milli} more on {@code sharedGpu} (pass 0, -1, 0 for the node as it is).
    */
