@@ -1,5 +1,6 @@
 package dev.gpusched.extender.decide;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -108,7 +109,7 @@ public final class CpuPerGpuMix {
 
   /** True when both have the same classes, each share within {@code tolerance} and each ratio within it relatively. */
   public boolean closeTo(CpuPerGpuMix other, double tolerance) {
-    if (!java.util.Arrays.equals(keys, other.keys)) {
+    if (!Arrays.equals(keys, other.keys)) {
       return false;
     }
     for (int j = 0; j < keys.length; j++) {

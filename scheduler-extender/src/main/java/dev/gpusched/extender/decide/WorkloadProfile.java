@@ -1,9 +1,12 @@
 package dev.gpusched.extender.decide;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The expected mix of GPU demands: each distinct demand (whole GPUs, or a share of one GPU in milli-GPU) with the
@@ -30,8 +33,7 @@ public final class WorkloadProfile {
   private final CpuPerGpuMix cpuPerGpu;
   private final int serial;
   /** {@link #onProduct} views, by product; only for a profile with restricted classes. */
-  private final java.util.concurrent.ConcurrentHashMap<String, WorkloadProfile> byProduct =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, WorkloadProfile> byProduct = new ConcurrentHashMap<>();
 
   private static final java.util.concurrent.atomic.AtomicInteger SERIALS = new java.util.concurrent.atomic.AtomicInteger();
   private static final ModelGroup[] NONE = {};
@@ -76,7 +78,7 @@ public final class WorkloadProfile {
         usable[k] = Math.max(0, usable[k]);
       }
       ModelGroup[][] none = new ModelGroup[gpus.length][];
-      java.util.Arrays.fill(none, NONE);
+      Arrays.fill(none, NONE);
       return new WorkloadProfile(gpus, milli, usable, none, cpuMilliPerGpuMilli, cpuPerGpu, serial);
     });
   }
@@ -271,7 +273,7 @@ public final class WorkloadProfile {
             groups.add(new ModelGroup(e.getKey(), e.getValue()[0] / total));
           }
         }
-        groups.sort(java.util.Comparator.comparing(group -> String.join("|", group.models())));
+        groups.sort(Comparator.comparing(group -> String.join("|", group.models())));
         r[k] = groups.toArray(NONE);
       }
       return new WorkloadProfile(g, m, p, r, gpuMilliWithCpu > 0 ? cpuMilli / gpuMilliWithCpu : 0, cpuPerGpu.build(),

@@ -1,6 +1,7 @@
 package dev.gpusched.extender.decide;
 
 import dev.gpusched.extender.model.PodDemand;
+import java.util.List;
 
 /**
  * Learns the {@link WorkloadProfile} that {@link FragmentationScore} judges fragments against from the pods gpusched is
@@ -28,7 +29,7 @@ public final class WorkloadProfileLearner {
   private final int[] milli = new int[WINDOW];
   private final long[] cpu = new long[WINDOW];
   @SuppressWarnings("unchecked")
-  private final java.util.List<String>[] models = new java.util.List[WINDOW];
+  private final List<String>[] models = new List[WINDOW];
   private long seen;
   private volatile WorkloadProfile current = DEFAULT;
 
