@@ -1,6 +1,8 @@
 package dev.gpusched.bench.jmh;
 
 import dev.gpusched.bench.TestData;
+import dev.gpusched.bench.sim.OpenbCsv;
+import dev.gpusched.bench.sim.Profiles;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.decide.LedgerCpuView;
 import dev.gpusched.extender.decide.WorkloadProfile;
@@ -62,8 +64,7 @@ public final class SyntheticCluster {
   public static WorkloadProfile profile(String name) {
     return switch (name) {
       case "default" -> WorkloadProfileLearner.DEFAULT;
-      case "openb-gpuspec20" -> dev.gpusched.bench.sim.Profiles.of(
-          dev.gpusched.bench.sim.OpenbCsv.read(TestData.openbNodes(), TestData.openbGpuSpec20Pods()).pods());
+      case "openb-gpuspec20" -> Profiles.of(OpenbCsv.read(TestData.openbNodes(), TestData.openbGpuSpec20Pods()).pods());
       default -> throw new IllegalArgumentException("profile must be default or openb-gpuspec20, got " + name);
     };
   }
