@@ -10,11 +10,14 @@ import dev.gpusched.extender.state.NodeGpuState;
  *
  * <p>Unusable GPU has two parts. <b>Fragments</b>: for one demand class, the free milli-GPU that class cannot use on the
  * node (all of it when the node cannot host the class, else the free rest of the GPUs too small for it: a partly shared
- * GPU is a fragment for a whole-GPU pod), weighted by the class's probability. <b>Stranded</b> (when the
- * {@link CpuView} knows CPU): free milli-GPU beyond what the node's CPU left can feed at the workload's CPU per GPU
- * ({@link WorkloadProfile#cpuMilliPerGpuMilli()}); this steers CPU-heavy pods, and pods without GPUs, to nodes with CPU
- * to spare. The pod goes onto the GPU(s) {@link GpuChooser} would give it, so the score rates exactly the placement bind
- * makes.
+ * GPU is a fragment for a whole-GPU pod), weighted by the class's probability among the pods that may use the node's
+ * GPU model ({@code gpusched.dev/gpu-model}; {@link WorkloadProfile#onProduct}): a node's fragments matter only to
+ * pods that can run there. <b>Stranded</b> (when the {@link CpuView} knows CPU): free milli-GPU the node's CPU left
+ * cannot feed, expected over the workload's CPU per GPU ({@link CpuPerGpuMix#unfedMilli}: per class of CPU per GPU,
+ * the free milli-GPU beyond what the CPU left feeds at that ratio, weighted by the class's share of the GPU requested);
+ * this steers CPU-heavy pods, and pods without GPUs, to nodes with CPU to spare, and keeps CPU where CPU-hungry pods
+ * would need it. The pod goes onto the GPU(s) {@link GpuChooser} would give it, so the score rates exactly the
+ * placement bind makes.
  *
  * <p>score = 50 - (unusable after - unusable before) / {@code milliPerPoint}, clamped to 0..100: 50 means the placement
  * leaves the node's unusable GPU unchanged. Pure (given a pure CPU view) and allocation-free.
@@ -112,8 +115,9 @@ public final class FragmentationScore implements CpuSplitScore {
     if (!demand.usesNoGpu()) {
       delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
     }
-    return withStranded(profile, delta, now.freeMilli(), freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()),
-        cpu.nodeCpuLeftMilli(node), cpu.podCpuMilli(demand));
+    long cpuLeft = cpu.nodeCpuLeftMilli(node);
+    return withStranded(profile, delta, freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()), cpuLeft,
+        cpu.podCpuMilli(demand), strandedNow(profile, node, now.freeMilli(), cpuLeft));
   }
 
   /** Bits of a free milli-GPU figure in {@link #gpuPart}'s second long (a node has at most 64 GPUs, 64,000 milli). */
@@ -168,7 +172,7 @@ public final class FragmentationScore implements CpuSplitScore {
       int before = left(node, sharedGpu, 0, -1, 0);
       int after = left(node, sharedGpu, 0, sharedGpu, demand.milli());
       part(profile, demand.placement(), now.shared(before, after) - now.expected(), freeNow, freeNow - (before - after),
-          now.cpuLeft, now.fed, now.strandedNow, ranges, out, at);
+          now.cpuLeft, now.strandedNow, ranges, out, at);
       return;
     }
     double delta = 0;
@@ -177,19 +181,18 @@ public final class FragmentationScore implements CpuSplitScore {
     }
     long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
     long cpuLeft = cpu.nodeCpuLeftMilli(node);
-    double fed = cpuLeft / profile.cpuMilliPerGpuMilli();
-    part(profile, demand.placement(), delta, freeNow, freeAfter, cpuLeft, fed, Math.max(0, freeNow - fed), ranges, out,
-        at);
+    part(profile, demand.placement(), delta, freeNow, freeAfter, cpuLeft,
+        profile.cpuPerGpu().unfedMilli(freeNow, cpuLeft), ranges, out, at);
   }
 
   /**
    * The GPU part from the fragment part of the increase ({@code delta}) and the free milli-GPU before and after the
-   * placement: the packed figures, the two flat ranges of CPU keys and their scores. {@code fed} must be
-   * {@code cpuLeft / profile.cpuMilliPerGpuMilli()} and {@code strandedNow} {@code Math.max(0, freeNow - fed)} (the
-   * node's own figures: callers may keep them per node), read only where the CPU left and the ratio are positive.
+   * placement: the packed figures, the two flat ranges of CPU keys and their scores. {@code strandedNow} must be
+   * {@code profile.cpuPerGpu().unfedMilli(freeNow, cpuLeft)} (the node's own figure: callers may keep it per node), read
+   * only where the CPU left is known and the profile has CPU classes.
    */
   private void part(WorkloadProfile profile, Placement placement, double delta, long freeNow, long freeAfter,
-      long cpuLeft, double fed, double strandedNow, boolean ranges, long[] out, int at) {
+      long cpuLeft, double strandedNow, boolean ranges, long[] out, int at) {
     out[at] = Double.doubleToRawLongBits(delta);
     if ((freeNow & ~FREE_MASK) != 0 || (freeAfter & ~FREE_MASK) != 0 || cpuLeft <= CPU_LEFT_UNPACKED
         || cpuLeft >= -CPU_LEFT_UNPACKED) {
@@ -199,8 +202,8 @@ public final class FragmentationScore implements CpuSplitScore {
       return;
     }
     out[at + 1] = freeNow | freeAfter << FREE_BITS | cpuLeft << (2 * FREE_BITS);
-    double ratio = profile.cpuMilliPerGpuMilli();
-    if (cpuLeft < 0 || !(ratio > 0)) {
+    CpuPerGpuMix mix = profile.cpuPerGpu();
+    if (cpuLeft < 0 || mix.size() == 0) {
       out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
       out[at + 3] = CpuSplitScore.scores(0, toScore(placement, delta), NO_HIGH);
       return;
@@ -210,63 +213,66 @@ public final class FragmentationScore implements CpuSplitScore {
       out[at + 3] = CpuSplitScore.scores(0, 0, NO_HIGH);
       return;
     }
-    // What withStranded and feeds compute for a request of 0 and of all the CPU left, with their shared terms
-    // computed once: the CPU left feeds `fed` milli-GPU (a request of 0: cpuLeft / ratio, as stranded divides), and
-    // none after a request of all of it (0 / ratio is +0.0 for ratio > 0, so that division is left out); stranded now
-    // is strandedNow. Same operations on the same operands: the same doubles.
-    int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft, fed);
-    int lowScore = lowTo < 0 ? 0 : toScore(placement, delta + (Math.max(0, freeAfter - fed) - strandedNow));
-    int highScore = toScore(placement, delta + (Math.max(0, freeAfter - 0.0) - strandedNow));
-    out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
-    out[at + 3] = CpuSplitScore.scores(cpuLeft, lowScore, highScore);
+    // Scores of a request of 0 and of all the CPU left or more (unfedMilli of no CPU is the same for all of those), as
+    // withStranded computes them; the score moves monotonically between (unfedMilli grows as the CPU left falls).
+    int lowScore = keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, 0);
+    int highScore = keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, cpuLeft);
+    if (lowScore == highScore) {
+      out[at + 2] = CpuSplitScore.lowRange(0, Integer.MAX_VALUE);
+      out[at + 3] = CpuSplitScore.scores(0, lowScore, NO_HIGH);
+      return;
+    }
+    // The requests scoring as one of 0 end, and those scoring as one of all the CPU left begin, where the stranded GPU
+    // crosses the score's rounding steps: 50 - increase / milliPerPoint falls below the (unmirrored) score - 0.5, resp.
+    // + 0.5. Estimated there, then settled by scoring the keys either side.
+    int innerLow = placement == Placement.SPREAD ? 100 - lowScore : lowScore;
+    int innerHigh = placement == Placement.SPREAD ? 100 - highScore : highScore;
+    long lowGuess = cpuLeft
+        - (long) Math.ceil(mix.cpuLeftUnfeeding(freeAfter, (50.5 - innerLow) * milliPerPoint - delta + strandedNow));
+    long highGuess = cpuLeft
+        - (long) Math.floor(mix.cpuLeftUnfeeding(freeAfter, (49.5 - innerHigh) * milliPerPoint - delta + strandedNow));
+    long lowTo = lastKey(mix, placement, delta, freeAfter, cpuLeft, strandedNow, lowScore, true, 0, cpuLeft, lowGuess);
+    long highFrom = 1 + lastKey(mix, placement, delta, freeAfter, cpuLeft, strandedNow, highScore, false, lowTo, cpuLeft,
+        highGuess - 1);
+    out[at + 2] = CpuSplitScore.lowRange(0, (int) lowTo);
+    out[at + 3] = CpuSplitScore.scores(highFrom, lowScore, highScore);
+  }
+
+  /** The score of a pod of {@code cpuWanted} (0 .. any) from the GPU part's figures: what {@link #withCpu} gives. */
+  private int keyScore(CpuPerGpuMix mix, Placement placement, double delta, long freeAfter, long cpuLeft,
+      double strandedNow, long cpuWanted) {
+    return toScore(placement, delta + (mix.unfedMilli(freeAfter, cpuLeft - cpuWanted) - strandedNow));
   }
 
   /**
-   * The largest pod CPU request {@code c >= 0} for which the node's CPU left after it still feeds {@code freeAfter}
-   * milli-GPU ({@code max(0, cpuLeft - c) / ratio >= freeAfter}, as {@link #stranded} computes it, so nothing is
-   * stranded after the placement), or -1 when not even 0 does; {@link Integer#MAX_VALUE} when every request does. The
-   * condition only weakens as c grows, so this is a threshold: estimated, then settled by evaluating the condition.
-   * {@code fed} is {@code cpuLeft / ratio} (what a request of 0 leaves fed), computed once by the caller.
+   * The largest request {@code c} in [lo, hi) whose {@link #keyScore} is {@code score} ({@code same}) or is not
+   * ({@code !same}), given that {@code lo} is such a request and {@code hi} is not (the score is monotone in the
+   * request): the guess and its neighbour settle it when the guess is right or one off, else bisection.
    */
-  private static int lastFeedingKey(double ratio, long freeAfter, long cpuLeft, double fed) {
-    if (!(freeAfter - 0.0 > 0)) { // feeds(ratio, freeAfter, cpuLeft, cpuLeft): nothing is left to feed it
-      return Integer.MAX_VALUE; // nothing free after: no request strands any
-    }
-    if (freeAfter - fed > 0) { // !feeds(ratio, freeAfter, cpuLeft, 0): fed is cpuLeft / ratio
-      return -1;
-    }
-    // feeds(0) and not feeds(cpuLeft): the threshold lies in [0, cpuLeft).
-    long lo = 0;
-    long hi = cpuLeft;
-    long guess = cpuLeft - (long) Math.ceil(freeAfter * ratio);
+  private long lastKey(CpuPerGpuMix mix, Placement placement, double delta, long freeAfter, long cpuLeft,
+      double strandedNow, int score, boolean same, long lo, long hi, long guess) {
     if (guess > lo && guess < hi) {
-      // the estimate is exact or one off (rounding): settle it with two evaluations, else bisect what is left
-      if (feeds(ratio, freeAfter, cpuLeft, guess)) {
+      if ((keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess) == score) == same) {
         lo = guess;
-        if (!feeds(ratio, freeAfter, cpuLeft, guess + 1)) {
+        if ((keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess + 1) == score) != same) {
           hi = guess + 1;
         }
       } else {
         hi = guess;
-        if (feeds(ratio, freeAfter, cpuLeft, guess - 1)) {
+        if ((keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, guess - 1) == score) == same) {
           lo = guess - 1;
         }
       }
     }
-    while (hi - lo > 1) { // invariant: feeds(lo), not feeds(hi)
+    while (hi - lo > 1) {
       long mid = (lo + hi) >>> 1;
-      if (feeds(ratio, freeAfter, cpuLeft, mid)) {
+      if ((keyScore(mix, placement, delta, freeAfter, cpuLeft, strandedNow, mid) == score) == same) {
         lo = mid;
       } else {
         hi = mid;
       }
     }
-    return (int) lo;
-  }
-
-  /** True when no GPU is stranded after a pod of {@code cpuWanted}: {@link #stranded} would give 0. */
-  private static boolean feeds(double ratio, long freeAfter, long cpuLeft, long cpuWanted) {
-    return !(freeAfter - Math.max(0, cpuLeft - cpuWanted) / ratio > 0);
+    return lo;
   }
 
   private static void cannotHost(long[] out, int at) {
@@ -291,17 +297,39 @@ public final class FragmentationScore implements CpuSplitScore {
     if (Double.isNaN(delta)) {
       return 0;
     }
-    return toScore(demand, withStranded(profiles.get(), delta, second & FREE_MASK, (second >>> FREE_BITS) & FREE_MASK,
-        cpuLeft, cpuKey));
+    WorkloadProfile profile = profiles.get();
+    long freeNow = second & FREE_MASK;
+    return toScore(demand, withStranded(profile, delta, (second >>> FREE_BITS) & FREE_MASK, cpuLeft, cpuKey,
+        strandedNow(profile, node, freeNow, cpuLeft)));
   }
 
-  /** The fragment part of the increase plus the change of stranded GPU, when CPU is known on both sides. */
-  private static double withStranded(WorkloadProfile profile, double delta, long freeNow, long freeAfter, long cpuLeft,
-      long cpuWanted) {
-    if (cpuLeft >= 0 && cpuWanted >= 0 && profile.cpuMilliPerGpuMilli() > 0) {
-      delta += stranded(profile, freeAfter, cpuLeft - cpuWanted) - stranded(profile, freeNow, cpuLeft);
+  /**
+   * The fragment part of the increase plus the change of stranded GPU, when CPU is known on both sides;
+   * {@code strandedNow} is {@link #strandedNow}.
+   */
+  private static double withStranded(WorkloadProfile profile, double delta, long freeAfter, long cpuLeft,
+      long cpuWanted, double strandedNow) {
+    CpuPerGpuMix mix = profile.cpuPerGpu();
+    if (cpuLeft >= 0 && cpuWanted >= 0 && mix.size() > 0) {
+      delta += mix.unfedMilli(freeAfter, cpuLeft - cpuWanted) - strandedNow;
     }
     return delta;
+  }
+
+  /**
+   * The node's stranded GPU as it is ({@link CpuPerGpuMix#unfedMilli} of its free GPU and CPU left): read from its memo
+   * when the memo was made for the same profile and figures (the same doubles), else computed; 0 where the stranded term
+   * does not apply.
+   */
+  private static double strandedNow(WorkloadProfile profile, NodeGpuState node, long freeNow, long cpuLeft) {
+    if (cpuLeft < 0 || profile.cpuPerGpu().size() == 0) {
+      return 0;
+    }
+    if (node.scoreMemo() instanceof Now now && now.profile == profile && now.cpuLeft == cpuLeft
+        && now.freeMilli == freeNow) {
+      return now.strandedNow;
+    }
+    return profile.cpuPerGpu().unfedMilli(freeNow, cpuLeft);
   }
 
   /** Free milli-GPU after the placement: only the placement's GPUs change, so no loop over the node's GPUs. */
@@ -339,6 +367,8 @@ public final class FragmentationScore implements CpuSplitScore {
     private static final int MAX_TALLIED_CLASSES = 64;
 
     private final WorkloadProfile profile;
+    /** {@link #profile} as the node's GPU product sees it ({@link WorkloadProfile#onProduct}): what the sums read. */
+    private final WorkloadProfile view;
     private final double expected;
     private final long freeMilli;
     /** {@link #expected} after {@code k} free whole GPUs are taken, by k (0 .. the node's free whole GPUs). */
@@ -358,18 +388,18 @@ public final class FragmentationScore implements CpuSplitScore {
      */
     private final long[] wholeParts;
     /**
-     * {@link #owner}'s CPU figures of the node, as its part computes them: the CPU left, the milli-GPU it feeds
-     * ({@code cpuLeft / ratio}) and the free milli-GPU it cannot ({@code max(0, freeMilli - fed)}).
+     * {@link #owner}'s CPU figures of the node, as its part computes them: the CPU left and the free milli-GPU it cannot
+     * feed ({@link CpuPerGpuMix#unfedMilli}).
      */
     private final long cpuLeft;
-    private final double fed;
     private final double strandedNow;
 
     Now(WorkloadProfile profile, NodeGpuState node, FragmentationScore owner) {
       this.profile = profile;
+      this.view = profile.onProduct(node.productLowerCase());
       this.owner = owner;
       this.freeMilli = node.leftMilliSum();
-      this.expected = sweep(profile, node, 0, -1, 0, 0);
+      this.expected = sweep(view, node, 0, -1, 0, 0);
       int free = Long.bitCount(node.freeWholeMaskIgnoringReservations());
       // allocated in the order the per-node loop reads them, right after this object: for shares the tallies, for
       // whole GPUs the parts (one memory line on from here rather than two or three)
@@ -377,19 +407,18 @@ public final class FragmentationScore implements CpuSplitScore {
       this.wholeParts = new long[(free + 1) * CpuSplitScore.PART_LONGS];
       this.afterWhole = new double[free + 1];
       if (tallies != null) {
-        tallies(profile, node, tallies);
+        tallies(view, node, tallies);
       }
       afterWhole[0] = expected;
       for (int k = 1; k <= free; k++) {
-        afterWhole[k] = sweep(profile, node, k, -1, 0, 0);
+        afterWhole[k] = sweep(view, node, k, -1, 0, 0);
       }
       this.cpuLeft = owner.cpu.nodeCpuLeftMilli(node);
-      this.fed = cpuLeft / profile.cpuMilliPerGpuMilli();
-      this.strandedNow = Math.max(0, freeMilli - fed);
+      this.strandedNow = profile.cpuPerGpu().unfedMilli(freeMilli, cpuLeft);
       for (int k = 1; k <= free; k++) {
         // as gpuPart computes it for such a pod: freeAfter subtracts 1000 per GPU taken
         owner.part(profile, Placement.BINPACK, afterWhole[k] - expected, freeMilli, freeMilli - 1000L * k, cpuLeft,
-            fed, strandedNow, true, wholeParts, k * CpuSplitScore.PART_LONGS);
+            strandedNow, true, wholeParts, k * CpuSplitScore.PART_LONGS);
       }
     }
 
@@ -413,7 +442,7 @@ public final class FragmentationScore implements CpuSplitScore {
       if (sharedGpu >= 0) {
         int before = left(node, sharedGpu, 0, -1, 0);
         int after = left(node, sharedGpu, 0, sharedGpu, milli);
-        return tallies != null ? shared(before, after) : sweep(profile, node, 0, sharedGpu, before, after);
+        return tallies != null ? shared(before, after) : sweep(view, node, 0, sharedGpu, before, after);
       }
       if ((taken & ~node.freeWholeMaskIgnoringReservations()) != 0) {
         return FragmentationScore.expected(profile, node, taken, sharedGpu, milli);
@@ -423,7 +452,7 @@ public final class FragmentationScore implements CpuSplitScore {
 
     /** {@link #sweep} for a share, from the {@link #tallies}. */
     private double shared(int before, int after) {
-      WorkloadProfile profile = this.profile;
+      WorkloadProfile profile = this.view;
       long[] tallies = this.tallies;
       long total = freeMilli + after - before;
       double sum = 0;
@@ -450,20 +479,12 @@ public final class FragmentationScore implements CpuSplitScore {
     }
   }
 
-  /** Free milli-GPU the node's CPU left cannot feed, at the workload's CPU per GPU. */
-  private static double stranded(WorkloadProfile profile, long freeMilli, long cpuLeft) {
-    double fed = Math.max(0, cpuLeft) / profile.cpuMilliPerGpuMilli();
-    return Math.max(0, freeMilli - fed);
-  }
-
   /**
    * The node's stranded milli-GPU as {@link #increase} counts it before a placement: free milli-GPU its CPU left cannot
-   * feed at the current profile's CPU per GPU; 0 where CPU is unknown or the profile has no CPU figure.
+   * feed at the current profile's classes of CPU per GPU; 0 where CPU is unknown or the profile has no CPU figure.
    */
   public double strandedNow(NodeGpuState node) {
-    WorkloadProfile profile = profiles.get();
-    long cpuLeft = cpu.nodeCpuLeftMilli(node);
-    return cpuLeft >= 0 && profile.cpuMilliPerGpuMilli() > 0 ? stranded(profile, node.leftMilliSum(), cpuLeft) : 0;
+    return strandedNow(profiles.get(), node, node.leftMilliSum(), cpu.nodeCpuLeftMilli(node));
   }
 
   /**
@@ -475,6 +496,7 @@ public final class FragmentationScore implements CpuSplitScore {
   }
 
   private static double expected(WorkloadProfile profile, NodeGpuState node, long taken, int sharedGpu, int milli) {
+    WorkloadProfile view = profile.onProduct(node.productLowerCase());
     int n = node.gpuCount();
     int[] lefts = SCRATCH.get();
     if (lefts.length < n) {
@@ -493,7 +515,7 @@ public final class FragmentationScore implements CpuSplitScore {
       }
       lefts[i + 1] = left;
     }
-    return sweep(profile, lefts, n, total, 0, -1, 0, 0);
+    return sweep(view, lefts, n, total, 0, -1, 0, 0);
   }
 
   /**
@@ -513,7 +535,8 @@ public final class FragmentationScore implements CpuSplitScore {
 
   /**
    * The sweep itself, over the first {@code n} free amounts in ascending order: classes ascend by milli-GPU, so one pass
-   * finds, per class, the GPUs too small for it; {@code wholeTaken} and the share's move correct the counts.
+   * finds, per class, the GPUs too small for it; {@code wholeTaken} and the share's move correct the counts. The
+   * profile is the node's product view ({@link WorkloadProfile#onProduct}).
    */
   private static double sweep(WorkloadProfile profile, int[] lefts, int n, long total, int wholeTaken, int sharedGpu,
       int before, int after) {

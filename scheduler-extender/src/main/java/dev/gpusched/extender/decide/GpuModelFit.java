@@ -13,13 +13,19 @@ public final class GpuModelFit implements FilterPlugin {
 
   @Override
   public boolean passes(PodDemand demand, NodeGpuState node) {
-    List<String> allowed = demand.allowedModels();
+    return allows(demand.allowedModels(), node.productLowerCase());
+  }
+
+  /**
+   * The rule this filter applies: a pod allowing {@code allowed} (lower case; empty: any model) may use a GPU product
+   * whose lower-case label contains one of them. {@link WorkloadProfile#onProduct} judges a node's usability by it too.
+   */
+  public static boolean allows(List<String> allowed, String productLowerCase) {
     if (allowed.isEmpty()) {
       return true;
     }
-    String product = node.productLowerCase();
     for (int i = 0; i < allowed.size(); i++) {
-      if (product.contains(allowed.get(i))) {
+      if (productLowerCase.contains(allowed.get(i))) {
         return true;
       }
     }

@@ -6,7 +6,10 @@ import dev.gpusched.extender.state.NodeGpuState;
 
 /**
  * {@link FragmentationScore} as it was before its per-node sorted amounts and memoised placements (commit 2f2db40): the
- * reference that {@code FragmentationScoreSameAsBeforeTest} holds the faster one to, bit for bit. Test code only.
+ * reference that {@code FragmentationScoreSameAsBeforeTest} holds the faster one to, bit for bit. Test code only. It
+ * follows the score's rules since: a node's fragments count only the classes that may use its GPU model
+ * ({@link WorkloadProfile#onProduct}), and stranded GPU is {@link CpuPerGpuMix#unfedMilli}, and the flat ranges of CPU requests are where the score
+ * is that of a request of 0 or of all the CPU left (found here by plain bisection).
  *
  * <p>The original's description follows.
  *
@@ -166,64 +169,42 @@ final class FragmentationScoreBefore implements CpuSplitScore {
       return;
     }
     out[at + 1] = freeNow | freeAfter << FREE_BITS | cpuLeft << (2 * FREE_BITS);
-    double ratio = profile.cpuMilliPerGpuMilli();
-    if (cpuLeft < 0 || !(ratio > 0)) {
+    CpuPerGpuMix mix = profile.cpuPerGpu();
+    if (cpuLeft < 0 || mix.size() == 0) {
       out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
       out[at + 3] = CpuSplitScore.scores(0, toScore(demand, delta), NO_HIGH);
       return;
     }
-    int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft);
-    int lowScore = lowTo < 0 ? 0 : toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, 0));
+    int lowScore = toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, 0));
     int highScore = toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, cpuLeft));
-    out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
-    out[at + 3] = CpuSplitScore.scores(cpuLeft, lowScore, highScore);
-  }
-
-  /**
-   * The largest pod CPU request {@code c >= 0} for which the node's CPU left after it still feeds {@code freeAfter}
-   * milli-GPU ({@code max(0, cpuLeft - c) / ratio >= freeAfter}, as {@link #stranded} computes it, so nothing is
-   * stranded after the placement), or -1 when not even 0 does; {@link Integer#MAX_VALUE} when every request does. The
-   * condition only weakens as c grows, so this is a threshold: estimated, then settled by evaluating the condition.
-   */
-  private static int lastFeedingKey(double ratio, long freeAfter, long cpuLeft) {
-    if (feeds(ratio, freeAfter, cpuLeft, cpuLeft)) {
-      return Integer.MAX_VALUE; // nothing free after: no request strands any
+    if (lowScore == highScore) {
+      out[at + 2] = CpuSplitScore.lowRange(0, Integer.MAX_VALUE);
+      out[at + 3] = CpuSplitScore.scores(0, lowScore, NO_HIGH);
+      return;
     }
-    if (!feeds(ratio, freeAfter, cpuLeft, 0)) {
-      return -1;
-    }
-    // feeds(0) and not feeds(cpuLeft): the threshold lies in [0, cpuLeft).
+    // by bisection over the requests 0 .. cpuLeft: the last scoring as 0, the first scoring as cpuLeft
     long lo = 0;
     long hi = cpuLeft;
-    long guess = cpuLeft - (long) Math.ceil(freeAfter * ratio);
-    if (guess > lo && guess < hi) {
-      // the estimate is exact or one off (rounding): settle it with two evaluations, else bisect what is left
-      if (feeds(ratio, freeAfter, cpuLeft, guess)) {
-        lo = guess;
-        if (!feeds(ratio, freeAfter, cpuLeft, guess + 1)) {
-          hi = guess + 1;
-        }
-      } else {
-        hi = guess;
-        if (feeds(ratio, freeAfter, cpuLeft, guess - 1)) {
-          lo = guess - 1;
-        }
-      }
-    }
-    while (hi - lo > 1) { // invariant: feeds(lo), not feeds(hi)
+    while (hi - lo > 1) {
       long mid = (lo + hi) >>> 1;
-      if (feeds(ratio, freeAfter, cpuLeft, mid)) {
+      if (toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, mid)) == lowScore) {
         lo = mid;
       } else {
         hi = mid;
       }
     }
-    return (int) lo;
-  }
-
-  /** True when no GPU is stranded after a pod of {@code cpuWanted}: {@link #stranded} would give 0. */
-  private static boolean feeds(double ratio, long freeAfter, long cpuLeft, long cpuWanted) {
-    return !(freeAfter - Math.max(0, cpuLeft - cpuWanted) / ratio > 0);
+    int lowTo = (int) lo;
+    hi = cpuLeft;
+    while (hi - lo > 1) {
+      long mid = (lo + hi) >>> 1;
+      if (toScore(demand, withStranded(profile, delta, freeNow, freeAfter, cpuLeft, mid)) == highScore) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
+    out[at + 3] = CpuSplitScore.scores(hi, lowScore, highScore);
   }
 
   private static void cannotHost(long[] out, int at) {
@@ -255,8 +236,9 @@ final class FragmentationScoreBefore implements CpuSplitScore {
   /** The fragment part of the increase plus the change of stranded GPU, when CPU is known on both sides. */
   private static double withStranded(WorkloadProfile profile, double delta, long freeNow, long freeAfter, long cpuLeft,
       long cpuWanted) {
-    if (cpuLeft >= 0 && cpuWanted >= 0 && profile.cpuMilliPerGpuMilli() > 0) {
-      delta += stranded(profile, freeAfter, cpuLeft - cpuWanted) - stranded(profile, freeNow, cpuLeft);
+    CpuPerGpuMix mix = profile.cpuPerGpu();
+    if (cpuLeft >= 0 && cpuWanted >= 0 && mix.size() > 0) {
+      delta += mix.unfedMilli(freeAfter, cpuLeft - cpuWanted) - mix.unfedMilli(freeNow, cpuLeft);
     }
     return delta;
   }
@@ -286,12 +268,6 @@ final class FragmentationScoreBefore implements CpuSplitScore {
   /** A node's expected fragmentation against a profile, and its free milli-GPU, as it is. */
   private record Now(WorkloadProfile profile, double expected, long freeMilli) {}
 
-  /** Free milli-GPU the node's CPU left cannot feed, at the workload's CPU per GPU. */
-  private static double stranded(WorkloadProfile profile, long freeMilli, long cpuLeft) {
-    double fed = Math.max(0, cpuLeft) / profile.cpuMilliPerGpuMilli();
-    return Math.max(0, freeMilli - fed);
-  }
-
   /**
    * Expected fragmented milli-GPU of the node against the profile, imagining {@code taken} GPUs held whole and
    * {@code milli} more on {@code sharedGpu} (pass 0, -1, 0 for the node as it is).
@@ -301,6 +277,7 @@ final class FragmentationScoreBefore implements CpuSplitScore {
   }
 
   private static double expected(WorkloadProfile profile, NodeGpuState node, long taken, int sharedGpu, int milli) {
+    profile = profile.onProduct(node.productLowerCase()); // the classes that may use the node's GPU model
     int n = node.gpuCount();
     int[] lefts = SCRATCH.get();
     if (lefts.length < n) {

@@ -22,7 +22,11 @@ class FragmentationScoreTest {
       WorkloadProfile.builder().add(1, 500, 1000, 1).add(2, 1000, 2000, 1).build();
 
   private static NodeGpuState node(String name, int gpus, int... sharedMilliPerGpu) {
-    NodeInfo info = NodeInfo.withTopology(name, gpus, "T4", 0, Map.of(), Map.of(), false, null);
+    return node(name, "T4", gpus, sharedMilliPerGpu);
+  }
+
+  private static NodeGpuState node(String name, String product, int gpus, int... sharedMilliPerGpu) {
+    NodeInfo info = NodeInfo.withTopology(name, gpus, product, 0, Map.of(), Map.of(), false, null);
     List<PodRecord> pods = new ArrayList<>();
     for (int g = 0; g < sharedMilliPerGpu.length; g++) {
       int m = sharedMilliPerGpu[g];
@@ -123,6 +127,61 @@ class FragmentationScoreTest {
     assertThat(blind.score(PodDemand.NONE, cpuRich)).isEqualTo(blind.score(PodDemand.NONE, gpuRich));
   }
 
+  @Test
+  void aNodesFragmentsCountOnlyThePodsThatMayUseItsGpuModel() {
+    // Two-model cluster: a T4 node and a V100 node, 2 free GPUs each. Half the pods take 2 GPUs and may run only on a
+    // V100 (gpusched.dev/gpu-model: v100); half take a share of 500 on any model. A 1-GPU pod of any model:
+    // - on the V100 node it breaks the only V100 pair: the 2-GPU V100 pods (p 1/2) lose all 1000 free milli-GPU left,
+    //   the shares (1/2) still fit the other GPU: increase 1/2 x 1000 = 500;
+    // - on the T4 node the 2-GPU pods are no concern (they may not run there); the shares still fit: increase 0.
+    // Without models both nodes would lose the pair alike (500 each) and tie. The T4 node is the right one.
+    WorkloadProfile profile = WorkloadProfile.builder().add(2, 1000, 0, List.of("v100"), 1).add(1, 500, 0, List.of(), 1)
+        .build();
+    FragmentationScore f = new FragmentationScore(profile);
+    NodeGpuState t4 = node("t4", "Tesla-T4", 2);
+    NodeGpuState v100 = node("v100", "Tesla-V100-SXM2-16GB", 2);
+    assertThat(f.increase(whole(1), v100)).isCloseTo(500, offset(1e-9));
+    assertThat(f.increase(whole(1), t4)).isZero();
+    assertThat(f.score(whole(1), t4)).isGreaterThan(f.score(whole(1), v100));
+    // the T4 node's fragments: the shares only (nothing too small); the V100 node's: both classes
+    assertThat(f.expected(node("t4-one-left", "Tesla-T4", 2, 1000), 0, -1, 0)).isZero();
+    assertThat(f.expected(node("v100-one-left", "Tesla-V100-SXM2-16GB", 2, 1000), 0, -1, 0))
+        .isCloseTo(0.5 * 1000, offset(1e-9));
+    // the same pods without a model list: the pair counts on both nodes, which tie
+    FragmentationScore anyModel = new FragmentationScore(HALF_SHARE_HALF_PAIR);
+    assertThat(anyModel.score(whole(1), node("t4-b", "Tesla-T4", 2)))
+        .isEqualTo(anyModel.score(whole(1), node("v100-b", "Tesla-V100-SXM2-16GB", 2)));
+  }
+
+  @Test
+  void cpuLeftIsKeptWhereCpuHungryPodsCouldStillUseTheFreeGpu() {
+    // Half the GPU requested goes to pods with 4 CPUs per GPU, half to pods with 16 (the mean: 10 per GPU). Two nodes,
+    // one free GPU each; "tight" has 16 CPUs left, "roomy" 30. A pod without GPUs asks for 4 CPUs:
+    // - on tight it leaves 12: a 16-CPU-per-GPU pod can use only 12/16 of the free GPU, 250 milli-GPU are stranded for
+    //   that half: increase 1/2 x 250 = 125;
+    // - on roomy it leaves 26, which feeds the free GPU at either ratio: increase 0.
+    // At the mean ratio (10 per GPU) both nodes would still feed their GPU (12 and 26 CPUs >= 10) and tie.
+    WorkloadProfile profile = WorkloadProfile.builder().add(1, 1000, 4_000, 2).add(2, 1000, 32_000, 1).build();
+    assertThat(profile.cpuPerGpu().size()).isEqualTo(2);
+    NodeGpuState tight = node("tight", 2, 1000);
+    NodeGpuState roomy = node("roomy", 2, 1000);
+    CpuView cpu = new CpuView() {
+      @Override
+      public long nodeCpuLeftMilli(NodeGpuState node) {
+        return node == tight ? 16_000 : 30_000;
+      }
+
+      @Override
+      public long podCpuMilli(PodDemand demand) {
+        return 4_000;
+      }
+    };
+    FragmentationScore f = new FragmentationScore(profile, cpu);
+    assertThat(f.increase(PodDemand.NONE, tight)).isCloseTo(0.5 * 250, offset(1e-9));
+    assertThat(f.increase(PodDemand.NONE, roomy)).isZero();
+    assertThat(f.score(PodDemand.NONE, roomy)).isGreaterThan(f.score(PodDemand.NONE, tight));
+  }
+
   /** Free milli-GPU of the node with {@code taken} held whole and {@code milli} more on {@code shared}: the oracle. */
   private static long freeMilli(NodeGpuState node, long taken, int shared, int milli) {
     long free = 0;
@@ -139,9 +198,12 @@ class FragmentationScoreTest {
   @Test
   void strandedGpuOfEveryPlacementMatchesTheDefinition() {
     java.util.Random random = new java.util.Random(11);
+    // CPU classes: 4 CPU per GPU (the 1-GPU and 2-GPU pods: 9,000 milli-GPU of 9,900 requested) and 3.33 per GPU (the
+    // 300m shares with 1 CPU: 900 of 9,900)
     WorkloadProfile profile = WorkloadProfile.builder().add(1, 1000, 4000, 5).add(1, 300, 1000, 3).add(2, 1000, 8000, 2)
         .build();
-    double cpuPerGpuMilli = profile.cpuMilliPerGpuMilli();
+    double[] cpuPerGpuMilli = {4.0, 1000 / 300.0};
+    double[] share = {9000 / 9900.0, 900 / 9900.0};
     int compared = 0;
     for (int trial = 0; trial < 300; trial++) {
       int gpus = random.nextBoolean() ? 8 : 4;
@@ -176,9 +238,13 @@ class FragmentationScoreTest {
         }
         long taken = d.isShared() ? 0 : GpuChooser.choose(d, node);
         int shared = d.isShared() ? SharedGpuChoice.best(d, node) : -1;
-        double before = Math.max(0, freeMilli(node, 0, -1, 0) - cpuLeft / cpuPerGpuMilli);
-        double after = Math.max(0, freeMilli(node, taken, shared, d.milli())
-            - Math.max(0, cpuLeft - podCpu) / cpuPerGpuMilli);
+        double before = 0;
+        double after = 0;
+        for (int j = 0; j < 2; j++) {
+          before += share[j] * Math.max(0, freeMilli(node, 0, -1, 0) - cpuLeft / cpuPerGpuMilli[j]);
+          after += share[j] * Math.max(0, freeMilli(node, taken, shared, d.milli())
+              - Math.max(0, cpuLeft - podCpu) / cpuPerGpuMilli[j]);
+        }
         assertThat(got).as("trial %d, %s", trial, d).isCloseTo(fragments + after - before, offset(1e-6));
         compared++;
       }
