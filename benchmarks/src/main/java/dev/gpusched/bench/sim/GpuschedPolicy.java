@@ -1,6 +1,7 @@
 package dev.gpusched.bench.sim;
 
 import dev.gpusched.extender.decide.CpuView;
+import dev.gpusched.extender.decide.CycleState;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.decide.FilterPlugin;
 import dev.gpusched.extender.decide.ScorePlugin;
@@ -67,17 +68,38 @@ public final class GpuschedPolicy {
    * ({@link DecisionPipeline#score}); equal priorities are broken at random, as kube-scheduler does.
    */
   public static Policy extenderPriorities(WorkloadProfile profile) {
-    Policy.ScorerFactory scorer = cluster -> {
-      DecisionPipeline pipeline = pipeline(profile, cluster);
-      return (pod, c, node) -> pipeline.score(pod.demand(), c.gpu(node));
-    };
+    Policy.ScorerFactory scorer = cluster -> new PipelineScorer(pipeline(profile, cluster), true);
     return new Policy(NAME + "-priority10", "gpusched ranked by its 0..10 extender priorities (random among equal)",
         filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
   /** Ranks nodes by the pipeline's {@link DecisionPipeline#rank}, as the server orders them, at full resolution. */
   static NodeScorer ranked(DecisionPipeline pipeline) {
-    return (pod, c, node) -> pipeline.rank(pod.demand(), c.gpu(node));
+    return new PipelineScorer(pipeline, false);
+  }
+
+  /**
+   * The pipeline's rank (or 0..10 priority) of each node, through one cycle per pod moved over the cluster's nodes with
+   * their places and stamps ({@link SimCluster#at}), so plugins keep their per-node figures as they do in the server.
+   */
+  private static final class PipelineScorer implements NodeScorer {
+    private final DecisionPipeline pipeline;
+    private final boolean priorities;
+    private CycleState cycle;
+
+    PipelineScorer(DecisionPipeline pipeline, boolean priorities) {
+      this.pipeline = pipeline;
+      this.priorities = priorities;
+    }
+
+    @Override
+    public double score(SimPod pod, SimCluster c, int node) {
+      if (cycle == null || cycle.demand() != pod.demand()) {
+        cycle = new CycleState(pod.demand());
+      }
+      c.at(cycle, node);
+      return priorities ? pipeline.score(cycle) : pipeline.rank(cycle);
+    }
   }
 
   /**

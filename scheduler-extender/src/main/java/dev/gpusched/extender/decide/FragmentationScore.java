@@ -3,34 +3,31 @@ package dev.gpusched.extender.decide;
 import dev.gpusched.extender.model.Placement;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.NodeGpuState;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Fragmentation gradient (after FGD, Weng et al., USENIX ATC '23): prefers the node where placing the pod increases the
  * node's expected unusable GPU least, against the expected mix of demands ({@link WorkloadProfile}).
  *
- * <p>Unusable GPU has two parts. <b>Fragments</b>: for one demand class, the free milli-GPU that class cannot use on the
- * node (all of it when the node cannot host the class, else the free rest of the GPUs too small for it: a partly shared
- * GPU is a fragment for a whole-GPU pod), weighted by the class's probability. <b>Stranded</b> (when the
- * {@link CpuView} knows CPU): free milli-GPU beyond what the node's CPU left can feed at the workload's CPU per GPU
- * ({@link WorkloadProfile#cpuMilliPerGpuMilli()}); this steers CPU-heavy pods, and pods without GPUs, to nodes with CPU
- * to spare. The pod goes onto the GPU(s) {@link GpuChooser} would give it, so the score rates exactly the placement bind
- * makes.
+ * <p>Unusable GPU has two parts: <b>fragments</b> ({@link Fragmentation}) and, when the {@link CpuView} knows CPU,
+ * <b>stranded</b> GPU ({@link StrandedGpu}): free milli-GPU beyond what the node's CPU left can feed at the workload's
+ * CPU per GPU. The stranded part steers CPU-heavy pods, and pods without GPUs, to nodes with CPU to spare. The pod
+ * goes onto the GPUs bind would give it ({@link CycleState#chosenGpus}), so the score rates exactly that placement.
  *
- * <p>score = 50 - (unusable after - unusable before) / {@code milliPerPoint}, clamped to 0..100: 50 means the placement
- * leaves the node's unusable GPU unchanged. Pure (given a pure CPU view) and allocation-free.
- *
- * <p>Only the stranded part reads the pod's CPU request, so it is a {@link CpuSplitScore}: the pipeline keeps the rest
- * per node state and GPU demand and finishes it per CPU request (see {@link #gpuPart}).
+ * <p>score = 50 - (unusable after - unusable before) / {@code milliPerPoint}, rounded, clamped to 0..100 (spread:
+ * mirrored, 100 - score); 50 means the placement leaves the node's unusable GPU unchanged; 0 when the node cannot host
+ * the pod's GPUs. Only the stranded part reads the pod's CPU request, and it is flat for requests the node's CPU feeds
+ * whatever they are, and for requests that take all of it ({@link #cpuRanges}).
  */
-public final class FragmentationScore implements CpuSplitScore {
+public final class FragmentationScore implements ScorePlugin {
   /** Change of unusable GPU, in milli-GPU, worth one score point (the 0..100 range spans +-50 x this). */
   public static final double DEFAULT_MILLI_PER_POINT = 20;
 
-  private static final ThreadLocal<int[]> SCRATCH = ThreadLocal.withInitial(() -> new int[64]);
-
-  private final java.util.function.Supplier<WorkloadProfile> profiles;
+  private final Supplier<WorkloadProfile> profiles;
   private final CpuView cpu;
   private final double milliPerPoint;
+  private final NodeLocal<NodeFragmentation> nodes = new NodeLocal<>();
 
   /** GPU-only: no CPU figures. */
   public FragmentationScore(WorkloadProfile profile) {
@@ -49,7 +46,7 @@ public final class FragmentationScore implements CpuSplitScore {
    * @param profiles the current workload profile, read once per scored node (the server's learns from the pods it
    *     sees: {@link WorkloadProfileLearner})
    */
-  public FragmentationScore(java.util.function.Supplier<WorkloadProfile> profiles, CpuView cpu, double milliPerPoint) {
+  public FragmentationScore(Supplier<WorkloadProfile> profiles, CpuView cpu, double milliPerPoint) {
     if (!(milliPerPoint > 0)) {
       throw new IllegalArgumentException("milliPerPoint must be > 0, got " + milliPerPoint);
     }
@@ -63,6 +60,11 @@ public final class FragmentationScore implements CpuSplitScore {
     return "fragmentation";
   }
 
+  @Override
+  public Set<PodInput> reads() {
+    return Set.of(PodInput.GPU_REQUEST, PodInput.GPU_MEMORY_FIT, PodInput.CPU_REQUEST);
+  }
+
   /** The current profile's serial: a new profile changes every node's score. */
   @Override
   public int inputsVersion() {
@@ -70,22 +72,8 @@ public final class FragmentationScore implements CpuSplitScore {
   }
 
   @Override
-  public int score(PodDemand demand, NodeGpuState node) {
-    return toScore(demand, increase(demand, node));
-  }
-
-  /** The score of an {@link #increase}: 0 for NaN, else {@code 50 - increase / milliPerPoint} clamped (spread: mirrored). */
-  private int toScore(PodDemand demand, double delta) {
-    return toScore(demand.placement(), delta);
-  }
-
-  private int toScore(Placement placement, double delta) {
-    if (Double.isNaN(delta)) {
-      return 0;
-    }
-    long s = Math.round(50 - delta / milliPerPoint);
-    int score = (int) Math.max(0, Math.min(100, s));
-    return placement == Placement.SPREAD ? 100 - score : score;
+  public int score(CycleState cycle) {
+    return toScore(cycle.demand().placement(), increase(cycle));
   }
 
   /**
@@ -93,472 +81,92 @@ public final class FragmentationScore implements CpuSplitScore {
    * node cannot host the pod's GPUs. For a pod without GPUs only the stranded part can change (0 when CPU is unknown).
    */
   public double increase(PodDemand demand, NodeGpuState node) {
-    WorkloadProfile profile = profiles.get();
+    return increase(CycleState.of(demand, node));
+  }
+
+  private double increase(CycleState cycle) {
+    Placed p = placed(cycle);
+    if (p == null) {
+      return Double.NaN;
+    }
+    return StrandedGpu.withStranded(p.node.profile, p.delta, p.node.freeMilli, p.freeAfter, p.node.cpuLeft,
+        cycle.demand().cpuMilli());
+  }
+
+  /**
+   * Flat for every request when the stranded part does not apply (CPU unknown, the node's CPU overbooked, no CPU per
+   * GPU) or the node cannot host the pod; else flat for requests from 0 up to where the node's CPU left after the pod
+   * still feeds all free GPU (nothing stranded after), and for requests from the node's CPU left up (the pod takes all
+   * of it, so all free GPU after is stranded).
+   */
+  @Override
+  public CpuRanges cpuRanges(CycleState cycle) {
+    Placed p = placed(cycle);
+    Placement placement = cycle.demand().placement();
+    if (p == null) {
+      return CpuRanges.flat(0);
+    }
+    NodeFragmentation f = p.node;
+    double ratio = f.profile.cpuMilliPerGpuMilli();
+    if (f.cpuLeft < 0 || !(ratio > 0)) {
+      return CpuRanges.flat(toScore(placement, p.delta));
+    }
+    // what withStranded computes for a request of 0 (the CPU left feeds `fed`) and of all the CPU left (feeds none:
+    // 0 / ratio is +0.0), with the shared terms computed once: the same operations on the same operands
+    long lowTo = StrandedGpu.lastFeedingRequest(ratio, p.freeAfter, f.cpuLeft, f.fed);
+    int low = lowTo < 0 ? 0 : toScore(placement, p.delta + (Math.max(0, p.freeAfter - f.fed) - f.strandedNow));
+    int high = toScore(placement, p.delta + (Math.max(0, p.freeAfter - 0.0) - f.strandedNow));
+    return new CpuRanges(lowTo, low, f.cpuLeft, high);
+  }
+
+  /** The pod's placement on the node: the node's figures, the fragment part of the increase, the free milli-GPU after. */
+  private record Placed(NodeFragmentation node, double delta, long freeAfter) {}
+
+  /** The placement bind would make, or null when the node cannot host the pod's GPUs. */
+  private Placed placed(CycleState cycle) {
+    PodDemand demand = cycle.demand();
     long taken = 0;
     int sharedGpu = -1;
     if (demand.isShared()) {
-      sharedGpu = SharedGpuChoice.best(demand, node);
+      sharedGpu = cycle.sharedGpu();
       if (sharedGpu < 0) {
-        return Double.NaN;
+        return null;
       }
     } else if (demand.gpus() > 0) {
-      taken = GpuChooser.choose(demand, node);
+      taken = cycle.chosenGpus();
       if (taken == 0) {
-        return Double.NaN;
+        return null;
       }
     }
-    Now now = now(profile, node);
-    double delta = 0;
-    if (!demand.usesNoGpu()) {
-      delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
-    }
-    return withStranded(profile, delta, now.freeMilli(), freeAfter(node, now.freeMilli(), taken, sharedGpu, demand.milli()),
-        cpu.nodeCpuLeftMilli(node), cpu.podCpuMilli(demand));
+    NodeGpuState node = cycle.node();
+    NodeFragmentation f = node(cycle);
+    double delta = demand.usesNoGpu() ? 0 : f.expectedAfter(node, taken, sharedGpu, demand.milli()) - f.expected;
+    return new Placed(f, delta, Fragmentation.freeAfter(node, f.freeMilli, taken, sharedGpu, demand.milli()));
   }
 
-  /** Bits of a free milli-GPU figure in {@link #gpuPart}'s second long (a node has at most 64 GPUs, 64,000 milli). */
-  private static final int FREE_BITS = 17;
-  private static final long FREE_MASK = (1L << FREE_BITS) - 1;
-  /** The node's CPU left takes the second long's top 30 bits, signed; this value says it did not fit. */
-  private static final long CPU_LEFT_UNPACKED = -(1L << 29);
-
-  /**
-   * First long: the fragment part of {@link #increase} (NaN when the node cannot host the pod). Second: free milli-GPU
-   * before (bits 0-16) and after the placement (17-33) and the node's CPU left (34-63, signed), or
-   * {@link #CPU_LEFT_UNPACKED} there when a figure does not fit (then {@link #withCpu} computes the score afresh). The
-   * ranges: when the stranded term does not apply (CPU unknown, the node's CPU overbooked) every key scores the same;
-   * else keys from 0 up to where the node's CPU left after the pod still feeds all free GPU (no GPU stranded after), and
-   * keys from the node's CPU left up (the pod takes all of it, so all free GPU after is stranded).
-   */
-  @Override
-  public void gpuPart(PodDemand demand, NodeGpuState node, long[] out, int at) {
-    long taken = 0;
-    int sharedGpu = -1;
-    if (demand.isShared()) {
-      sharedGpu = SharedGpuChoice.best(demand, node);
-    } else if (demand.gpus() > 0) {
-      taken = GpuChooser.choose(demand, node);
-    }
-    gpuPart(demand, node, taken, sharedGpu, true, out, at);
-  }
-
-  /**
-   * {@link #gpuPart} for the placement the caller already chose as {@link GpuChooser} does ({@code taken} whole GPUs, or
-   * the share's {@code sharedGpu}, else -1): a caller that looked the set up for its own checks (the pipeline's
-   * {@link FusedStandardPlugins}) does not look it up again. Without {@code ranges} the part may leave its ranges empty
-   * (where computing them costs more than a memo read): enough for a caller that finishes one CPU key with
-   * {@link #withCpu} and keeps nothing.
-   */
-  void gpuPart(PodDemand demand, NodeGpuState node, long taken, int sharedGpu, boolean ranges, long[] out, int at) {
-    if (demand.isShared() ? sharedGpu < 0 : demand.gpus() > 0 && taken == 0) {
-      cannotHost(out, at);
-      return;
-    }
+  /** The node's figures against the current profile: kept per node state, or computed. */
+  private NodeFragmentation node(CycleState cycle) {
     WorkloadProfile profile = profiles.get();
-    Now now = now(profile, node);
-    if (sharedGpu < 0 && demand.gpus() > 0 && demand.placement() != Placement.SPREAD && now.owner == this
-        && (taken & ~node.freeWholeMaskIgnoringReservations()) == 0) {
-      System.arraycopy(now.wholeParts, CpuSplitScore.PART_LONGS * Long.bitCount(taken), out, at,
-          CpuSplitScore.PART_LONGS);
-      return;
+    NodeFragmentation f = nodes.get(cycle);
+    if (f == null || f.profile != profile) {
+      f = new NodeFragmentation(profile, cycle.node(), cpu);
+      nodes.put(cycle, f);
     }
-    long freeNow = now.freeMilli();
-    if (sharedGpu >= 0 && now.owner == this && now.tallies != null) {
-      // a share: the GPU's free milli-GPU before and after, once, for the fragments and the free total after
-      int before = left(node, sharedGpu, 0, -1, 0);
-      int after = left(node, sharedGpu, 0, sharedGpu, demand.milli());
-      part(profile, demand.placement(), now.shared(before, after) - now.expected(), freeNow, freeNow - (before - after),
-          now.cpuLeft, now.fed, now.strandedNow, ranges, out, at);
-      return;
-    }
-    double delta = 0;
-    if (!demand.usesNoGpu()) {
-      delta = now.expectedAfter(node, taken, sharedGpu, demand.milli()) - now.expected();
-    }
-    long freeAfter = freeAfter(node, freeNow, taken, sharedGpu, demand.milli());
-    long cpuLeft = cpu.nodeCpuLeftMilli(node);
-    double fed = cpuLeft / profile.cpuMilliPerGpuMilli();
-    part(profile, demand.placement(), delta, freeNow, freeAfter, cpuLeft, fed, Math.max(0, freeNow - fed), ranges, out,
-        at);
+    return f;
   }
 
-  /**
-   * The GPU part from the fragment part of the increase ({@code delta}) and the free milli-GPU before and after the
-   * placement: the packed figures, the two flat ranges of CPU keys and their scores. {@code fed} must be
-   * {@code cpuLeft / profile.cpuMilliPerGpuMilli()} and {@code strandedNow} {@code Math.max(0, freeNow - fed)} (the
-   * node's own figures: callers may keep them per node), read only where the CPU left and the ratio are positive.
-   */
-  private void part(WorkloadProfile profile, Placement placement, double delta, long freeNow, long freeAfter,
-      long cpuLeft, double fed, double strandedNow, boolean ranges, long[] out, int at) {
-    out[at] = Double.doubleToRawLongBits(delta);
-    if ((freeNow & ~FREE_MASK) != 0 || (freeAfter & ~FREE_MASK) != 0 || cpuLeft <= CPU_LEFT_UNPACKED
-        || cpuLeft >= -CPU_LEFT_UNPACKED) {
-      out[at + 1] = CPU_LEFT_UNPACKED << (2 * FREE_BITS);
-      out[at + 2] = CpuSplitScore.lowRange(1, 0);
-      out[at + 3] = CpuSplitScore.scores(0, 0, NO_HIGH);
-      return;
-    }
-    out[at + 1] = freeNow | freeAfter << FREE_BITS | cpuLeft << (2 * FREE_BITS);
-    double ratio = profile.cpuMilliPerGpuMilli();
-    if (cpuLeft < 0 || !(ratio > 0)) {
-      out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
-      out[at + 3] = CpuSplitScore.scores(0, toScore(placement, delta), NO_HIGH);
-      return;
-    }
-    if (!ranges) { // both ranges empty: withCpu finishes the one key wanted
-      out[at + 2] = CpuSplitScore.lowRange(1, 0);
-      out[at + 3] = CpuSplitScore.scores(0, 0, NO_HIGH);
-      return;
-    }
-    // What withStranded and feeds compute for a request of 0 and of all the CPU left, with their shared terms
-    // computed once: the CPU left feeds `fed` milli-GPU (a request of 0: cpuLeft / ratio, as stranded divides), and
-    // none after a request of all of it (0 / ratio is +0.0 for ratio > 0, so that division is left out); stranded now
-    // is strandedNow. Same operations on the same operands: the same doubles.
-    int lowTo = lastFeedingKey(ratio, freeAfter, cpuLeft, fed);
-    int lowScore = lowTo < 0 ? 0 : toScore(placement, delta + (Math.max(0, freeAfter - fed) - strandedNow));
-    int highScore = toScore(placement, delta + (Math.max(0, freeAfter - 0.0) - strandedNow));
-    out[at + 2] = CpuSplitScore.lowRange(0, lowTo);
-    out[at + 3] = CpuSplitScore.scores(cpuLeft, lowScore, highScore);
-  }
-
-  /**
-   * The largest pod CPU request {@code c >= 0} for which the node's CPU left after it still feeds {@code freeAfter}
-   * milli-GPU ({@code max(0, cpuLeft - c) / ratio >= freeAfter}, as {@link #stranded} computes it, so nothing is
-   * stranded after the placement), or -1 when not even 0 does; {@link Integer#MAX_VALUE} when every request does. The
-   * condition only weakens as c grows, so this is a threshold: estimated, then settled by evaluating the condition.
-   * {@code fed} is {@code cpuLeft / ratio} (what a request of 0 leaves fed), computed once by the caller.
-   */
-  private static int lastFeedingKey(double ratio, long freeAfter, long cpuLeft, double fed) {
-    if (!(freeAfter - 0.0 > 0)) { // feeds(ratio, freeAfter, cpuLeft, cpuLeft): nothing is left to feed it
-      return Integer.MAX_VALUE; // nothing free after: no request strands any
-    }
-    if (freeAfter - fed > 0) { // !feeds(ratio, freeAfter, cpuLeft, 0): fed is cpuLeft / ratio
-      return -1;
-    }
-    // feeds(0) and not feeds(cpuLeft): the threshold lies in [0, cpuLeft).
-    long lo = 0;
-    long hi = cpuLeft;
-    long guess = cpuLeft - (long) Math.ceil(freeAfter * ratio);
-    if (guess > lo && guess < hi) {
-      // the estimate is exact or one off (rounding): settle it with two evaluations, else bisect what is left
-      if (feeds(ratio, freeAfter, cpuLeft, guess)) {
-        lo = guess;
-        if (!feeds(ratio, freeAfter, cpuLeft, guess + 1)) {
-          hi = guess + 1;
-        }
-      } else {
-        hi = guess;
-        if (feeds(ratio, freeAfter, cpuLeft, guess - 1)) {
-          lo = guess - 1;
-        }
-      }
-    }
-    while (hi - lo > 1) { // invariant: feeds(lo), not feeds(hi)
-      long mid = (lo + hi) >>> 1;
-      if (feeds(ratio, freeAfter, cpuLeft, mid)) {
-        lo = mid;
-      } else {
-        hi = mid;
-      }
-    }
-    return (int) lo;
-  }
-
-  /** True when no GPU is stranded after a pod of {@code cpuWanted}: {@link #stranded} would give 0. */
-  private static boolean feeds(double ratio, long freeAfter, long cpuLeft, long cpuWanted) {
-    return !(freeAfter - Math.max(0, cpuLeft - cpuWanted) / ratio > 0);
-  }
-
-  private static void cannotHost(long[] out, int at) {
-    out[at] = Double.doubleToRawLongBits(Double.NaN);
-    out[at + 1] = 0;
-    out[at + 2] = CpuSplitScore.lowRange(Integer.MIN_VALUE, Integer.MAX_VALUE);
-    out[at + 3] = CpuSplitScore.scores(0, 0, NO_HIGH);
-  }
-
-  @Override
-  public long cpuKey(PodDemand demand) {
-    return cpu.podCpuMilli(demand);
-  }
-
-  @Override
-  public int withCpu(PodDemand demand, NodeGpuState node, long cpuKey, long first, long second) {
-    long cpuLeft = second >> (2 * FREE_BITS);
-    if (cpuLeft == CPU_LEFT_UNPACKED) {
-      return score(demand, node);
-    }
-    double delta = Double.longBitsToDouble(first);
-    if (Double.isNaN(delta)) {
+  /** The score of an increase: 0 for NaN, else {@code 50 - increase / milliPerPoint} rounded and clamped (spread: mirrored). */
+  private int toScore(Placement placement, double increase) {
+    if (Double.isNaN(increase)) {
       return 0;
     }
-    return toScore(demand, withStranded(profiles.get(), delta, second & FREE_MASK, (second >>> FREE_BITS) & FREE_MASK,
-        cpuLeft, cpuKey));
+    long s = Math.round(50 - increase / milliPerPoint);
+    int score = (int) Math.max(0, Math.min(100, s));
+    return placement == Placement.SPREAD ? 100 - score : score;
   }
 
-  /** The fragment part of the increase plus the change of stranded GPU, when CPU is known on both sides. */
-  private static double withStranded(WorkloadProfile profile, double delta, long freeNow, long freeAfter, long cpuLeft,
-      long cpuWanted) {
-    if (cpuLeft >= 0 && cpuWanted >= 0 && profile.cpuMilliPerGpuMilli() > 0) {
-      delta += stranded(profile, freeAfter, cpuLeft - cpuWanted) - stranded(profile, freeNow, cpuLeft);
-    }
-    return delta;
-  }
-
-  /** Free milli-GPU after the placement: only the placement's GPUs change, so no loop over the node's GPUs. */
-  private static long freeAfter(NodeGpuState node, long freeNow, long taken, int sharedGpu, int milli) {
-    long freeAfter = freeNow;
-    for (long m = taken; m != 0; m &= m - 1) {
-      freeAfter -= left(node, Long.numberOfTrailingZeros(m), 0, -1, 0);
-    }
-    if (sharedGpu >= 0) {
-      freeAfter -= left(node, sharedGpu, 0, -1, 0) - left(node, sharedGpu, 0, sharedGpu, milli);
-    }
-    return freeAfter;
-  }
-
-  /**
-   * The node as it is, memoised on the node per profile (both are immutable); one this score made also holds its parts
-   * for whole-GPU placements ({@link Now#wholeParts}). A memo another instance made for the profile serves as it is.
-   */
-  private Now now(WorkloadProfile profile, NodeGpuState node) {
-    if (node.scoreMemo() instanceof Now memo && memo.profile == profile) {
-      return memo;
-    }
-    Now now = new Now(profile, node, this);
-    node.scoreMemo(now);
-    return now;
-  }
-
-  /**
-   * A node's fragmentation against one profile as it is, and what a placement changes of it: computed once per node
-   * state and profile (on the node's {@link NodeGpuState#scoreMemo}), so that scoring a pod reads a number or sweeps
-   * the profile's classes once, without touching the node's GPUs.
-   */
-  private static final class Now {
-    /** Profiles with more demand classes keep no {@link #tallies} (their size per node would grow with the classes). */
-    private static final int MAX_TALLIED_CLASSES = 64;
-
-    private final WorkloadProfile profile;
-    private final double expected;
-    private final long freeMilli;
-    /** {@link #expected} after {@code k} free whole GPUs are taken, by k (0 .. the node's free whole GPUs). */
-    private final double[] afterWhole;
-    /**
-     * Per demand class: the GPUs it fits on (bits 0-7) and the free milli-GPU on GPUs too small for it (above), as
-     * {@link #expected}'s sweep counts them on the node as it is; null above {@link #MAX_TALLIED_CLASSES}.
-     */
-    private final long[] tallies;
-    /** The score whose CPU view and scale {@link #wholeParts} were computed with. */
-    private final FragmentationScore owner;
-    /**
-     * {@link #owner}'s {@link FragmentationScore#gpuPart} for a binpacking pod of {@code k} whole GPUs taken from the
-     * free ones, at {@code k * PART_LONGS} (k = 1 .. the node's free whole GPUs): all that part reads of such a pod is
-     * k (which GPUs does not matter: each was 1000 free), and of the node this state, so a pod of a GPU demand never
-     * seen reads it instead of computing it.
-     */
-    private final long[] wholeParts;
-    /**
-     * {@link #owner}'s CPU figures of the node, as its part computes them: the CPU left, the milli-GPU it feeds
-     * ({@code cpuLeft / ratio}) and the free milli-GPU it cannot ({@code max(0, freeMilli - fed)}).
-     */
-    private final long cpuLeft;
-    private final double fed;
-    private final double strandedNow;
-
-    Now(WorkloadProfile profile, NodeGpuState node, FragmentationScore owner) {
-      this.profile = profile;
-      this.owner = owner;
-      this.freeMilli = node.leftMilliSum();
-      this.expected = sweep(profile, node, 0, -1, 0, 0);
-      int free = Long.bitCount(node.freeWholeMaskIgnoringReservations());
-      // allocated in the order the per-node loop reads them, right after this object: for shares the tallies, for
-      // whole GPUs the parts (one memory line on from here rather than two or three)
-      this.tallies = profile.size() <= MAX_TALLIED_CLASSES ? new long[profile.size()] : null;
-      this.wholeParts = new long[(free + 1) * CpuSplitScore.PART_LONGS];
-      this.afterWhole = new double[free + 1];
-      if (tallies != null) {
-        tallies(profile, node, tallies);
-      }
-      afterWhole[0] = expected;
-      for (int k = 1; k <= free; k++) {
-        afterWhole[k] = sweep(profile, node, k, -1, 0, 0);
-      }
-      this.cpuLeft = owner.cpu.nodeCpuLeftMilli(node);
-      this.fed = cpuLeft / profile.cpuMilliPerGpuMilli();
-      this.strandedNow = Math.max(0, freeMilli - fed);
-      for (int k = 1; k <= free; k++) {
-        // as gpuPart computes it for such a pod: freeAfter subtracts 1000 per GPU taken
-        owner.part(profile, Placement.BINPACK, afterWhole[k] - expected, freeMilli, freeMilli - 1000L * k, cpuLeft,
-            fed, strandedNow, true, wholeParts, k * CpuSplitScore.PART_LONGS);
-      }
-    }
-
-    double expected() {
-      return expected;
-    }
-
-    long freeMilli() {
-      return freeMilli;
-    }
-
-    /**
-     * {@link FragmentationScore#expected} after the placement ({@code taken} whole GPUs, or {@code milli} more on
-     * {@code sharedGpu}; 0 and -1 for none), to the bit: whole GPUs taken were free (1000 each, enough for every class:
-     * classes ask at most 1000), so every class fits on that many fewer GPUs and finds nothing more too small, which
-     * {@link #afterWhole} holds; a share moves one GPU from {@code before} to {@code after} free milli-GPU, which
-     * corrects each class's {@link #tallies}. The counts are the same integers, multiplied and added in the same order
-     * as the general sweep. A placement on GPUs that were not free whole (no caller makes one) takes the general path.
-     */
-    double expectedAfter(NodeGpuState node, long taken, int sharedGpu, int milli) {
-      if (sharedGpu >= 0) {
-        int before = left(node, sharedGpu, 0, -1, 0);
-        int after = left(node, sharedGpu, 0, sharedGpu, milli);
-        return tallies != null ? shared(before, after) : sweep(profile, node, 0, sharedGpu, before, after);
-      }
-      if ((taken & ~node.freeWholeMaskIgnoringReservations()) != 0) {
-        return FragmentationScore.expected(profile, node, taken, sharedGpu, milli);
-      }
-      return afterWhole[Long.bitCount(taken)];
-    }
-
-    /** {@link #sweep} for a share, from the {@link #tallies}. */
-    private double shared(int before, int after) {
-      WorkloadProfile profile = this.profile;
-      long[] tallies = this.tallies;
-      long total = freeMilli + after - before;
-      double sum = 0;
-      for (int k = 0; k < tallies.length; k++) {
-        sum += shareTerm(profile, k, (int) (tallies[k] & 0xFF), tallies[k] >>> 8, total, before, after);
-      }
-      return sum;
-    }
-
-    /** Per class, the GPUs it fits on and the free milli-GPU too small for it, as {@link #sweep} counts them. */
-    private static void tallies(WorkloadProfile profile, NodeGpuState node, long[] out) {
-      int[] lefts = node.leftMilliAscending();
-      int n = lefts.length;
-      int p = 0;
-      long tooSmall = 0;
-      for (int k = 0; k < out.length; k++) {
-        int want = profile.milli(k);
-        while (p < n && lefts[p] < want) {
-          tooSmall += lefts[p];
-          p++;
-        }
-        out[k] = tooSmall << 8 | (n - p);
-      }
-    }
-  }
-
-  /** Free milli-GPU the node's CPU left cannot feed, at the workload's CPU per GPU. */
-  private static double stranded(WorkloadProfile profile, long freeMilli, long cpuLeft) {
-    double fed = Math.max(0, cpuLeft) / profile.cpuMilliPerGpuMilli();
-    return Math.max(0, freeMilli - fed);
-  }
-
-  /**
-   * Expected fragmented milli-GPU of the node against the profile, imagining {@code taken} GPUs held whole and
-   * {@code milli} more on {@code sharedGpu} (pass 0, -1, 0 for the node as it is).
-   */
+  /** {@link Fragmentation#expected} against the current profile. */
   public double expected(NodeGpuState node, long taken, int sharedGpu, int milli) {
-    return expected(profiles.get(), node, taken, sharedGpu, milli);
-  }
-
-  private static double expected(WorkloadProfile profile, NodeGpuState node, long taken, int sharedGpu, int milli) {
-    int n = node.gpuCount();
-    int[] lefts = SCRATCH.get();
-    if (lefts.length < n) {
-      lefts = new int[n];
-      SCRATCH.set(lefts);
-    }
-    long total = 0;
-    for (int g = 0; g < n; g++) {
-      int left = left(node, g, taken, sharedGpu, milli);
-      total += left;
-      // insertion sort, ascending: n is at most 64 and usually 8
-      int i = g - 1;
-      while (i >= 0 && lefts[i] > left) {
-        lefts[i + 1] = lefts[i];
-        i--;
-      }
-      lefts[i + 1] = left;
-    }
-    return sweep(profile, lefts, n, total, 0, -1, 0, 0);
-  }
-
-  /**
-   * {@link #expected} without sorting, from the node's GPUs' free milli-GPU sorted once per node state
-   * ({@link NodeGpuState#leftMilliAscending}): for the node as it is, after {@code wholeTaken} of its free whole GPUs
-   * are taken (each 1000 free before, 0 after), or after a share moves {@code sharedGpu} from {@code before} to
-   * {@code after} free milli-GPU. One sweep counts per class what the sorted amounts give and corrects the counts for
-   * the placement, giving the same integers as a sweep over the placement's own sorted amounts, multiplied and added in
-   * the same order: the same double to the bit.
-   */
-  private static double sweep(WorkloadProfile profile, NodeGpuState node, int wholeTaken, int sharedGpu, int before,
-      int after) {
-    int[] lefts = node.leftMilliAscending();
-    long total = node.leftMilliSum() - 1000L * wholeTaken + (sharedGpu >= 0 ? after - before : 0);
-    return sweep(profile, lefts, lefts.length, total, wholeTaken, sharedGpu, before, after);
-  }
-
-  /**
-   * The sweep itself, over the first {@code n} free amounts in ascending order: classes ascend by milli-GPU, so one pass
-   * finds, per class, the GPUs too small for it; {@code wholeTaken} and the share's move correct the counts.
-   */
-  private static double sweep(WorkloadProfile profile, int[] lefts, int n, long total, int wholeTaken, int sharedGpu,
-      int before, int after) {
-    double sum = 0;
-    int p = 0;
-    long tooSmall = 0;
-    for (int k = 0; k < profile.size(); k++) {
-      int want = profile.milli(k);
-      while (p < n && lefts[p] < want) {
-        tooSmall += lefts[p];
-        p++;
-      }
-      int fit = n - p - wholeTaken;
-      sum += sharedGpu >= 0 ? shareTerm(profile, k, fit, tooSmall, total, before, after)
-          : profile.probability(k) * (fit >= profile.gpus(k) ? tooSmall : total);
-    }
-    return sum;
-  }
-
-  /**
-   * Class {@code k}'s term of the expected fragmentation when a share moves one GPU from {@code before} to
-   * {@code after} free milli-GPU, from the class's counts without that move: GPUs that fit it ({@code fit}) and free
-   * milli-GPU too small for it ({@code small}).
-   */
-  private static double shareTerm(WorkloadProfile profile, int k, int fit, long small, long total, int before,
-      int after) {
-    int want = profile.milli(k);
-    if (before >= want) {
-      fit--;
-    } else {
-      small -= before;
-    }
-    if (after >= want) {
-      fit++;
-    } else {
-      small += after;
-    }
-    return profile.probability(k) * (fit >= profile.gpus(k) ? small : total);
-  }
-
-  /** Free milli-GPU of one GPU: 1000 when free, 1000 - used when shared, 0 when held whole or unusable. */
-  private static int left(NodeGpuState node, int g, long taken, int sharedGpu, int milli) {
-    long bit = 1L << g;
-    if (((node.wholeMask() | node.unusableMask() | taken) & bit) != 0) {
-      return 0;
-    }
-    int used = (node.sharedMask() & bit) != 0 ? node.milliUsed(g) : 0;
-    if (g == sharedGpu) {
-      used += milli;
-    }
-    return Math.max(0, 1000 - used);
-  }
-
-  @Override
-  public boolean readsPodMemoryBeyondFit() {
-    return false;
+    return Fragmentation.expected(profiles.get(), node, taken, sharedGpu, milli);
   }
 }

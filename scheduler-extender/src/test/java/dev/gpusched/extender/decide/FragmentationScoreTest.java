@@ -1,203 +1,159 @@
 package dev.gpusched.extender.decide;
 
-import dev.gpusched.topology.IntraNodePolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
-import dev.gpusched.extender.model.Placement;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.NodeGpuState;
-import dev.gpusched.extender.state.NodeInfo;
-import dev.gpusched.extender.state.NodeStateBuilder;
-import dev.gpusched.extender.state.PodRecord;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
+/**
+ * {@link FragmentationScore}: 50 - (unusable GPU after the placement - before) / 20, clamped to 0..100, where unusable
+ * is the expected fragmentation ({@link Fragmentation}) plus the free GPU the node's CPU cannot feed; and its flat
+ * stretches over the pod's CPU request ({@link FragmentationScore#cpuRanges}).
+ */
 class FragmentationScoreTest {
   /** Half the pods take a 500m share, half a whole 2-GPU set. */
   private static final WorkloadProfile HALF_SHARE_HALF_PAIR =
       WorkloadProfile.builder().add(1, 500, 1000, 1).add(2, 1000, 2000, 1).build();
+  /** One whole GPU per pod and 1 CPU per GPU (1,000 milli-CPU per 1,000 milli-GPU). */
+  private static final WorkloadProfile ONE_CPU_PER_GPU = WorkloadProfile.builder().add(1, 1000, 1000, 1).build();
 
-  private static NodeGpuState node(String name, int gpus, int... sharedMilliPerGpu) {
-    NodeInfo info = NodeInfo.withTopology(name, gpus, "T4", 0, Map.of(), Map.of(), false, null);
-    List<PodRecord> pods = new ArrayList<>();
-    for (int g = 0; g < sharedMilliPerGpu.length; g++) {
-      int m = sharedMilliPerGpu[g];
-      if (m == 1000) {
-        pods.add(new PodRecord("w" + g, "ns", "w" + g, name, 1, 0, 0, List.of(g), false, "1", null));
-      } else if (m > 0) {
-        pods.add(new PodRecord("s" + g, "ns", "s" + g, name, 0, m, 0, List.of(g), false, "1", null));
-      }
-    }
-    return NodeStateBuilder.build(info, pods, List.of());
-  }
-
-  private static PodDemand share(int milli) {
-    return new PodDemand("ns", "p", "uid-p", 0, milli, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of());
-  }
-
-  private static PodDemand whole(int gpus) {
-    return new PodDemand("ns", "p", "uid-p", gpus, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of());
-  }
-
-  @Test
-  void expectedFragmentationMatchesAHandCount() {
-    FragmentationScore f = new FragmentationScore(HALF_SHARE_HALF_PAIR);
-    // GPU 0 has 700m used (300 left), GPU 1 free: the 500m class can use GPU 1 and finds GPU 0's 300 too small;
-    // the 2-GPU class cannot be hosted, so all 1300 free milli are fragments for it.
-    NodeGpuState n = node("n", 2, 700);
-    assertThat(f.expected(n, 0, -1, 0)).isCloseTo(0.5 * 300 + 0.5 * 1300, offset(1e-9));
-    assertThat(f.expected(node("empty", 2), 0, -1, 0)).isZero();
+  private static CpuView cpuLeft(long milli) {
+    return node -> milli;
   }
 
   @Test
   void aShareGoesWhereItFillsAFragmentNotOntoAFreshPair() {
     FragmentationScore f = new FragmentationScore(HALF_SHARE_HALF_PAIR);
-    NodeGpuState fresh = node("fresh", 2);
-    NodeGpuState halfUsed = node("half", 2, 500);
-    assertThat(f.increase(share(500), fresh)).isPositive(); // breaks the only 2-GPU set
-    assertThat(f.increase(share(500), halfUsed)).isNegative(); // closes a half-used GPU
-    assertThat(f.score(share(500), halfUsed)).isGreaterThan(f.score(share(500), fresh));
+    NodeGpuState fresh = Nodes.node("fresh", 2).build();
+    NodeGpuState halfUsed = Nodes.node("half", 2).share(0, 500).build();
+    PodDemand share = Demands.share(500).build();
+    // fresh: before 0; after, GPU 0 has 500 left and the pair is gone: 0.5 x 0 + 0.5 x 1500 = 750
+    assertThat(f.increase(share, fresh)).isCloseTo(750, offset(1e-9));
+    assertThat(f.score(share, fresh)).isEqualTo(13); // 50 - 37.5, rounded
+    // half used: before 0.5 x 0 + 0.5 x 1500 = 750; after 0.5 x 0 + 0.5 x 1000 = 500: 250 less unusable
+    assertThat(f.increase(share, halfUsed)).isCloseTo(-250, offset(1e-9));
+    assertThat(f.score(share, halfUsed)).isEqualTo(63); // 50 + 12.5, rounded
   }
 
   @Test
   void aWholeGpuPodPrefersTheNodeItCompletesOverBreakingAPair() {
-    WorkloadProfile profile = WorkloadProfile.builder().add(1, 1000, 1).add(2, 1000, 1).build();
-    FragmentationScore f = new FragmentationScore(profile);
-    NodeGpuState oneLeft = node("one-left", 2, 1000); // GPU 0 held whole, GPU 1 free
-    NodeGpuState pair = node("pair", 2);
-    assertThat(f.score(whole(1), oneLeft)).isGreaterThan(f.score(whole(1), pair));
+    FragmentationScore f = new FragmentationScore(WorkloadProfile.builder().add(1, 1000, 1).add(2, 1000, 1).build());
+    NodeGpuState oneLeft = Nodes.node("one-left", 2).whole(0).build(); // 1,000 a fragment for the pair class
+    NodeGpuState pair = Nodes.node("pair", 2).build();
+    assertThat(f.increase(Demands.whole(1).build(), oneLeft)).isCloseTo(-500, offset(1e-9));
+    assertThat(f.increase(Demands.whole(1).build(), pair)).isCloseTo(500, offset(1e-9));
+    assertThat(f.score(Demands.whole(1).build(), oneLeft)).isEqualTo(75);
+    assertThat(f.score(Demands.whole(1).build(), pair)).isEqualTo(25);
+    assertThat(f.score(Demands.whole(1).spread().build(), pair)).as("spread mirrors").isEqualTo(75);
   }
 
   @Test
-  void aNodeThatCannotHostThePodScoresZeroAndIncreaseIsNaN() {
+  void aNodeThatCannotHostThePodScoresZero() {
     FragmentationScore f = new FragmentationScore(HALF_SHARE_HALF_PAIR);
-    NodeGpuState full = node("full", 1, 1000);
-    assertThat(f.increase(whole(1), full)).isNaN();
-    assertThat(f.score(whole(1), full)).isZero();
-    assertThat(f.increase(share(600), node("tight", 1, 500))).isNaN();
+    NodeGpuState full = Nodes.node("full", 1).whole(0).build();
+    assertThat(f.increase(Demands.whole(1).build(), full)).isNaN();
+    assertThat(f.score(Demands.whole(1).build(), full)).isZero();
+    assertThat(f.score(Demands.whole(1).spread().build(), full)).isZero();
+    assertThat(f.increase(Demands.share(600).build(), Nodes.node("tight", 1).share(0, 500).build())).isNaN();
   }
 
   @Test
-  void spreadMirrorsTheScore() {
-    FragmentationScore f = new FragmentationScore(HALF_SHARE_HALF_PAIR);
-    PodDemand spread = new PodDemand("ns", "p", "u", 0, 500, 0, IntraNodePolicy.PREFER_NVLINK, Placement.SPREAD, List.of());
-    NodeGpuState n = node("fresh", 2);
-    assertThat(f.score(spread, n)).isEqualTo(100 - f.score(share(500), n));
+  void cpuGoesWhereItStrandsNoGpu() {
+    NodeGpuState gpuRich = Nodes.node("gpu-rich", 4).build(); // 4 free GPUs
+    NodeGpuState cpuRich = Nodes.node("cpu-rich", 4).whole(0, 1, 2).build(); // 1 free GPU
+    FragmentationScore f = new FragmentationScore(ONE_CPU_PER_GPU, cpuLeft(4_000));
+    PodDemand twoCpus = Demands.noGpu().cpu(2_000).build();
+    // on gpu-rich it leaves 2 CPUs for 4 free GPUs (2,000 milli-GPU stranded), on cpu-rich none stranded
+    assertThat(f.increase(twoCpus, gpuRich)).isCloseTo(2_000, offset(1e-9));
+    assertThat(f.increase(twoCpus, cpuRich)).isZero();
+    assertThat(f.score(twoCpus, cpuRich)).isEqualTo(50);
+    assertThat(f.score(twoCpus, gpuRich)).isZero();
+    FragmentationScore blind = new FragmentationScore(ONE_CPU_PER_GPU);
+    assertThat(blind.score(twoCpus, gpuRich)).as("no CPU figures: a pod without GPUs is neutral").isEqualTo(50);
   }
 
+  /**
+   * A 1-GPU pod on 4 free GPUs with 4 CPUs left, 1 CPU per GPU: 3 GPUs stay free, which need 3 CPUs, so requests up to
+   * 1,000 milli-CPU strand nothing (50); from 4,000 all 3 GPUs are stranded (50 - 3,000 / 20, clamped: 0); between, the
+   * stranded part grows with the request.
+   */
   @Test
-  void withoutCpuFiguresAPodWithoutGpusIsNeutral() {
-    FragmentationScore f = new FragmentationScore(HALF_SHARE_HALF_PAIR);
-    assertThat(f.score(PodDemand.NONE, node("n", 2))).isEqualTo(50);
+  void cpuRangesByHand() {
+    FragmentationScore f = new FragmentationScore(ONE_CPU_PER_GPU, cpuLeft(4_000));
+    NodeGpuState node = Nodes.node("n", 4).build();
+    PodDemand one = Demands.whole(1).build();
+    assertThat(f.cpuRanges(CycleState.of(one, node))).isEqualTo(new CpuRanges(1_000, 50, 4_000, 0));
+    assertThat(f.score(Demands.withCpu(one, 1_500), node)).as("500 milli-GPU stranded").isEqualTo(25);
+    assertThat(f.score(Demands.withCpu(one, 2_000), node)).isZero();
+    assertThat(new FragmentationScore(ONE_CPU_PER_GPU).cpuRanges(CycleState.of(one, node)))
+        .as("no CPU figures: flat").isEqualTo(CpuRanges.flat(50));
+    assertThat(f.cpuRanges(CycleState.of(one, Nodes.node("full", 1).whole(0).build())))
+        .as("cannot host: 0 for every request").isEqualTo(CpuRanges.flat(0));
   }
 
+  /**
+   * On generated nodes (CPU plenty, short, overbooked, unknown), profiles and CPU views, the score of every request in
+   * a flat stretch is the stretch's value, at its edges and across them.
+   */
   @Test
-  void withCpuFiguresCpuGoesWhereItStrandsNoGpu() {
-    // profile: 1000 milli-CPU per 1000 milli-GPU (1 CPU per GPU)
-    WorkloadProfile profile = WorkloadProfile.builder().add(1, 1000, 1000, 1).build();
-    assertThat(profile.cpuMilliPerGpuMilli()).isCloseTo(1.0, offset(1e-9));
-    NodeGpuState gpuRich = node("gpu-rich", 4); // 4 free GPUs, 4 CPUs left
-    NodeGpuState cpuRich = node("cpu-rich", 4, 1000, 1000, 1000); // 1 free GPU, 4 CPUs left
-    CpuView cpu = new CpuView() {
-      @Override
-      public long nodeCpuLeftMilli(NodeGpuState node) {
-        return 4000;
-      }
-
-      @Override
-      public long podCpuMilli(PodDemand demand) {
-        return 2000;
-      }
-    };
-    FragmentationScore f = new FragmentationScore(profile, cpu);
-    // a 2-CPU pod without GPUs: on gpu-rich it leaves 2 CPUs for 4 free GPUs (2 stranded), on cpu-rich none stranded
-    assertThat(f.increase(PodDemand.NONE, gpuRich)).isCloseTo(2000, offset(1e-9));
-    assertThat(f.increase(PodDemand.NONE, cpuRich)).isZero();
-    assertThat(f.score(PodDemand.NONE, cpuRich)).isGreaterThan(f.score(PodDemand.NONE, gpuRich));
-    // GPU-only view: no difference for a pod without GPUs
-    FragmentationScore blind = new FragmentationScore(profile);
-    assertThat(blind.score(PodDemand.NONE, cpuRich)).isEqualTo(blind.score(PodDemand.NONE, gpuRich));
-  }
-
-  /** Free milli-GPU of the node with {@code taken} held whole and {@code milli} more on {@code shared}: the oracle. */
-  private static long freeMilli(NodeGpuState node, long taken, int shared, int milli) {
-    long free = 0;
-    for (int g = 0; g < node.gpuCount(); g++) {
-      if (((node.wholeMask() | taken) & (1L << g)) != 0) {
-        continue;
-      }
-      int used = ((node.sharedMask() >> g) & 1) != 0 ? node.milliUsed(g) : 0;
-      free += Math.max(0, 1000 - used - (g == shared ? milli : 0));
-    }
-    return free;
-  }
-
-  @Test
-  void strandedGpuOfEveryPlacementMatchesTheDefinition() {
-    java.util.Random random = new java.util.Random(11);
-    WorkloadProfile profile = WorkloadProfile.builder().add(1, 1000, 4000, 5).add(1, 300, 1000, 3).add(2, 1000, 8000, 2)
-        .build();
-    double cpuPerGpuMilli = profile.cpuMilliPerGpuMilli();
-    int compared = 0;
-    for (int trial = 0; trial < 300; trial++) {
-      int gpus = random.nextBoolean() ? 8 : 4;
-      int[] milli = new int[gpus];
-      for (int g = 0; g < gpus; g++) {
-        int kind = random.nextInt(4);
-        milli[g] = kind == 0 ? 1000 : kind == 1 ? 100 + random.nextInt(800) : 0;
-      }
-      NodeGpuState node = node("n" + trial, gpus, milli);
-      long cpuLeft = random.nextInt(40_000);
-      long podCpu = random.nextInt(10_000);
-      CpuView cpu = new CpuView() {
-        @Override
-        public long nodeCpuLeftMilli(NodeGpuState n) {
-          return cpuLeft;
+  void everyRequestInAFlatStretchScoresItsValue() {
+    RandomNodes random = new RandomNodes(7_2026);
+    Random r = random.random();
+    CpuView[] views = {new LedgerCpuView(), CpuView.NONE};
+    int low = 0;
+    int high = 0;
+    int between = 0;
+    for (int i = 0; i < 300; i++) {
+      NodeGpuState node = random.node(i);
+      FragmentationScore f = new FragmentationScore(random.profile(), views[r.nextInt(views.length)]);
+      for (int d = 0; d < 6; d++) {
+        PodDemand shape = random.demand();
+        CpuRanges ranges = f.cpuRanges(CycleState.of(shape, node));
+        assertThat(f.cpuRanges(CycleState.of(Demands.withCpu(shape, r.nextInt(100_000)), node)))
+            .as("the ranges read no CPU request").isEqualTo(ranges);
+        long left = new LedgerCpuView().nodeCpuLeftMilli(node);
+        List<Long> requests = new ArrayList<>(List.of(0L, 1L, 1000L, (long) Integer.MAX_VALUE, Long.MAX_VALUE / 4));
+        for (long around : new long[] {ranges.lowTo(), ranges.highFrom(), left}) {
+          for (long c = around - 3; c <= around + 3; c++) {
+            requests.add(c);
+          }
         }
-
-        @Override
-        public long podCpuMilli(PodDemand demand) {
-          return podCpu;
+        for (int k = 0; k < 10; k++) {
+          requests.add((long) r.nextInt((int) Math.min(Integer.MAX_VALUE, Math.max(2, 2 * Math.max(left, 1)))));
         }
-      };
-      FragmentationScore withCpu = new FragmentationScore(profile, cpu);
-      FragmentationScore gpuOnly = new FragmentationScore(profile);
-      List<PodDemand> demands = List.of(whole(1), whole(2), share(250), share(700));
-      for (PodDemand d : demands) {
-        double got = withCpu.increase(d, node);
-        double fragments = gpuOnly.increase(d, node);
-        if (Double.isNaN(fragments)) {
-          assertThat(got).isNaN();
-          continue;
+        for (long c : requests) {
+          if (c < 0 || c > Long.MAX_VALUE / 4) {
+            continue;
+          }
+          int flat = ranges.valueFor(c);
+          if (flat == CpuRanges.BETWEEN) {
+            between++;
+            continue;
+          }
+          assertThat(f.score(Demands.withCpu(shape, c), node)).as("%s cpu %d on %s", shape, c, node.name())
+              .isEqualTo(flat);
+          if (c <= ranges.lowTo()) {
+            low++;
+          } else {
+            high++;
+          }
         }
-        long taken = d.isShared() ? 0 : GpuChooser.choose(d, node);
-        int shared = d.isShared() ? SharedGpuChoice.best(d, node) : -1;
-        double before = Math.max(0, freeMilli(node, 0, -1, 0) - cpuLeft / cpuPerGpuMilli);
-        double after = Math.max(0, freeMilli(node, taken, shared, d.milli())
-            - Math.max(0, cpuLeft - podCpu) / cpuPerGpuMilli);
-        assertThat(got).as("trial %d, %s", trial, d).isCloseTo(fragments + after - before, offset(1e-6));
-        compared++;
       }
     }
-    assertThat(compared).isGreaterThan(800);
+    assertThat(low).as("requests in a low stretch").isGreaterThan(1000);
+    assertThat(high).as("requests in a high stretch").isGreaterThan(300);
+    assertThat(between).as("requests between").isGreaterThan(300);
   }
 
   @Test
-  void profileNormalizesOrdersAndValidates() {
-    WorkloadProfile p = WorkloadProfile.builder().add(2, 1000, 1).add(1, 300, 2).add(1, 300, 1).add(1, 1000, 0).build();
-    assertThat(p.size()).isEqualTo(2);
-    assertThat(p.milli(0)).isEqualTo(300);
-    assertThat(p.probability(0)).isCloseTo(0.75, offset(1e-12));
-    assertThat(p.gpus(1)).isEqualTo(2);
-    assertThat(p.cpuMilliPerGpuMilli()).isZero();
-    assertThatThrownBy(() -> WorkloadProfile.builder().add(2, 500, 1))
-        .hasMessageContaining("gpus=2 milli=500");
-    assertThatThrownBy(() -> WorkloadProfile.builder().build())
-        .hasMessageContaining("at least one GPU demand");
-    assertThatThrownBy(() -> new FragmentationScore(p, CpuView.NONE, 0)).hasMessageContaining("milliPerPoint");
+  void theScaleMustBePositive() {
+    assertThatThrownBy(() -> new FragmentationScore(HALF_SHARE_HALF_PAIR, CpuView.NONE, 0))
+        .hasMessageContaining("milliPerPoint");
   }
 }
