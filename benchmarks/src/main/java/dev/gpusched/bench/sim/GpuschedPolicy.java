@@ -48,8 +48,8 @@ public final class GpuschedPolicy {
 
   /** As {@link #policy} without CPU figures ({@link CpuView#NONE}): GPU-only fragmentation. */
   public static Policy gpuOnly(WorkloadProfile profile) {
-    NodeScorer scorer = ranked(pipeline(profile, CpuView.NONE));
-    return Policy.of(NAME + "-gpuonly", "gpusched without CPU view (GPU-only fragmentation); scores every pod",
+    Policy.ScorerFactory scorer = cluster -> ranked(pipeline(profile, CpuView.NONE));
+    return new Policy(NAME + "-gpuonly", "gpusched without CPU view (GPU-only fragmentation); scores every pod",
         filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
@@ -58,9 +58,9 @@ public final class GpuschedPolicy {
    * extender answers 0 for them), modelled by LeastAllocated.
    */
   public static Policy asWiredToday(WorkloadProfile profile) {
-    return Policy.of(NAME + "-today", "gpusched without CPU view; pods without GPUs placed by kube-scheduler's"
-        + " LeastAllocated", filters(), ranked(pipeline(profile, CpuView.NONE)), new LeastAllocatedScore())
-        .withGangs(Policy.GangPlacement.GANG_PLANNER);
+    return new Policy(NAME + "-today", "gpusched without CPU view; pods without GPUs placed by kube-scheduler's"
+        + " LeastAllocated", filters(), cluster -> ranked(pipeline(profile, CpuView.NONE)),
+        Policy.ScorerFactory.of(new LeastAllocatedScore())).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
   /**
@@ -73,7 +73,10 @@ public final class GpuschedPolicy {
         filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
-  /** Ranks nodes by the pipeline's {@link DecisionPipeline#rank}, as the server orders them, at full resolution. */
+  /**
+   * Ranks nodes by the pipeline's {@link DecisionPipeline#rank}, as the server orders them, at full resolution. The
+   * scorer keeps the pod's cycle: one per replay.
+   */
   static NodeScorer ranked(DecisionPipeline pipeline) {
     return new PipelineScorer(pipeline, false);
   }
