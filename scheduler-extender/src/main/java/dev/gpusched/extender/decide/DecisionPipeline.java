@@ -145,17 +145,7 @@ public final class DecisionPipeline {
       forks.addCounts(answers);
       answers.judgeAll(candidates);
     } else {
-      CandidatePositions names = new CandidatePositions(snapshot, last, false, 0);
-      for (int i = 0; i < n; i++) {
-        int position = names.next(candidates.get(i));
-        int verdict = position < 0 ? Verdict.UNKNOWN : call.known(position);
-        if (position >= 0 && verdict == Verdict.UNKNOWN) {
-          answers.missing(i, position);
-        } else {
-          memoHits += position >= 0 ? 1 : 0;
-          answers.judge(call, i, position, verdict, candidates);
-        }
-      }
+      memoHits = answers.readKnown(call, new CandidatePositions(snapshot, last, false, 0), candidates, true);
       computeMissing(call, answers, true);
       answers.judgeMissing(call, candidates);
     }
@@ -171,16 +161,7 @@ public final class DecisionPipeline {
     Answers answers = new Answers(n, 0);
     LastFilter last = lastFilter;
     boolean samePod = last != null && !demand.uid().isEmpty() && last.podUid().equals(demand.uid());
-    CandidatePositions names = new CandidatePositions(snapshot, last, samePod, 0);
-    for (int i = 0; i < n; i++) {
-      int position = names.next(candidates.get(i));
-      int verdict = position < 0 ? Verdict.UNKNOWN : call.known(position);
-      if (position >= 0 && verdict == Verdict.UNKNOWN) {
-        answers.missing(i, position);
-      } else {
-        answers.verdicts[i] = verdict;
-      }
-    }
+    answers.readKnown(call, new CandidatePositions(snapshot, last, samePod, 0), candidates, false);
     computeMissing(call, answers, false);
     int[] scores = new int[n];
     for (int i = 0; i < n; i++) {
@@ -268,9 +249,28 @@ public final class DecisionPipeline {
       missing = new int[n];
     }
 
-    void missing(int i, int position) {
-      positions[i] = position;
-      missing[missingCount++] = i;
+    /**
+     * Resolves every candidate and takes the verdicts that cost a read, judging them when {@code judge} (filter); the
+     * others are {@link #missing}. Returns how many verdicts were read.
+     */
+    int readKnown(Verdicts.Call call, CandidatePositions names, List<String> candidates, boolean judge) {
+      int known = 0;
+      for (int i = 0; i < positions.length; i++) {
+        int position = names.next(candidates.get(i));
+        int verdict = position < 0 ? Verdict.UNKNOWN : call.known(position);
+        if (position >= 0 && verdict == Verdict.UNKNOWN) {
+          positions[i] = position;
+          missing[missingCount++] = i;
+          continue;
+        }
+        known += position >= 0 ? 1 : 0;
+        if (judge) {
+          judge(call, i, position, verdict, candidates);
+        } else {
+          verdicts[i] = verdict;
+        }
+      }
+      return known;
     }
 
     /** Candidate {@code i}'s verdict computed on a thread's call, and why it fails when it does and {@code reasons}. */

@@ -12,9 +12,9 @@ import java.lang.invoke.VarHandle;
  * between them it must be computed), for the GPU memory requests of one {@link MemoryFitRange}. A pod whose GPU demand
  * was seen before (a new workload of a usual GPU shape, a new model size) then costs a row read per node.
  *
- * <p>One table serves one snapshot layout, one set of scorers' inputs versions and one numbering of GPU shapes
- * ({@link #serves}); {@value #SLOTS} rows per node, direct-mapped by shape number, rows of one slot side by side by node
- * position so a call reads one stretch in node order. A row is {@value #LONGS} longs:
+ * <p>One table serves one {@link Generation} (snapshot layout, scorers' inputs versions, numbering of GPU shapes);
+ * {@value #SLOTS} rows per node, direct-mapped by shape number, rows of one slot side by side by node position so a
+ * call reads one stretch in node order. A row is {@value #LONGS} longs:
  * <ul>
  *   <li>{@code VERSION}: the sequence lock (odd while a writer holds the row);
  *   <li>{@code TAG}: {@link DemandShapes#tag} of the node's stamp and the GPU shape;
@@ -44,25 +44,20 @@ final class GpuRows {
   static final int LONGS = 6;
   private static final VarHandle ROWS = MethodHandles.arrayElementVarHandle(long[].class);
 
-  private final Object layout;
-  private final int[] inputsVersions;
-  private final int shapeEpoch;
+  private final Generation generation;
   private final int nodes;
   private final long[] rows;
   private final FailureReasons reasons;
 
-  GpuRows(Object layout, int nodes, int[] inputsVersions, int shapeEpoch) {
-    this.layout = layout;
-    this.inputsVersions = inputsVersions;
-    this.shapeEpoch = shapeEpoch;
+  GpuRows(Generation generation, int nodes) {
+    this.generation = generation;
     this.nodes = nodes;
     this.rows = new long[nodes * SLOTS * LONGS];
     this.reasons = new FailureReasons(nodes * SLOTS);
   }
 
-  boolean serves(Object layout, int[] inputsVersions, int shapeEpoch) {
-    return this.layout == layout && this.shapeEpoch == shapeEpoch
-        && java.util.Arrays.equals(this.inputsVersions, inputsVersions);
+  Generation generation() {
+    return generation;
   }
 
   /** The row's number for the node at {@code position} and the GPU shape. */

@@ -26,7 +26,7 @@ public final class MemoizedVerdicts implements Verdicts {
   private final boolean memoryByFit;
   private final DemandShapes shapes = new DemandShapes(DemandShapes.MAX_ID, true, true);
   private final DemandShapes gpuShapes;
-  private volatile VerdictMemo memo = new VerdictMemo(null, 0, new int[0], 0);
+  private volatile VerdictMemo memo = new VerdictMemo(new Generation(null, new int[0], 0), 0);
   private volatile GpuRows rows;
 
   public MemoizedVerdicts(Plugins plugins) {
@@ -41,8 +41,8 @@ public final class MemoizedVerdicts implements Verdicts {
     int[] versions = plugins.inputsVersions();
     long shape = shapes.idOf(demand);
     VerdictMemo m = memo;
-    if (!m.serves(snapshot.index(), versions, DemandShapes.epoch(shape))) {
-      m = new VerdictMemo(snapshot.index(), snapshot.nodes().length, versions, DemandShapes.epoch(shape));
+    if (!m.generation().serves(snapshot.index(), versions, DemandShapes.epoch(shape))) {
+      m = new VerdictMemo(new Generation(snapshot.index(), versions, DemandShapes.epoch(shape)), snapshot.nodes().length);
       memo = m;
     }
     return new MemoCall(this, plugins.open(demand, snapshot), demand, snapshot, versions, shape, m);
@@ -65,8 +65,8 @@ public final class MemoizedVerdicts implements Verdicts {
   /** The rows for this layout, inputs and GPU shapes' epoch: the last table, or a new one. */
   GpuRows rowsFor(ClusterSnapshot snapshot, int[] versions, int shapeEpoch) {
     GpuRows r = rows;
-    if (r == null || !r.serves(snapshot.index(), versions, shapeEpoch)) {
-      r = new GpuRows(snapshot.index(), snapshot.nodes().length, versions, shapeEpoch);
+    if (r == null || !r.generation().serves(snapshot.index(), versions, shapeEpoch)) {
+      r = new GpuRows(new Generation(snapshot.index(), versions, shapeEpoch), snapshot.nodes().length);
       rows = r;
     }
     return r;

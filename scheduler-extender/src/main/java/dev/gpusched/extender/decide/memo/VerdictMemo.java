@@ -9,32 +9,27 @@ import java.lang.invoke.VarHandle;
  * placed; like kube-scheduler's former equivalence cache, but never stale: an entry is tagged with the node's stamp,
  * which changes with every new state of the node.
  *
- * <p>One memo serves one snapshot layout (node positions), one set of scorers' inputs versions and one numbering of
- * shapes ({@link #serves}). Per node position it holds {@value #SLOTS} entries, direct-mapped by shape number. An entry
- * is one long, {@link DemandShapes#tag} {@code |} the {@link Verdict} in the low byte, read and written atomically
- * (opaque) without locks: concurrent calls may overwrite each other's entries, which only costs a recomputation.
+ * <p>One memo serves one {@link Generation} (snapshot layout, scorers' inputs versions, numbering of shapes). Per node
+ * position it holds {@value #SLOTS} entries, direct-mapped by shape number. An entry is one long,
+ * {@link DemandShapes#tag} {@code |} the {@link Verdict} in the low byte, read and written atomically (opaque) without
+ * locks: concurrent calls may overwrite each other's entries, which only costs a recomputation.
  */
 final class VerdictMemo {
   static final int SLOTS = 4;
   private static final VarHandle ENTRIES = MethodHandles.arrayElementVarHandle(long[].class);
 
-  private final Object layout;
-  private final int[] inputsVersions;
-  private final int shapeEpoch;
+  private final Generation generation;
   private final long[] entries;
   private final FailureReasons reasons;
 
-  VerdictMemo(Object layout, int nodes, int[] inputsVersions, int shapeEpoch) {
-    this.layout = layout;
-    this.inputsVersions = inputsVersions;
-    this.shapeEpoch = shapeEpoch;
+  VerdictMemo(Generation generation, int nodes) {
+    this.generation = generation;
     this.entries = new long[nodes * SLOTS];
     this.reasons = new FailureReasons(nodes * SLOTS);
   }
 
-  boolean serves(Object layout, int[] inputsVersions, int shapeEpoch) {
-    return this.layout == layout && this.shapeEpoch == shapeEpoch
-        && java.util.Arrays.equals(this.inputsVersions, inputsVersions);
+  Generation generation() {
+    return generation;
   }
 
   /** The entry index of a node position and shape number. */

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /** A GPU row gives back the verdict written for the CPU requests of each stretch, only under its tag and memory range. */
 class GpuRowsTest {
   private final Object layout = new Object();
-  private final GpuRows rows = new GpuRows(layout, 10, new int[] {1}, 0);
+  private final GpuRows rows = new GpuRows(new Generation(layout, new int[] {1}, 0), 10);
 
   @Test
   void aRowAnswersItsStretchesAndNothingElse() {
@@ -42,9 +42,10 @@ class GpuRowsTest {
 
   @Test
   void aTableServesOneLayoutInputsAndEpoch() {
-    assertThat(rows.serves(layout, new int[] {1}, 0)).isTrue();
-    assertThat(rows.serves(new Object(), new int[] {1}, 0)).isFalse();
-    assertThat(rows.serves(layout, new int[] {2}, 0)).isFalse();
-    assertThat(rows.serves(layout, new int[] {1}, 1)).isFalse();
+    Generation generation = rows.generation();
+    assertThat(generation.serves(layout, new int[] {1}, 0)).isTrue();
+    assertThat(generation.serves(new Object(), new int[] {1}, 0)).isFalse();
+    assertThat(generation.serves(layout, new int[] {2}, 0)).isFalse();
+    assertThat(generation.serves(layout, new int[] {1}, 1)).isFalse();
   }
 }
