@@ -32,6 +32,7 @@ public final class DecisionPipeline {
   public static final int FRAGMENTATION_WEIGHT = 30;
 
   private final Plugins plugins;
+  private final int filterCount;
   private final Verdicts verdicts;
   /** Threads that compute one call's verdicts, the caller's included. */
   private final int threads;
@@ -53,6 +54,7 @@ public final class DecisionPipeline {
       int parallelMinNodes, int chunkNodes) {
     ParallelChunks.checkThreads(threads);
     this.plugins = new Plugins(filters, scorers);
+    this.filterCount = filters.size();
     this.verdicts = memo ? new MemoizedVerdicts(plugins) : plugins;
     this.threads = threads;
     this.parallelMinNodes = Math.max(1, parallelMinNodes);
@@ -130,7 +132,7 @@ public final class DecisionPipeline {
   public FilterOutcome filter(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
     Verdicts.Call call = verdicts.open(demand, snapshot);
     int n = candidates.size();
-    Answers answers = new Answers(n, plugins.filterNames().size());
+    Answers answers = new Answers(n, filterCount);
     LastFilter last = lastFilter;
     int memoHits = 0;
     if (call.nothingKnown()) {
@@ -158,14 +160,14 @@ public final class DecisionPipeline {
   public int[] prioritize(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
     Verdicts.Call call = verdicts.open(demand, snapshot);
     int n = candidates.size();
-    Answers answers = new Answers(n, 0);
+    Answers answers = new Answers(n, -1);
     LastFilter last = lastFilter;
     boolean samePod = last != null && !demand.uid().isEmpty() && last.podUid().equals(demand.uid());
     answers.readKnown(call, new CandidatePositions(snapshot, last, samePod, 0), candidates, false);
     computeMissing(call, answers, false);
-    int[] scores = new int[n];
+    int[] scores = answers.verdicts;
     for (int i = 0; i < n; i++) {
-      scores[i] = answers.verdicts[i] == Verdict.UNKNOWN ? 0 : Verdict.priority(answers.verdicts[i]);
+      scores[i] = scores[i] == Verdict.UNKNOWN ? 0 : Verdict.priority(scores[i]);
     }
     return scores;
   }
@@ -177,6 +179,9 @@ public final class DecisionPipeline {
    */
   private void computeMissing(Verdicts.Call call, Answers answers, boolean reasons) {
     int count = answers.missingCount;
+    if (count == 0) {
+      return;
+    }
     Forks forks = new Forks(call, count >= parallelMinNodes ? parallelFor(count) : 1);
     ParallelChunks.run(forks.size(), count, chunkNodes, (worker, from, to) -> {
       Verdicts.Call c = forks.of(worker);
@@ -231,22 +236,24 @@ public final class DecisionPipeline {
   private static final class Answers {
     final int[] positions;
     final int[] verdicts;
+    /** Filter's answers; null for prioritize. */
     final boolean[] passed;
     final String[] reasons;
     final int[] rejections;
     int unknown;
-    final int[] missing;
+    /** Candidates whose verdicts are computed after the memo pass, by index; made at the first. */
+    int[] missing;
     int missingCount;
     int computed;
     int fromRows;
 
+    /** @param filters the pipeline's filters for a filter call, -1 for prioritize */
     Answers(int n, int filters) {
       positions = new int[n];
       verdicts = new int[n];
-      passed = new boolean[n];
-      reasons = new String[n];
-      rejections = new int[filters];
-      missing = new int[n];
+      passed = filters < 0 ? null : new boolean[n];
+      reasons = filters < 0 ? null : new String[n];
+      rejections = filters < 0 ? null : new int[filters];
     }
 
     /**
@@ -260,6 +267,9 @@ public final class DecisionPipeline {
         int verdict = position < 0 ? Verdict.UNKNOWN : call.known(position);
         if (position >= 0 && verdict == Verdict.UNKNOWN) {
           positions[i] = position;
+          if (missing == null) {
+            missing = new int[positions.length - i];
+          }
           missing[missingCount++] = i;
           continue;
         }
