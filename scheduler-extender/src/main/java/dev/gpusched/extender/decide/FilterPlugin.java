@@ -21,6 +21,15 @@ public interface FilterPlugin {
   /** Why the node may not host the pod, in words a person understands ("needs 4 GPUs, 2 free"); only when it fails. */
   String reason(CycleState cycle);
 
+  /**
+   * Whether {@link #reason} for this node quotes the pod's GPU memory request: the memo shares a filter's words among
+   * pods whose memory requests fit the node's GPUs alike only when they do not. True (never shared) unless the plugin
+   * knows better.
+   */
+  default boolean reasonQuotesMemory(CycleState cycle) {
+    return true;
+  }
+
   /** For callers outside a pipeline: null when the node passes, else {@link #reason}. */
   default String filter(PodDemand demand, NodeGpuState node) {
     CycleState cycle = CycleState.of(demand, node);

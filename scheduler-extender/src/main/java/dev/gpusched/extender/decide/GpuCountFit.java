@@ -63,6 +63,16 @@ public final class GpuCountFit implements FilterPlugin {
     return text;
   }
 
+  /** A share's words quote its memory request, if any; a whole-GPU pod's only when memory is what is short. */
+  @Override
+  public boolean reasonQuotesMemory(CycleState cycle) {
+    PodDemand demand = cycle.demand();
+    if (!cycle.node().offersGpus()) {
+      return false;
+    }
+    return demand.isShared() ? demand.memoryMiB() > 0 : memoryShort(demand, cycle.node(), cycle.eligibleGpus());
+  }
+
   /** A node's reason for pods of {@code gpus} whole GPUs when memory is not what is short. */
   private record CountReason(int gpus, String text) {}
 

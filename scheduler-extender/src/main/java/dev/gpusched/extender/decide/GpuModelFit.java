@@ -35,6 +35,11 @@ public final class GpuModelFit implements FilterPlugin {
         + String.join("|", cycle.demand().allowedModels());
   }
 
+  @Override
+  public boolean reasonQuotesMemory(CycleState cycle) {
+    return false;
+  }
+
   /** The rule: the product (lower case) contains one of the allowed models, or none is named. */
   public static boolean allows(List<String> allowedModels, String productLowerCase) {
     if (allowedModels.isEmpty()) {

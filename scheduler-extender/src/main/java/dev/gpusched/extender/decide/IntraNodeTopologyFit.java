@@ -49,6 +49,11 @@ public final class IntraNodeTopologyFit implements FilterPlugin {
     return text;
   }
 
+  @Override
+  public boolean reasonQuotesMemory(CycleState cycle) {
+    return false;
+  }
+
   /** A node's reason for a pod of {@code gpus} GPUs under {@code policy} when {@code eligible} are the GPUs it may take. */
   private record TopologyReason(long eligible, int gpus, IntraNodePolicy policy, String text) {}
 }

@@ -123,6 +123,11 @@ public final class Plugins implements Verdicts {
     return filters[filter].reason(cycle);
   }
 
+  /** Whether {@link #reason} quotes the pod's GPU memory request ({@link FilterPlugin#reasonQuotesMemory}). */
+  public boolean reasonQuotesMemory(CycleState cycle, int filter) {
+    return filters[filter].reasonQuotesMemory(cycle);
+  }
+
   /** The node's {@link Verdict}: the first filter that fails, or the priority. */
   public int verdict(CycleState cycle, int tiering) {
     int f = firstFailing(cycle);
@@ -223,6 +228,11 @@ public final class Plugins implements Verdicts {
 
     public NodeGpuState node(int position) {
       return snapshot.nodes()[position];
+    }
+
+    /** {@link Plugins#reasonQuotesMemory} at the node. */
+    public boolean reasonQuotesMemory(int position, int filter) {
+      return plugins.reasonQuotesMemory(cycle(position), filter);
     }
 
     /** {@link Plugins#verdictByCpu} of the node (the plugins run). */

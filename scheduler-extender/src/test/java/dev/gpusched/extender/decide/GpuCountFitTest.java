@@ -39,6 +39,9 @@ class GpuCountFitTest {
     assertThat(fit.filter(Demands.whole(2).memory(40_960).build(), TWO_FREE)).isNull();
     assertThat(fit.filter(Demands.whole(1).memory(50_000).build(), TWO_FREE))
         .isEqualTo("needs 1 GPU with 50000 MiB free each, 0 of 2 free GPUs have that much (GPU 6: 40960 MiB free)");
+    assertThat(fit.reasonQuotesMemory(CycleState.of(Demands.whole(1).memory(50_000).build(), TWO_FREE))).isTrue();
+    assertThat(fit.reasonQuotesMemory(CycleState.of(Demands.whole(3).memory(1_000).build(), TWO_FREE)))
+        .as("\"needs 3 GPUs, 2 free\" names no memory").isFalse();
   }
 
   @Test
@@ -58,6 +61,8 @@ class GpuCountFitTest {
         .isEqualTo("needs 300 milli-GPU on one GPU; no shared or free GPU has that much left");
     assertThat(fit.filter(Demands.share(300).memory(1_024).build(), node))
         .isEqualTo("needs 300 milli-GPU and 1024 MiB on one GPU; no shared or free GPU has that much left");
+    assertThat(fit.reasonQuotesMemory(CycleState.of(Demands.share(300).memory(1_024).build(), node))).isTrue();
+    assertThat(fit.reasonQuotesMemory(CycleState.of(Demands.share(300).build(), node))).isFalse();
   }
 
   /**

@@ -185,30 +185,34 @@ public final class MemoizedVerdicts implements Verdicts {
     }
 
     /**
-     * Why filter {@code filter} rejects the node: kept beside the verdict for this shape, and beside the GPU row (for
-     * the pods of other CPU requests) when the call keeps rows.
+     * Why filter {@code filter} rejects the node: kept beside the verdict for this shape, and beside the GPU row for the
+     * pods of other CPU requests and (when the words do not quote it) other memory requests that fit the node alike.
      */
     @Override
     public String reason(int position, int filter) {
       int stamp = snapshot.stamps()[position];
       int slot = VerdictMemo.slot(position, shape);
       long tag = DemandShapes.tag(stamp, shape);
+      long memory = demand.memoryMiB();
       FailureReasons kept = memo.reasons();
-      String reason = kept.get(slot, tag, demand.memoryMiB());
+      String reason = kept.get(slot, tag, memory);
       if (reason != null) {
         return reason;
       }
       boolean byRow = gpuSide() && rowsKept;
       int row = byRow ? rows.row(position, gpuShape) : 0;
       long gpuTag = DemandShapes.tag(stamp, gpuShape);
-      reason = byRow ? rows.reasons().get(row, gpuTag, demand.memoryMiB()) : null;
+      reason = byRow ? rows.reasons().get(row, gpuTag, memory) : null;
       if (reason == null) {
         reason = plugins.reason(position, filter);
         if (byRow) {
-          rows.reasons().put(row, gpuTag, demand.memoryMiB(), reason);
+          long served = !memos.memoryByFit() ? Range.ALL
+              : plugins.reasonQuotesMemory(position, filter) ? Range.of(memory, memory)
+              : MemoryFitRange.around(plugins.node(position), memory);
+          rows.reasons().put(row, gpuTag, served, reason);
         }
       }
-      kept.put(slot, tag, demand.memoryMiB(), reason);
+      kept.put(slot, tag, Range.ALL, reason);
       return reason;
     }
 
