@@ -135,8 +135,8 @@ public final class DecisionPipeline {
     Answers answers = new Answers(n, filterCount);
     LastFilter last = lastFilter;
     int memoHits = 0;
-    if (call.nothingKnown()) {
-      Forks forks = new Forks(call, mayShare(n) ? parallelFor(n) : 1);
+    if (call.nothingKnown() && mayShare(n)) { // no verdict to read: names and verdicts shared from the start
+      Forks forks = new Forks(call, parallelFor(n));
       ParallelChunks.run(forks.size(), n, chunkNodes, (worker, from, to) -> {
         Verdicts.Call c = forks.of(worker);
         CandidatePositions names = new CandidatePositions(snapshot, last, false, from);
@@ -144,13 +144,15 @@ public final class DecisionPipeline {
           answers.compute(c, i, names.next(candidates.get(i)), true);
         }
       });
-      forks.addCounts(answers);
+      forks.addHelperCounts(answers);
       answers.judgeAll(candidates);
     } else {
-      memoHits = answers.readKnown(call, new CandidatePositions(snapshot, last, false, 0), candidates, true);
+      CandidatePositions names = new CandidatePositions(snapshot, last, false, 0);
+      memoHits = answers.readKnown(call, names, candidates, true, !mayShare(n));
       computeMissing(call, answers, true);
       answers.judgeMissing(call, candidates);
     }
+    answers.addCounts(call);
     lastFilter = LastFilter.of(demand.uid(), snapshot, candidates, answers.positions, answers.passed);
     return new FilterOutcome(answers.passed, answers.reasons, answers.rejections, answers.unknown,
         new VerdictSources(memoHits, answers.fromRows, answers.computed));
@@ -163,7 +165,7 @@ public final class DecisionPipeline {
     Answers answers = new Answers(n, -1);
     LastFilter last = lastFilter;
     boolean samePod = last != null && !demand.uid().isEmpty() && last.podUid().equals(demand.uid());
-    answers.readKnown(call, new CandidatePositions(snapshot, last, samePod, 0), candidates, false);
+    answers.readKnown(call, new CandidatePositions(snapshot, last, samePod, 0), candidates, false, !mayShare(n));
     computeMissing(call, answers, false);
     int[] scores = answers.verdicts;
     for (int i = 0; i < n; i++) {
@@ -190,7 +192,7 @@ public final class DecisionPipeline {
         answers.compute(c, i, answers.positions[i], reasons);
       }
     });
-    forks.addCounts(answers);
+    forks.addHelperCounts(answers);
   }
 
   private boolean mayShare(int candidates) {
@@ -258,22 +260,28 @@ public final class DecisionPipeline {
 
     /**
      * Resolves every candidate and takes the verdicts that cost a read, judging them when {@code judge} (filter); the
-     * others are {@link #missing}. Returns how many verdicts were read.
+     * others are computed here when {@code inline} (few: the node is at hand), else left {@link #missing}. Returns how
+     * many verdicts were read.
      */
-    int readKnown(Verdicts.Call call, CandidatePositions names, List<String> candidates, boolean judge) {
+    int readKnown(Verdicts.Call call, CandidatePositions names, List<String> candidates, boolean judge,
+        boolean inline) {
       int known = 0;
       for (int i = 0; i < positions.length; i++) {
         int position = names.next(candidates.get(i));
         int verdict = position < 0 ? Verdict.UNKNOWN : call.known(position);
         if (position >= 0 && verdict == Verdict.UNKNOWN) {
-          positions[i] = position;
-          if (missing == null) {
-            missing = new int[positions.length - i];
+          if (!inline) {
+            positions[i] = position;
+            if (missing == null) {
+              missing = new int[positions.length - i];
+            }
+            missing[missingCount++] = i;
+            continue;
           }
-          missing[missingCount++] = i;
-          continue;
+          verdict = call.compute(position);
+        } else {
+          known += position >= 0 ? 1 : 0;
         }
-        known += position >= 0 ? 1 : 0;
         if (judge) {
           judge(call, i, position, verdict, candidates);
         } else {
@@ -318,6 +326,11 @@ public final class DecisionPipeline {
       }
     }
 
+    void addCounts(Verdicts.Call call) {
+      computed += call.computed();
+      fromRows += call.fromRows();
+    }
+
     void judgeMissing(Verdicts.Call call, List<String> candidates) {
       for (int j = 0; j < missingCount; j++) {
         int i = missing[j];
@@ -354,12 +367,11 @@ public final class DecisionPipeline {
       return c;
     }
 
-    /** Adds every thread's counts to the answers, once the run is over. */
-    void addCounts(Answers answers) {
-      for (Verdicts.Call c : calls) {
-        if (c != null) {
-          answers.computed += c.computed();
-          answers.fromRows += c.fromRows();
+    /** Adds the helpers' counts to the answers, once the run is over (the caller's call adds its own). */
+    void addHelperCounts(Answers answers) {
+      for (int w = 1; w < calls.length; w++) {
+        if (calls[w] != null) {
+          answers.addCounts(calls[w]);
         }
       }
     }

@@ -71,9 +71,12 @@ public final class FragmentationScore implements ScorePlugin {
     return profiles.get().serial();
   }
 
+  /** A binpacking pod of free whole GPUs whose CPU request lies in a flat stretch reads its score from the node's ranges. */
   @Override
   public int score(CycleState cycle) {
-    return toScore(cycle.demand().placement(), increase(cycle));
+    CpuRanges whole = wholeRanges(cycle);
+    int flat = whole != null ? whole.valueFor(cycle.demand().cpuMilli()) : CpuRanges.BETWEEN;
+    return flat != CpuRanges.BETWEEN ? flat : toScore(cycle.demand().placement(), increase(cycle));
   }
 
   /**
@@ -101,8 +104,33 @@ public final class FragmentationScore implements ScorePlugin {
    */
   @Override
   public CpuRanges cpuRanges(CycleState cycle) {
-    Placed p = placed(cycle);
-    Placement placement = cycle.demand().placement();
+    CpuRanges whole = wholeRanges(cycle);
+    return whole != null ? whole : ranges(placed(cycle), cycle.demand().placement());
+  }
+
+  /** The ranges of a binpacking pod of whole GPUs, all free, as the node's figures keep them; else null. */
+  private CpuRanges wholeRanges(CycleState cycle) {
+    PodDemand demand = cycle.demand();
+    if (demand.isShared() || demand.gpus() == 0 || demand.placement() != Placement.BINPACK) {
+      return null;
+    }
+    long taken = cycle.chosenGpus();
+    NodeGpuState node = cycle.node();
+    if (taken == 0 || (taken & ~node.freeWholeMaskIgnoringReservations()) != 0) {
+      return null;
+    }
+    NodeFragmentation f = node(cycle);
+    int k = Long.bitCount(taken);
+    CpuRanges ranges = f.wholeRanges[k];
+    if (ranges == null) { // as placed(cycle) gives it: each free GPU taken had 1000 milli-GPU left
+      ranges = ranges(new Placed(f, f.afterWhole[k] - f.expected, f.freeMilli - 1000L * k), Placement.BINPACK);
+      f.wholeRanges[k] = ranges;
+    }
+    return ranges;
+  }
+
+  /** The ranges of a placement ({@link #placed}; null: the node cannot host the pod). */
+  private CpuRanges ranges(Placed p, Placement placement) {
     if (p == null) {
       return CpuRanges.flat(0);
     }
@@ -149,7 +177,7 @@ public final class FragmentationScore implements ScorePlugin {
     WorkloadProfile profile = profiles.get();
     NodeFragmentation f = nodes.get(cycle);
     if (f == null || f.profile != profile) {
-      f = new NodeFragmentation(profile, cycle.node(), cpu);
+      f = new NodeFragmentation(profile, cycle, cpu);
       nodes.put(cycle, f);
     }
     return f;

@@ -11,7 +11,9 @@ import java.util.Set;
  * whose GPUs are all unusable scores 0. The score reads nothing of the pod, so it is kept per node state.
  */
 public final class MemoryPressureScore implements ScorePlugin {
-  private final NodeLocal<Integer> scores = new NodeLocal<>();
+  private final NodeLocal<Kept> scores = new NodeLocal<>();
+
+  private record Kept(int stamp, int score) implements NodeLocal.Kept {}
 
   @Override
   public String name() {
@@ -25,13 +27,12 @@ public final class MemoryPressureScore implements ScorePlugin {
 
   @Override
   public int score(CycleState cycle) {
-    Integer kept = scores.get(cycle);
-    if (kept != null) {
-      return kept;
+    Kept kept = scores.get(cycle);
+    if (kept == null) {
+      kept = new Kept(cycle.stamp(), of(cycle.node()));
+      scores.put(cycle, kept);
     }
-    int score = of(cycle.node());
-    scores.put(cycle, score);
-    return score;
+    return kept.score();
   }
 
   private static int of(NodeGpuState node) {

@@ -8,17 +8,24 @@ import dev.gpusched.extender.state.NodeGpuState;
  * number or sweeps the profile's classes once, without touching the node's GPUs. Also the node's CPU figures as the
  * score's {@link CpuView} gives them.
  */
-final class NodeFragmentation {
+final class NodeFragmentation implements NodeLocal.Kept {
   /** Profiles with more demand classes keep no {@link #tallies} (their size per node would grow with the classes). */
   private static final int MAX_TALLIED_CLASSES = 64;
 
+  private final int stamp;
   final WorkloadProfile profile;
   /** {@link Fragmentation#expected} of the node as it is. */
   final double expected;
   /** The node's free milli-GPU. */
   final long freeMilli;
   /** {@link #expected} after {@code k} free whole GPUs are taken, by k (0 .. the node's free whole GPUs). */
-  private final double[] afterWhole;
+  final double[] afterWhole;
+  /**
+   * {@link FragmentationScore#cpuRanges} of a binpacking pod of {@code k} free whole GPUs, by k, made at the first
+   * need: all they read of such a pod is k (each GPU taken was 1000 free), and of the node this state. Filled racily;
+   * every writer writes the same value.
+   */
+  final CpuRanges[] wholeRanges;
   /**
    * Per demand class: the GPUs it fits on (bits 0-7) and the free milli-GPU on GPUs too small for it (above), as
    * {@link Fragmentation#tallies} counts them; null above {@link #MAX_TALLIED_CLASSES}.
@@ -29,13 +36,17 @@ final class NodeFragmentation {
   final double fed;
   final double strandedNow;
 
-  NodeFragmentation(WorkloadProfile profile, NodeGpuState node, CpuView cpu) {
+  /** The figures of the cycle's node against {@code profile}, with the node's CPU left as {@code cpu} reports it. */
+  NodeFragmentation(WorkloadProfile profile, CycleState cycle, CpuView cpu) {
+    NodeGpuState node = cycle.node();
+    this.stamp = cycle.stamp();
     this.profile = profile;
     this.freeMilli = node.leftMilliSum();
     this.expected = Fragmentation.sweep(profile, node, 0, -1, 0, 0);
     int free = Long.bitCount(node.freeWholeMaskIgnoringReservations());
     this.tallies = profile.size() <= MAX_TALLIED_CLASSES ? new long[profile.size()] : null;
     this.afterWhole = new double[free + 1];
+    this.wholeRanges = new CpuRanges[free + 1];
     if (tallies != null) {
       Fragmentation.tallies(profile, node, tallies);
     }
@@ -46,6 +57,11 @@ final class NodeFragmentation {
     this.cpuLeft = cpu.nodeCpuLeftMilli(node);
     this.fed = cpuLeft / profile.cpuMilliPerGpuMilli();
     this.strandedNow = Math.max(0, freeMilli - fed);
+  }
+
+  @Override
+  public int stamp() {
+    return stamp;
   }
 
   /**
