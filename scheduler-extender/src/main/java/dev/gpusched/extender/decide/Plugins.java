@@ -207,7 +207,8 @@ public final class Plugins implements Verdicts {
     private final PodDemand demand;
     private final ClusterSnapshot snapshot;
     private final int tiering;
-    private final CycleState cycle;
+    /** Made at the first need: a call the memo answers whole needs none. */
+    private CycleState cycle;
     private int computed;
 
     private Call(Plugins plugins, PodDemand demand, ClusterSnapshot snapshot, int tiering) {
@@ -215,15 +216,19 @@ public final class Plugins implements Verdicts {
       this.demand = demand;
       this.snapshot = snapshot;
       this.tiering = tiering;
-      this.cycle = new CycleState(demand);
     }
 
     /** The cycle at the node of {@code position}, kept as it is when it is there already. */
     public CycleState cycle(int position) {
-      if (cycle.position() != position || cycle.layout() != snapshot.index()) {
-        cycle.at(snapshot.nodes()[position], snapshot.index(), position, snapshot.stamps()[position]);
+      CycleState c = cycle;
+      if (c == null) {
+        c = new CycleState(demand);
+        cycle = c;
       }
-      return cycle;
+      if (c.position() != position || c.layout() != snapshot.index()) {
+        c.at(snapshot.nodes()[position], snapshot.index(), position, snapshot.stamps()[position]);
+      }
+      return c;
     }
 
     public NodeGpuState node(int position) {

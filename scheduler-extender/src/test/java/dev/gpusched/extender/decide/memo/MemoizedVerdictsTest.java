@@ -190,8 +190,8 @@ class MemoizedVerdictsTest {
   }
 
   /** Every candidate's verdict, reason and score against {@code reject} and {@code score}, node by node. */
-  private static void assertEveryAnswerAsThePluginsGiveIt(DecisionPipeline pipeline, PodDemand d,
-      ClusterSnapshot snapshot, List<String> candidates) {
+  private static DecisionPipeline.FilterOutcome assertEveryAnswerAsThePluginsGiveIt(DecisionPipeline pipeline,
+      PodDemand d, ClusterSnapshot snapshot, List<String> candidates) {
     DecisionPipeline.FilterOutcome got = pipeline.filter(d, snapshot, candidates);
     int[] scores = pipeline.prioritize(d, snapshot, candidates);
     for (int i = 0; i < candidates.size(); i++) {
@@ -205,6 +205,7 @@ class MemoizedVerdictsTest {
       assertThat(scores[i]).as("score of %s on %s", d, candidates.get(i))
           .isEqualTo(passes ? pipeline.score(d, node) : 0);
     }
+    return got;
   }
 
   @Test
@@ -215,6 +216,7 @@ class MemoizedVerdictsTest {
     DecisionPipeline plain = DecisionPipeline.withoutMemo(DecisionPipeline.standardFilters(),
         DecisionPipeline.standardScores(profile::get, new LedgerCpuView()), 1);
     int extraNodes = 0;
+    int fromRows = 0;
     for (int step = 0; step < 400; step++) {
       int action = random.nextInt(10);
       if (action < 5) {
@@ -254,7 +256,7 @@ class MemoizedVerdictsTest {
       // Pods that differ only in CPU: verdicts from the GPU rows' flat stretches or computed between them.
       for (int k = 0; k < 3; k++) {
         PodDemand d = withCpu(DEMANDS.get(random.nextInt(DEMANDS.size())), cpuRequest(snapshot));
-        assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates);
+        fromRows += assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates).sources().gpuRows();
         assertSameAnswers(memoised, plain, d, snapshot, candidates);
       }
       // The first pod of a GPU demand (no row kept), against the plugins.
@@ -264,11 +266,12 @@ class MemoizedVerdictsTest {
       for (int k = 0; k < 3; k++) {
         PodDemand d = withMemory(DEMANDS.get(random.nextInt(DEMANDS.size())), memoryRequest(snapshot));
         d = random.nextBoolean() ? d : withCpu(d, cpuRequest(snapshot));
-        assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates);
+        fromRows += assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates).sources().gpuRows();
         assertSameAnswers(memoised, plain, d, snapshot, candidates);
       }
     }
     assertThat(bound).as("the walk bound pods").isNotEmpty();
+    assertThat(fromRows).as("verdicts the GPU rows gave pods of a new CPU or memory request").isGreaterThan(10_000);
   }
 
   /** A score plugin that counts how often it is asked. */
