@@ -12,7 +12,7 @@ import java.util.function.Supplier;
 
 /**
  * Filter and prioritize over a call's candidate nodes: each candidate's name resolved to its node, its {@link Verdict}
- * taken from a {@link Verdicts} source (the {@link Plugins}, behind a memo in the server), and the answers in the
+ * taken from a {@link VerdictSource} (the {@link Plugins}, behind a memo in the server), and the answers in the
  * extender protocol's terms. A filter computes every verdict, scores included, so prioritize of the same pod right
  * after reads what filter kept.
  *
@@ -33,7 +33,7 @@ public final class DecisionPipeline {
 
   private final Plugins plugins;
   private final int filterCount;
-  private final Verdicts verdicts;
+  private final VerdictSource source;
   /** Threads that compute one call's verdicts, the caller's included. */
   private final int threads;
   private final int parallelMinNodes;
@@ -55,7 +55,7 @@ public final class DecisionPipeline {
     ParallelChunks.checkThreads(threads);
     this.plugins = new Plugins(filters, scorers);
     this.filterCount = filters.size();
-    this.verdicts = memo ? new MemoizedVerdicts(plugins) : plugins;
+    this.source = memo ? new MemoizedVerdicts(plugins) : plugins;
     this.threads = threads;
     this.parallelMinNodes = Math.max(1, parallelMinNodes);
     this.chunkNodes = Math.max(1, chunkNodes);
@@ -130,7 +130,7 @@ public final class DecisionPipeline {
 
   /** Filters every candidate (and scores those that pass, for prioritize to read). */
   public FilterOutcome filter(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
-    Verdicts.Call call = verdicts.open(demand, snapshot);
+    VerdictSource.Call call = source.open(demand, snapshot);
     int n = candidates.size();
     Answers answers = new Answers(n, filterCount);
     LastFilter last = lastFilter;
@@ -138,7 +138,7 @@ public final class DecisionPipeline {
     if (call.nothingKnown() && mayShare(n)) { // no verdict to read: names and verdicts shared from the start
       Forks forks = new Forks(call, parallelFor(n));
       ParallelChunks.run(forks.size(), n, chunkNodes, (worker, from, to) -> {
-        Verdicts.Call c = forks.of(worker);
+        VerdictSource.Call c = forks.of(worker);
         CandidatePositions names = new CandidatePositions(snapshot, last, false, from);
         for (int i = from; i < to; i++) {
           answers.compute(c, i, names.next(candidates.get(i)), true);
@@ -160,33 +160,34 @@ public final class DecisionPipeline {
 
   /** Scores 0..10 per candidate; 0 for unknown nodes and nodes that fail a filter. */
   public int[] prioritize(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
-    Verdicts.Call call = verdicts.open(demand, snapshot);
+    VerdictSource.Call call = source.open(demand, snapshot);
     int n = candidates.size();
     Answers answers = new Answers(n, -1);
     LastFilter last = lastFilter;
     boolean samePod = last != null && !demand.uid().isEmpty() && last.podUid().equals(demand.uid());
     answers.readKnown(call, new CandidatePositions(snapshot, last, samePod, 0), candidates, false, !mayShare(n));
     computeMissing(call, answers, false);
-    int[] scores = answers.verdicts;
-    for (int i = 0; i < n; i++) {
-      scores[i] = scores[i] == Verdict.UNKNOWN ? 0 : Verdict.priority(scores[i]);
+    int[] scores = answers.verdicts; // priorities, as readKnown left them, but for the missing candidates' verdicts
+    for (int j = 0; j < answers.missingCount; j++) {
+      int i = answers.missing[j];
+      scores[i] = Verdict.priority(scores[i]);
     }
     return scores;
   }
 
   /**
    * Computes the verdicts of the {@link Answers#missing} candidates: on the caller alone when they are few, else shared
-   * among threads, each with its own {@link Verdicts.Call#fork}; with the reasons of the nodes that fail when
+   * among threads, each with its own {@link VerdictSource.Call#fork}; with the reasons of the nodes that fail when
    * {@code reasons} (computed while the node is at hand).
    */
-  private void computeMissing(Verdicts.Call call, Answers answers, boolean reasons) {
+  private void computeMissing(VerdictSource.Call call, Answers answers, boolean reasons) {
     int count = answers.missingCount;
     if (count == 0) {
       return;
     }
     Forks forks = new Forks(call, count >= parallelMinNodes ? parallelFor(count) : 1);
     ParallelChunks.run(forks.size(), count, chunkNodes, (worker, from, to) -> {
-      Verdicts.Call c = forks.of(worker);
+      VerdictSource.Call c = forks.of(worker);
       for (int j = from; j < to; j++) {
         int i = answers.missing[j];
         answers.compute(c, i, answers.positions[i], reasons);
@@ -237,6 +238,7 @@ public final class DecisionPipeline {
   /** One call's answers by candidate, as they are computed and judged. */
   private static final class Answers {
     final int[] positions;
+    /** The computed verdicts (filter: those judged after they are computed; prioritize: the priorities). */
     final int[] verdicts;
     /** Filter's answers; null for prioritize. */
     final boolean[] passed;
@@ -259,11 +261,11 @@ public final class DecisionPipeline {
     }
 
     /**
-     * Resolves every candidate and takes the verdicts that cost a read, judging them when {@code judge} (filter); the
-     * others are computed here when {@code inline} (few: the node is at hand), else left {@link #missing}. Returns how
-     * many verdicts were read.
+     * Resolves every candidate and takes the verdicts that cost a read, judging them when {@code judge} (filter), else
+     * keeping their priorities (0 for an unknown node) in {@link #verdicts}; the others are computed here when
+     * {@code inline} (few: the node is at hand), else left {@link #missing}. Returns how many verdicts were read.
      */
-    int readKnown(Verdicts.Call call, CandidatePositions names, List<String> candidates, boolean judge,
+    int readKnown(VerdictSource.Call call, CandidatePositions names, List<String> candidates, boolean judge,
         boolean inline) {
       int known = 0;
       for (int i = 0; i < positions.length; i++) {
@@ -285,14 +287,14 @@ public final class DecisionPipeline {
         if (judge) {
           judge(call, i, position, verdict, candidates);
         } else {
-          verdicts[i] = verdict;
+          verdicts[i] = position < 0 ? 0 : Verdict.priority(verdict);
         }
       }
       return known;
     }
 
     /** Candidate {@code i}'s verdict computed on a thread's call, and why it fails when it does and {@code reasons}. */
-    void compute(Verdicts.Call c, int i, int position, boolean reasons) {
+    void compute(VerdictSource.Call c, int i, int position, boolean reasons) {
       positions[i] = position;
       if (position < 0) {
         verdicts[i] = Verdict.UNKNOWN;
@@ -307,9 +309,8 @@ public final class DecisionPipeline {
     }
 
     /** Records candidate {@code i}'s verdict: passed, unknown, or counted against its filter with its reason. */
-    void judge(Verdicts.Call call, int i, int position, int verdict, List<String> candidates) {
+    void judge(VerdictSource.Call call, int i, int position, int verdict, List<String> candidates) {
       positions[i] = position;
-      verdicts[i] = verdict;
       if (position < 0) {
         reasons[i] = "gpusched does not know node " + candidates.get(i) + " (not in its node cache yet)";
         unknown++;
@@ -326,12 +327,12 @@ public final class DecisionPipeline {
       }
     }
 
-    void addCounts(Verdicts.Call call) {
+    void addCounts(VerdictSource.Call call) {
       computed += call.computed();
       fromRows += call.fromRows();
     }
 
-    void judgeMissing(Verdicts.Call call, List<String> candidates) {
+    void judgeMissing(VerdictSource.Call call, List<String> candidates) {
       for (int j = 0; j < missingCount; j++) {
         int i = missing[j];
         judge(call, i, positions[i], verdicts[i], candidates);
@@ -345,12 +346,12 @@ public final class DecisionPipeline {
     }
   }
 
-  /** One call's {@link Verdicts.Call} per thread of a run: the call itself on the caller, a fork made at a helper's start. */
+  /** One call's {@link VerdictSource.Call} per thread of a run: the call on the caller, a fork made at a helper's start. */
   private static final class Forks {
-    private final Verdicts.Call[] calls;
+    private final VerdictSource.Call[] calls;
 
-    Forks(Verdicts.Call call, int threads) {
-      calls = new Verdicts.Call[threads];
+    Forks(VerdictSource.Call call, int threads) {
+      calls = new VerdictSource.Call[threads];
       calls[0] = call;
     }
 
@@ -358,8 +359,8 @@ public final class DecisionPipeline {
       return calls.length;
     }
 
-    Verdicts.Call of(int worker) {
-      Verdicts.Call c = calls[worker];
+    VerdictSource.Call of(int worker) {
+      VerdictSource.Call c = calls[worker];
       if (c == null) {
         c = calls[0].fork();
         calls[worker] = c;

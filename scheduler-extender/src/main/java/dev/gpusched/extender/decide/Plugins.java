@@ -13,9 +13,9 @@ import java.util.Map;
  * nodes into two tiers ({@link ScorePlugin#tiers}: a multi-GPU pod under {@code prefer-nvlink}); then nodes in the top
  * tier score {@code 6 + round(4 s / 100)} (6..10), all others {@code round(5 s / 100)} (0..5).
  *
- * <p>As a {@link Verdicts} source it runs the plugins for every verdict asked: the plain pipeline, which a memo wraps.
+ * <p>As a {@link VerdictSource} it runs the plugins for every verdict asked: the plain pipeline, which a memo wraps.
  */
-public final class Plugins implements Verdicts {
+public final class Plugins implements VerdictSource {
   /** kube-scheduler's {@code MaxExtenderPriority}. */
   public static final int MAX_PRIORITY = 10;
   /**
@@ -110,8 +110,21 @@ public final class Plugins implements Verdicts {
 
   /** Index of the first filter that rejects the node, or -1 when all pass. */
   public int firstFailing(CycleState cycle) {
-    for (int f = 0; f < filters.length; f++) {
-      if (!filters[f].passes(cycle)) {
+    // The first filters each have a call of their own: a pipeline's plugins are fixed, so each such call meets one
+    // plugin class and the JIT inlines it (one call for all would meet every class and dispatch each time).
+    FilterPlugin[] fs = filters;
+    int n = fs.length;
+    if (n > 0 && !fs[0].passes(cycle)) {
+      return 0;
+    }
+    if (n > 1 && !fs[1].passes(cycle)) {
+      return 1;
+    }
+    if (n > 2 && !fs[2].passes(cycle)) {
+      return 2;
+    }
+    for (int f = 3; f < n; f++) {
+      if (!fs[f].passes(cycle)) {
         return f;
       }
     }
@@ -140,11 +153,19 @@ public final class Plugins implements Verdicts {
    * better; the priority is this rank rounded onto 0..10, so it never orders two nodes the other way.
    */
   public long rank(CycleState cycle, int tiering) {
-    long sum = 0;
+    ScorePlugin[] ss = scorers;
+    int n = ss.length;
+    // the first scores each with a call of their own, as in firstFailing
+    long sum = (n > 0 ? (long) weights[0] * ss[0].score(cycle) : 0)
+        + (n > 1 ? (long) weights[1] * ss[1].score(cycle) : 0)
+        + (n > 2 ? (long) weights[2] * ss[2].score(cycle) : 0)
+        + (n > 3 ? (long) weights[3] * ss[3].score(cycle) : 0);
+    for (int s = 4; s < n; s++) {
+      sum += (long) weights[s] * ss[s].score(cycle);
+    }
     boolean topTier = false;
-    for (int s = 0; s < scorers.length; s++) {
-      sum += (long) weights[s] * scorers[s].score(cycle);
-      if ((tiering >>> s & 1) != 0 && scorers[s].topTier(cycle)) {
+    for (int s = 0; tiering >>> s != 0; s++) {
+      if ((tiering >>> s & 1) != 0 && ss[s].topTier(cycle)) {
         topTier = true;
       }
     }
@@ -202,7 +223,7 @@ public final class Plugins implements Verdicts {
   }
 
   /** One call of the plain pipeline: every verdict from the plugins, through one cycle moved from node to node. */
-  public static final class Call implements Verdicts.Call {
+  public static final class Call implements VerdictSource.Call {
     private final Plugins plugins;
     private final PodDemand demand;
     private final ClusterSnapshot snapshot;

@@ -4,7 +4,7 @@ import dev.gpusched.extender.decide.CpuRanges;
 import dev.gpusched.extender.decide.Plugins;
 import dev.gpusched.extender.decide.PodInput;
 import dev.gpusched.extender.decide.Verdict;
-import dev.gpusched.extender.decide.Verdicts;
+import dev.gpusched.extender.decide.VerdictSource;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
 
@@ -18,7 +18,7 @@ import dev.gpusched.extender.state.ClusterSnapshot;
  * demand is a row read per node. A GPU demand's rows are written from its second pod on, so a demand seen once does not
  * pay for them.
  */
-public final class MemoizedVerdicts implements Verdicts {
+public final class MemoizedVerdicts implements VerdictSource {
   private final Plugins plugins;
   /** Whether rows serve pods that differ in CPU: no filter reads the CPU request. */
   private final boolean rowsServe;
@@ -37,7 +37,7 @@ public final class MemoizedVerdicts implements Verdicts {
   }
 
   @Override
-  public Verdicts.Call open(PodDemand demand, ClusterSnapshot snapshot) {
+  public VerdictSource.Call open(PodDemand demand, ClusterSnapshot snapshot) {
     int[] versions = plugins.inputsVersions();
     long shape = shapes.idOf(demand);
     VerdictMemo m = memo;
@@ -76,7 +76,7 @@ public final class MemoizedVerdicts implements Verdicts {
    * One call through the memo: a node's verdict from {@link VerdictMemo} (this shape on this node state), else from its
    * GPU row (this GPU demand), else from the plugins; each level missed is filled.
    */
-  private static final class MemoCall implements Verdicts.Call {
+  private static final class MemoCall implements VerdictSource.Call {
     private final MemoizedVerdicts memos;
     private final Plugins.Call plugins;
     private final PodDemand demand;
@@ -217,7 +217,7 @@ public final class MemoizedVerdicts implements Verdicts {
     }
 
     @Override
-    public Verdicts.Call fork() {
+    public VerdictSource.Call fork() {
       gpuSide(); // numbered once, for the whole call, before the forks copy it
       return new MemoCall(this);
     }

@@ -7,11 +7,11 @@ import dev.gpusched.extender.state.ClusterSnapshot;
  * Where {@link DecisionPipeline}'s loop gets each node's {@link Verdict}: the plugins ({@link Plugins}), or a memo
  * around them ({@code decide.memo.MemoizedVerdicts}), which must answer exactly as the plugins would.
  */
-public interface Verdicts {
+public interface VerdictSource {
   /** One call (one pod over one snapshot) on the calling thread. */
   Call open(PodDemand demand, ClusterSnapshot snapshot);
 
-  /** The verdicts of one call; nodes are named by their position in the snapshot. Not thread-safe: see {@link #fork}. */
+  /** The verdicts of one call; nodes are named by their snapshot position. Not thread-safe: see {@link #fork}. */
   interface Call {
     /** The node's verdict when it costs no more than a read (a memo holds it), else {@link Verdict#UNKNOWN}. */
     int known(int position);
