@@ -76,6 +76,24 @@ public final class Yaml {
     }
   }
 
+  /** The top-level object of a JSON text. */
+  public static Map<String, Object> readJson(String text, String source) {
+    Object value = readJsonValue(text, source);
+    if (!(value instanceof Map)) {
+      throw new IllegalArgumentException(source + ": expected a JSON object, found " + text);
+    }
+    return asMap(value);
+  }
+
+  /** Any JSON value (object, array, string, number, boolean, null) of a text. */
+  public static Object readJsonValue(String text, String source) {
+    try {
+      return JSON.readValue(text, Object.class);
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
   /** A tree as JSON text (for messages and for handing objects to HTTP APIs). */
   public static String toJson(Object tree) {
     return JSON.writeValueAsString(tree);

@@ -1,5 +1,10 @@
 package dev.gpusched.gang;
 
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * The annotation and label keys of gang scheduling: those users write on pods (or on the owning MLService), and
  * those the extender writes on pods so that reservations survive a restart (read back by {@link GangRecovery}).
@@ -36,4 +41,37 @@ public final class GangAnnotations {
      * not yet claimed by any pod survive a restart too.
      */
     public static final String GANG_PLAN = "gpusched.dev/gang-plan";
+
+    /**
+     * Written on the waiting pods of a gang that became placeable (the time, RFC 3339): an update of the pod makes
+     * kube-scheduler retry it at once instead of after its unschedulable pool's 5 minutes.
+     */
+    public static final String RETRY_AFTER = "gpusched.dev/retry-after";
+
+    /**
+     * The annotations a member's claim writes on its pod: {@link #RESERVED_NODE}, {@link #RESERVED_GPU_IDS},
+     * {@link #RESERVED_AT}, {@link #GANG_SLOT} and {@link #GANG_PLAN}, in that order.
+     */
+    public static Map<String, String> claim(FilterOutcome.Assigned assigned) {
+        ReservedSlot slot = assigned.slot();
+        Map<String, String> ann = new LinkedHashMap<>();
+        ann.put(RESERVED_NODE, slot.node());
+        ann.put(RESERVED_GPU_IDS, GangPlanCodec.gpuIds(slot.gpuMask()));
+        ann.put(RESERVED_AT, assigned.reservation().reservedAt().toString());
+        ann.put(GANG_SLOT, Integer.toString(slot.member()));
+        ann.put(GANG_PLAN, assigned.planText());
+        return Collections.unmodifiableMap(ann);
+    }
+
+    /**
+     * The claim's annotations, each mapped to null: written as a JSON merge patch, this removes them from a member of
+     * a released gang.
+     */
+    public static Map<String, String> claimRemoved() {
+        Map<String, String> none = new HashMap<>();
+        for (String key : new String[] {RESERVED_NODE, RESERVED_GPU_IDS, RESERVED_AT, GANG_SLOT, GANG_PLAN}) {
+            none.put(key, null);
+        }
+        return Collections.unmodifiableMap(none);
+    }
 }

@@ -7,8 +7,9 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The one stateful object of gang scheduling: it holds the current {@link Reservations} and {@link StarvationGuard}
- * and applies the pure steps of {@link GangPlanner}, {@link BindBarrier} and the guard to them.
+ * The one stateful object of gang scheduling: it holds the current {@link Reservations}, {@link StarvationGuard} and
+ * {@link WaitingGangs} and applies the pure steps of {@link GangPlanner}, {@link BindBarrier}, the guard and the
+ * retry-nudge rule to them.
  *
  * <p>Thread-safe: every change runs under this object's lock (changes are rare: a plan per gang, one step per member
  * bind), and the resulting immutable values are published through volatile fields, so the filter hot path reads
@@ -21,6 +22,7 @@ public final class GangCoordinator {
     private final InstantSource clock;
     private volatile Reservations reservations = Reservations.EMPTY;
     private volatile StarvationGuard starvation;
+    private volatile WaitingGangs waiting = WaitingGangs.NONE;
 
     /**
      * @param holdBound  how long a bind call may be held (below kube-scheduler's extender httpTimeout, e.g. 4 s)
@@ -43,6 +45,11 @@ public final class GangCoordinator {
         return starvation;
     }
 
+    /** The gangs whose last plan failed (immutable; no lock). */
+    public WaitingGangs waiting() {
+        return waiting;
+    }
+
     /**
      * Filter for a gang member: its place if the gang holds a reservation, else plans the whole gang on {@code view}
      * and reserves it. Members not yet seen are assumed to ask what this pod asks.
@@ -58,7 +65,7 @@ public final class GangCoordinator {
     /**
      * As {@link #assign(GangSpec, String, MemberDemand, CapacityView)} for a gang some of whose members are already
      * bound and running (one was deleted and recreated): only the missing members are planned, next to the running
-     * ones.
+     * ones. A refusal makes the gang {@link #waiting()} (with the pod and the reason); a place ends its wait.
      *
      * @param view             the capacity view, built only when the gang must be planned (a member of a planned gang
      *                         only claims its place: building a view visits every node)
@@ -68,6 +75,18 @@ public final class GangCoordinator {
                                              java.util.function.Supplier<? extends CapacityView> view,
                                              int[] boundMemberNodes) {
         Instant now = clock.instant();
+        FilterOutcome outcome = decide(spec, podUid, demand, view, boundMemberNodes, now);
+        if (outcome instanceof FilterOutcome.Refused refused) {
+            waiting = waiting.refused(spec, podUid, refused.reason(), now);
+        } else {
+            waiting = waiting.placed(spec.key());
+        }
+        return outcome;
+    }
+
+    private FilterOutcome decide(GangSpec spec, String podUid, MemberDemand demand,
+                                 java.util.function.Supplier<? extends CapacityView> view, int[] boundMemberNodes,
+                                 Instant now) {
         GangKey key = spec.key();
         GangReservation existing = reservations.get(key);
         if (existing != null) {
@@ -155,6 +174,36 @@ public final class GangCoordinator {
         return new FilterOutcome.Refused(reason + suffix);
     }
 
+    /**
+     * Whether the gang's missing members would be placed on {@code view} now, reserving nothing: what the retry nudge
+     * asks of a gang {@link WaitingGangs#dueForRetry due} for a check.
+     *
+     * @param boundMemberNodes view node indices of the gang's bound, running members
+     */
+    public boolean wouldPlace(GangSpec spec, MemberDemand demand, CapacityView view, int[] boundMemberNodes) {
+        int missing = spec.size() - boundMemberNodes.length;
+        if (missing <= 0) {
+            return false;
+        }
+        return planner.plan(spec, Collections.nCopies(missing, demand), view, boundMemberNodes) instanceof Plan.Planned;
+    }
+
+    /**
+     * The waiting gangs due for a retry check now (see {@link WaitingGangs#dueForRetry}), marked checked against this
+     * cluster version and the current reservations; forgotten gangs are dropped.
+     */
+    public synchronized List<WaitingGangs.Gang> retryDue(long clusterVersion, Duration retryMinInterval) {
+        WaitingGangs.RetryCheck check = waiting.dueForRetry(clock.instant(), clusterVersion, reservations,
+                retryMinInterval);
+        waiting = check.next();
+        return check.due();
+    }
+
+    /** The gang's waiting pods were asked to retry now. */
+    public synchronized void retryNudged(GangKey gang) {
+        waiting = waiting.nudged(gang, clock.instant());
+    }
+
     /** A member's bind call: see {@link BindBarrier#arrive}. */
     public synchronized BarrierDecision arrive(GangKey gang, String podUid, String node) {
         BindBarrier.Step step = barrier.arrive(reservations, gang, podUid, node, clock.instant());
@@ -187,9 +236,15 @@ public final class GangCoordinator {
         return s.expired();
     }
 
-    /** A gang member pod was deleted: its place waits for a replacement pod until the gang's deadline. */
+    /**
+     * A pod was deleted: no gang waits for it any more, and if it is a member of {@code gang} (null: of no gang known)
+     * its place waits for a replacement pod until the gang's deadline.
+     */
     public synchronized void podDeleted(GangKey gang, String podUid) {
-        reservations = barrier.memberDeleted(reservations, gang, podUid);
+        waiting = waiting.podGone(podUid);
+        if (gang != null) {
+            reservations = barrier.memberDeleted(reservations, gang, podUid);
+        }
     }
 
     /** The last pod of a gang was deleted: its reservation and waiting state go at once. */
@@ -197,6 +252,7 @@ public final class GangCoordinator {
         GangReservation g = reservations.get(gang);
         reservations = reservations.without(gang);
         starvation = starvation.forget(gang);
+        waiting = waiting.gangGone(gang);
         return g;
     }
 

@@ -2,6 +2,7 @@ package dev.gpusched.gang;
 
 import dev.gpusched.topology.cluster.ClusterTopology;
 import dev.gpusched.topology.cluster.DomainFits;
+import dev.gpusched.topology.cluster.DomainFitting;
 import dev.gpusched.topology.cluster.InterNodePolicy;
 
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ public final class GangPlanner {
         }
         DomainFits fits = null;
         for (int level = range[0]; level <= range[1]; level++) {
-            fits = topo.fitDomains(level, capacity, units);
+            fits = DomainFitting.fitDomains(topo, level, capacity, units);
             int anchorDomain = anchorDomain(topo, level, anchorNodes);
             if (anchorDomain == -1) {
                 continue;
@@ -138,7 +139,7 @@ public final class GangPlanner {
         }
         DomainFits fits = null;
         for (int level = range[0]; level <= range[1]; level++) {
-            fits = topo.fitDomains(level, drained, units);
+            fits = DomainFitting.fitDomains(topo, level, drained, units);
             if (!fits.feasible()) {
                 continue;
             }
@@ -218,7 +219,7 @@ public final class GangPlanner {
     private static List<MemberPlacement> placeUniform(CapacityView view, int level, int domain, int[] slots,
                                                       List<MemberDemand> members) {
         ClusterTopology topo = view.topology();
-        int[] nodes = topo.nodesFullestFirst(level, domain, slots, 1);
+        int[] nodes = DomainFitting.nodesFullestFirst(topo, level, domain, slots, 1);
         MemberDemand d = members.get(0);
         int m = members.size();
         List<MemberPlacement> out = new ArrayList<>(m);
@@ -240,7 +241,7 @@ public final class GangPlanner {
     private static List<MemberPlacement> placeMixed(CapacityView view, int level, int domain, int[] freeGpus,
                                                     List<MemberDemand> members, Demands demands) {
         ClusterTopology topo = view.topology();
-        int[] nodes = topo.nodesFullestFirst(level, domain, freeGpus, demands.smallestGpus());
+        int[] nodes = DomainFitting.nodesFullestFirst(topo, level, domain, freeGpus, demands.smallestGpus());
         long[] taken = new long[nodes.length];
         MemberPlacement[] out = new MemberPlacement[members.size()];
         int cursor = 0;

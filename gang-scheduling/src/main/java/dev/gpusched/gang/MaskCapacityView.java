@@ -1,11 +1,14 @@
 package dev.gpusched.gang;
 
+import dev.gpusched.topology.IntraNodePolicy;
+import dev.gpusched.topology.WholeGpuChoice;
 import dev.gpusched.topology.cluster.ClusterTopology;
 
 import java.util.Set;
 
 /**
- * A {@link CapacityView} over one free-GPU bitmask per node that gives each member the lowest-numbered free GPUs.
+ * A {@link CapacityView} over one free-GPU bitmask per node that gives each member the lowest-numbered free GPUs (as
+ * {@link WholeGpuChoice} does on a node whose topology is unknown).
  * For tests, benchmarks and simple simulations; the extender's own view applies intra-node policies instead.
  * Immutable: the arrays are copied.
  */
@@ -80,15 +83,6 @@ public final class MaskCapacityView implements CapacityView {
     @Override
     public long placeMember(int node, MemberDemand d, long gpusAlreadyTakenByThisPlan) {
         long available = freeMasks[node] & ~gpusAlreadyTakenByThisPlan;
-        if (Long.bitCount(available) < d.gpus()) {
-            return 0;
-        }
-        long chosen = 0;
-        for (int k = 0; k < d.gpus(); k++) {
-            long low = Long.lowestOneBit(available);
-            chosen |= low;
-            available &= ~low;
-        }
-        return chosen;
+        return WholeGpuChoice.choose(null, available, d.gpus(), IntraNodePolicy.ANY);
     }
 }

@@ -83,6 +83,15 @@ public final class Reservations {
         return mask;
     }
 
+    /** The GPUs reserved on each node by any gang, as bitmasks: what the ledger counts as used for pods outside gangs. */
+    public Map<String, Long> maskByNode() {
+        Map<String, Long> out = new HashMap<>();
+        for (Map.Entry<String, List<GangMask>> e : masksByNode.entrySet()) {
+            out.put(e.getKey(), reservedMaskOnNode(e.getKey(), null));
+        }
+        return out;
+    }
+
     /** True when some gang holds capacity on the node. */
     public boolean hasReservationOn(String node) {
         return byNode.containsKey(node);

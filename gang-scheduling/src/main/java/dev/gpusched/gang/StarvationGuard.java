@@ -26,6 +26,10 @@ import java.util.TreeMap;
  */
 public final class StarvationGuard {
 
+    /** Why a node held for a gang fails every pod outside that gang. */
+    public static final String HELD_AGAINST_OTHERS = "held for a gang that has waited longest (starvation rule); it "
+            + "takes no other pods until that gang fits";
+
     /** A gang waiting for a plan. */
     public record Waiting(Instant since, Instant lastAttempt) {
     }

@@ -270,4 +270,46 @@ class GangCoordinatorTest {
                         + "8-GPU nodes");
         assertThat(h.coordinator.starvation().waiting()).isEmpty();
     }
+
+    @Test
+    void aRefusedGangWaitsWithItsPodsAndReasonUntilAMemberGetsAPlace() {
+        Harness h = new Harness(TestClusters.leaves(3)).withFreeNodes(1);
+        GangSpec spec = spec("w", 2, null);
+        h.filter(spec, "w0");
+        h.clock.advance(Duration.ofSeconds(3));
+        h.filter(spec, "w1");
+        WaitingGangs.Gang w = h.coordinator.waiting().get(spec.key());
+        assertThat(w.podUids()).containsExactly("w0", "w1");
+        assertThat(w.since()).isEqualTo(h.clock.now.minusSeconds(3));
+        assertThat(w.reason()).startsWith("gang ml/w needs 2 x 8 GPUs; the cluster has 1 free 8-GPU node");
+        h.coordinator.podDeleted(null, "w0");
+        assertThat(h.coordinator.waiting().get(spec.key()).podUids()).containsExactly("w1");
+
+        h.withFreeNodes(2);
+        assertThat(h.filter(spec, "w1")).isInstanceOf(FilterOutcome.Assigned.class);
+        assertThat(h.coordinator.waiting().get(spec.key())).isNull();
+    }
+
+    @Test
+    void theRetryNudgeAsksWhetherAWaitingGangWouldBePlacedWithoutReservingIt() {
+        Harness h = new Harness(TestClusters.leaves(3)).withFreeNodes(1);
+        GangSpec spec = spec("w", 2, null);
+        h.filter(spec, "w0");
+        assertThat(h.coordinator.retryDue(1, Duration.ofSeconds(5))).extracting(WaitingGangs.Gang::key)
+                .containsExactly(spec.key());
+        assertThat(h.coordinator.wouldPlace(spec, EIGHT, h.viewFor(spec.key()), new int[0])).isFalse();
+
+        h.withFreeNodes(2);
+        assertThat(h.coordinator.retryDue(1, Duration.ofSeconds(5))).isEmpty(); // the cluster version did not change
+        assertThat(h.coordinator.retryDue(2, Duration.ofSeconds(5))).hasSize(1);
+        assertThat(h.coordinator.wouldPlace(spec, EIGHT, h.viewFor(spec.key()), new int[0])).isTrue();
+        assertThat(h.coordinator.reservations().size()).isZero();
+        h.coordinator.retryNudged(spec.key());
+        assertThat(h.coordinator.waiting().get(spec.key()).lastNudge()).isEqualTo(h.clock.now);
+        assertThat(h.coordinator.retryDue(3, Duration.ofSeconds(5))).isEmpty(); // nudged less than 5 s ago
+        // a gang with every member running is never placed again
+        assertThat(h.coordinator.wouldPlace(spec, EIGHT, h.viewFor(spec.key()), new int[] {0, 1})).isFalse();
+        h.coordinator.gangDeleted(spec.key());
+        assertThat(h.coordinator.waiting().size()).isZero();
+    }
 }

@@ -58,12 +58,7 @@ final class Harness {
         specOfPod.put(uid, spec);
         FilterOutcome out = coordinator.assign(spec, uid, EIGHT, viewFor(spec.key()));
         if (out instanceof FilterOutcome.Assigned a) {
-            Map<String, String> ann = annotations.computeIfAbsent(uid, k -> new HashMap<>());
-            ann.put(GangAnnotations.RESERVED_NODE, a.slot().node());
-            ann.put(GangAnnotations.RESERVED_GPU_IDS, GangPlanCodec.gpuIds(a.slot().gpuMask()));
-            ann.put(GangAnnotations.RESERVED_AT, a.reservation().reservedAt().toString());
-            ann.put(GangAnnotations.GANG_SLOT, Integer.toString(a.slot().member()));
-            ann.put(GangAnnotations.GANG_PLAN, a.planText());
+            annotations.computeIfAbsent(uid, k -> new HashMap<>()).putAll(GangAnnotations.claim(a));
         }
         return out;
     }

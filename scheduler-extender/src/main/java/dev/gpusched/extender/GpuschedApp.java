@@ -1,25 +1,32 @@
 package dev.gpusched.extender;
 
 import dev.gpusched.extender.bind.Binder;
-import dev.gpusched.extender.bind.ClusterWriter;
+import dev.gpusched.extender.catalog.CatalogEndpoint;
+import dev.gpusched.extender.catalog.CatalogSettings;
+import dev.gpusched.extender.catalog.LiveCatalog;
+import dev.gpusched.extender.cycle.Scheduler;
+import dev.gpusched.extender.dcgm.DcgmPoller;
+import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.FragmentationScore;
 import dev.gpusched.extender.decide.LedgerCpuView;
 import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.gang.GangScheduling;
-import dev.gpusched.extender.gang.OwnerAnnotations;
-import dev.gpusched.extender.http.ExtenderServer;
 import dev.gpusched.extender.ha.FollowerGate;
-import dev.gpusched.extender.ha.LeaderElection;
+import dev.gpusched.extender.http.ExtenderServer;
 import dev.gpusched.extender.http.ExtenderService;
 import dev.gpusched.extender.http.ExtenderVerbs;
-import dev.gpusched.extender.http.TlsConfig;
+import dev.gpusched.extender.http.InspectView;
 import dev.gpusched.extender.http.ServerLimits;
+import dev.gpusched.extender.http.TlsConfig;
+import dev.gpusched.extender.kube.InformerCache;
+import dev.gpusched.extender.kube.KubeEdge;
+import dev.gpusched.extender.kube.KubernetesSource;
+import dev.gpusched.extender.kube.LeaderElection;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.state.ClusterState;
-import dev.gpusched.extender.state.KubernetesSource;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import dev.gpusched.extender.dcgm.DcgmPoller;
-import dev.gpusched.extender.dcgm.DcgmSettings;
+import dev.gpusched.extender.state.PodCache;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,14 +40,36 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GpuschedApp implements AutoCloseable {
   /**
-   * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), and on how
-   * many threads one call's new verdicts are computed ({@code --decision-threads}).
+   * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), on how
+   * many threads one call's new verdicts are computed ({@code --decision-threads}), which resource holds the
+   * MLServices whose annotations their pods inherit ({@code --mlservice-resource}), and the plain-HTTP port of the
+   * health and metrics endpoints ({@code --health-port}; -1: none, they are on {@code port} only).
    */
-  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
+  public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads,
+      OwnerAnnotations.Resource mlServices, int healthPort) {
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
 
     public Options {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
+      java.util.Objects.requireNonNull(mlServices, "mlServices");
+    }
+
+    /**
+     * The MLServices of {@link OwnerAnnotations.Resource#DEFAULT} ({@code mlservices.v1alpha1.kro.run}), without a
+     * health port.
+     */
+    public Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
+      this(host, port, limits, dcgm, decisionThreads, OwnerAnnotations.Resource.DEFAULT, -1);
+    }
+
+    /** With the MLServices of this resource. */
+    public Options withMlServices(OwnerAnnotations.Resource mlServices) {
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort);
+    }
+
+    /** With {@code /healthz}, {@code /readyz} and {@code /metrics} on this plain-HTTP port too (0: any free one). */
+    public Options withHealthPort(int healthPort) {
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort);
     }
 
     /** On the machine's CPUs ({@link dev.gpusched.extender.decide.ParallelChunks#DEFAULT_THREADS}). */
@@ -80,35 +109,41 @@ public final class GpuschedApp implements AutoCloseable {
   }
 
   /** Starts informers and the server; the server answers (not ready) at once and decides once the cache synced. */
-  public static GpuschedApp start(Options options, KubernetesClient client, ClusterWriter writer) {
-    return start(options, GangScheduling.Settings.DEFAULT, client, writer, null, null);
+  public static GpuschedApp start(Options options, KubeEdge kube) {
+    return start(options, GangScheduling.Settings.DEFAULT, kube, null, null);
   }
 
-  /** As {@link #start(Options, KubernetesClient, ClusterWriter)} with gang scheduling settings. */
-  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubernetesClient client,
-      ClusterWriter writer) {
-    return start(options, gangSettings, client, writer, null, null);
+  /** As {@link #start(Options, KubeEdge)} with gang scheduling settings. */
+  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubeEdge kube) {
+    return start(options, gangSettings, kube, null, null);
   }
 
   /**
    * As above, over HTTPS when {@code tls} is not null, and as one of several replicas when {@code leaderElection} is not
    * null (only the Lease holder decides and binds; without it this process always leads).
    */
-  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubernetesClient client,
-      ClusterWriter writer, TlsConfig tls, LeaderElection.Settings leaderElection) {
+  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubeEdge kube, TlsConfig tls,
+      LeaderElection.Settings leaderElection) {
+    return start(options, gangSettings, kube, tls, leaderElection, CatalogSettings.DEFAULT);
+  }
+
+  /** As above, serving the Backstage catalog ({@code GET /catalog/entities.yaml}) with these settings. */
+  public static GpuschedApp start(Options options, GangScheduling.Settings gangSettings, KubeEdge kube, TlsConfig tls,
+      LeaderElection.Settings leaderElection, CatalogSettings catalogSettings) {
     ClusterState state = new ClusterState();
-    KubernetesSource source = new KubernetesSource(client, state);
+    KubernetesSource source = kube.informers(state);
     WorkloadProfileLearner profile = new WorkloadProfileLearner();
     DecisionPipeline pipeline = DecisionPipeline.standard(profile::current, new LedgerCpuView(), options.decisionThreads());
     // Owners first: gang recovery and every verb read intent from the owning MLService too.
-    OwnerAnnotations owners = OwnerAnnotations.start(client, 10_000);
-    Binder binder = new Binder(state, pipeline, writer, source::pod, owners::of);
+    OwnerAnnotations owners = kube.owners(options.mlServices(), 10_000);
+    PodCache pods = new InformerCache(source, owners);
+    Binder binder = new Binder(state, pipeline, kube.bindWriter(), pods);
     java.util.function.BooleanSupplier ready = () -> state.snapshot().synced() && source.healthy();
     // A new leader first catches up with the API (the previous leader's last binds), then rebuilds the gang
     // reservations from the pods' annotations, and only then decides.
     GangScheduling[] gangHolder = new GangScheduling[1];
     LeaderElection election = leaderElection == null ? null
-        : new LeaderElection(client, leaderElection, () -> {
+        : kube.leaderElection(leaderElection, () -> {
           source.awaitCaughtUp(leaderElection.leaseDuration());
           gangHolder[0].recover();
         });
@@ -136,24 +171,29 @@ public final class GpuschedApp implements AutoCloseable {
       }, period, period, TimeUnit.MILLISECONDS);
       dcgm.start();
     }
-    GangScheduling gangs = new GangScheduling(gangSettings, Clock.systemUTC(), state, source, writer, client, owners, metrics);
+    GangScheduling gangs = new GangScheduling(gangSettings, Clock.systemUTC(), state, pods, kube.bindWriter(),
+        kube.gangWriter(), metrics);
     gangHolder[0] = gangs;
     if (election != null) {
       gangs.leaderCheck(election::isLeader);
     }
     source.onPodDeleted(gangs::podDeleted);
     source.beforeSynced(gangs::recover); // reservations rebuilt from pod annotations before any decision
-    ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, metrics, gangs, owners, source::pod,
-        profile::observe);
-    ExtenderVerbs verbs = election == null ? service : FollowerGate.of(service, election);
+    Scheduler scheduler = new Scheduler(state::snapshot, pipeline, binder, pods, metrics).withGangs(gangs)
+        .observingDemands(profile::observe);
+    ExtenderService service = new ExtenderService(scheduler, metrics);
+    ExtenderVerbs verbs = election == null ? service
+        : new FollowerGate(service, election::isLeader, election::notLeaderMessage);
     ExtenderServer server;
     try {
       server = ExtenderServer.start(options.host(), options.port(), options.limits(), tls, verbs, metrics,
-          () -> dev.gpusched.extender.http.InspectView.cluster(state.snapshot(), dcgm), ready, state::snapshot,
+          () -> InspectView.cluster(state.snapshot(), dcgm), ready, state::snapshot,
           (ns, name) -> {
-            var pod = source.pod(ns, name);
-            return pod == null ? null : dev.gpusched.extender.http.InspectView.pod(pod);
-          }, gangs);
+            var pod = pods.pod(ns, name);
+            return pod == null ? null : InspectView.pod(pod);
+          }, gangs, options.healthPort(), new CatalogEndpoint(new LiveCatalog(catalogSettings, state::snapshot,
+              new FragmentationScore(profile::current, new LedgerCpuView(), FragmentationScore.DEFAULT_MILLI_PER_POINT),
+              owners::mlServices, pods, gangs, election == null ? () -> true : election::isLeader)));
     } catch (RuntimeException e) {
       gangs.close();
       owners.close();

@@ -1,14 +1,18 @@
 package dev.gpusched.bench.jmh;
 
+import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.gang.GangScheduling;
-import dev.gpusched.extender.gang.OwnerAnnotations;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
+import dev.gpusched.extender.kube.InformerCache;
+import dev.gpusched.extender.kube.KubernetesGangWriter;
+import dev.gpusched.extender.kube.KubernetesSource;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
-import dev.gpusched.extender.state.EmbeddedApiServer;
-import dev.gpusched.extender.state.KubernetesSource;
 import dev.gpusched.gang.GangSpec;
+import dev.gpusched.gang.MemberAnswer;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -16,10 +20,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@code ExtenderService} does for a gang member's filter and prioritize calls, minus JSON: the server's own
+ * What the request path does for a gang member's filter and prioritize calls, minus JSON: the server's own
  * {@link GangScheduling#filter} (a member of a gang already planned claims its place), the answer over the candidates
- * ({@link GangScheduling.FilterAnswer#over}), then the scores of the survivors
- * ({@link GangScheduling#reservedNodeScores}). The gang scheduling runs over the benchmark's cluster state, with an
+ * ({@link MemberAnswer#over}), then the scores of the survivors ({@link MemberAnswer#reservedNodeScores}). The gang
+ * scheduling runs over the benchmark's cluster state, with an
  * embedded API server taking its annotation writes (one per claim, off the timed thread).
  */
 public final class GangMemberLoop implements AutoCloseable {
@@ -37,8 +41,9 @@ public final class GangMemberLoop implements AutoCloseable {
     api = EmbeddedApiServer.start();
     source = new KubernetesSource(api.client(), state);
     ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, () -> true, () -> true);
-    gangs = new GangScheduling(GangScheduling.Settings.DEFAULT, Clock.systemUTC(), state, source,
-        api.writer(api.client()), api.client(), OwnerAnnotations.none(), metrics);
+    gangs = new GangScheduling(GangScheduling.Settings.DEFAULT, Clock.systemUTC(), state,
+        new InformerCache(source, OwnerAnnotations.none()), api.writer(api.client()),
+        new KubernetesGangWriter(api.client()), metrics);
     gangs.recover();
     Pod first = member(pod, 0);
     member = member(pod, 1);
@@ -46,7 +51,7 @@ public final class GangMemberLoop implements AutoCloseable {
     if (spec == null) {
       throw new IllegalArgumentException("pod " + pod.getMetadata().getName() + " carries no gang annotations");
     }
-    GangScheduling.FilterAnswer planned = gangs.filter(first, spec, dev.gpusched.extender.model.PodDemandParser.parse(first),
+    MemberAnswer planned = gangs.filter(first, spec, dev.gpusched.extender.model.PodDemandParser.parse(first),
         state.snapshot());
     if (planned.node() == null) {
       throw new IllegalStateException("the benchmark's gang cannot be planned on this cluster: " + planned.reason());
@@ -62,7 +67,7 @@ public final class GangMemberLoop implements AutoCloseable {
 
   /** The member's filter, then prioritize of the node that passed. */
   public ScoringLoop.Outcome filterThenPrioritize(PodDemand demand, ClusterSnapshot snapshot, List<String> candidates) {
-    GangScheduling.FilterAnswer a = gangs.filter(member, spec, demand, snapshot);
+    MemberAnswer a = gangs.filter(member, spec, demand, snapshot);
     boolean[] passed = new boolean[candidates.size()];
     String[] reasons = new String[candidates.size()];
     int failed = a.over(spec.key(), candidates, passed, reasons);
@@ -72,7 +77,8 @@ public final class GangMemberLoop implements AutoCloseable {
         survivors.add(candidates.get(i));
       }
     }
-    int[] scores = a.node() == null ? new int[survivors.size()] : GangScheduling.reservedNodeScores(a.node(), survivors);
+    int[] scores = a.node() == null ? new int[survivors.size()] : MemberAnswer.reservedNodeScores(a.node(), survivors,
+        DecisionPipeline.MAX_EXTENDER_PRIORITY);
     long sum = 0;
     for (int s : scores) {
       sum += s;

@@ -11,6 +11,7 @@ import dev.gpusched.extender.http.InspectView;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.state.ClusterState;
+import dev.gpusched.extender.state.PodCache;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -44,7 +45,7 @@ public final class BenchServers implements AutoCloseable {
       BooleanSupplier ready = () -> state.snapshot().synced();
       DecisionPipeline pipeline = SyntheticCluster.serverPipeline(decisionThreads);
       ExtenderMetrics gMetrics = new ExtenderMetrics(state::snapshot, ready, () -> true);
-      Binder binder = new Binder(state, pipeline, REFUSING_WRITER, (ns, name) -> null);
+      Binder binder = new Binder(state, pipeline, REFUSING_WRITER, PodCache.EMPTY);
       ExtenderService service = new ExtenderService(state::snapshot, pipeline, binder, gMetrics);
       g = serve(service, gMetrics, state, ready);
       ExtenderMetrics nMetrics = new ExtenderMetrics(state::snapshot, ready, () -> true);

@@ -9,33 +9,44 @@ import dev.cel.common.CelValidationResult;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.extensions.CelExtensions;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Compiles and evaluates kro's CEL expressions with CEL-Java: {@code schema} is the instance (a map), every resource
- * id is a dynamic variable; standard library plus the extensions kro enables that CEL-Java has (optional types,
- * strings, lists, encoders, bindings). Results come back as plain Java trees (Long, Double, String, Boolean, List, Map).
+ * id is a dynamic variable; standard library and macros plus the extensions kro enables that CEL-Java has (optional
+ * types, strings, lists, encoders, bindings) and the kro functions the RGD uses ({@link KroFunctions}). Results come
+ * back as plain Java trees (Long, Double, String, Boolean, List, Map), or {@link KroFunctions#OMIT}.
  */
 public final class CelEvaluator {
   private final Cel cel;
+  private final Set<String> variables = new HashSet<>();
 
   /** An evaluator that knows {@code schema} and the given resource ids. */
   public CelEvaluator(Collection<String> resourceIds) {
     var builder = CelFactory.standardCelBuilder()
         .setOptions(CelOptions.current().enableOptionalSyntax(true).build())
+        .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+        .addFunctionDeclarations(KroFunctions.declarations())
+        .addFunctionBindings(KroFunctions.bindings())
         .addVar("schema", MapType.create(SimpleType.STRING, SimpleType.DYN))
         .addCompilerLibraries(CelExtensions.optional(), CelExtensions.strings(), CelExtensions.lists(),
             CelExtensions.encoders(), CelExtensions.bindings())
         .addRuntimeLibraries(CelExtensions.optional(), CelExtensions.strings(), CelExtensions.lists(),
             CelExtensions.encoders());
+    variables.add("schema");
     for (String id : resourceIds) {
       builder.addVar(id, SimpleType.DYN);
+      variables.add(id);
     }
     this.cel = builder.build();
   }
@@ -51,6 +62,17 @@ public final class CelEvaluator {
     } catch (CelValidationException e) {
       throw new IllegalArgumentException("CEL expression does not compile: ${" + expression + "}: " + e.getMessage(), e);
     }
+  }
+
+  /** The variables (schema, resource ids) an expression reads. */
+  public Set<String> variablesOf(String expression) {
+    Set<String> names = new TreeSet<>();
+    for (var reference : compile(expression).getReferenceMap().values()) {
+      if (variables.contains(reference.name())) {
+        names.add(reference.name());
+      }
+    }
+    return names;
   }
 
   /** Evaluates an expression against the variables; throws naming the expression when evaluation fails. */
@@ -118,7 +140,8 @@ public final class CelEvaluator {
       }
       return out;
     }
-    if (value instanceof Long || value instanceof String || value instanceof Boolean || value instanceof Double) {
+    if (value instanceof Long || value instanceof String || value instanceof Boolean || value instanceof Double
+        || value == KroFunctions.OMIT) {
       return value;
     }
     if (value == null || value.getClass().getSimpleName().equals("NullValue")) {

@@ -12,8 +12,11 @@ import java.util.Set;
 /**
  * Renders a kro ResourceGraphDefinition for one instance, as kro's controller would: applies the simple-schema
  * defaults, evaluates each resource's includeWhen, fills every {@code ${...}} in the included templates (resources in
- * declaration order, each one visible to later expressions by its id), then the status expressions. Used by tests to
- * show what pods an MLService really produces; it is not a kro replacement (no readyWhen, forEach, externalRef).
+ * declaration order, each one visible to later expressions by its id; a field whose value is {@code omit()} is left
+ * out); then, against observed objects (as the API server returns them), each resource's readyWhen and the status
+ * expressions, a status field whose resource is absent being left out as kro leaves it out. Used by tests to show
+ * what an MLService really produces; it is not a kro replacement (no forEach, externalRef, type checking against the
+ * resources' OpenAPI schemas).
  */
 public final class RgdRenderer {
   /** One included resource: its id in the RGD and the rendered object. */
@@ -23,9 +26,8 @@ public final class RgdRenderer {
     }
   }
 
-  /** What one instance renders to. */
-  public record RenderedGraph(Map<String, Object> schema, List<RenderedResource> resources, List<String> excludedIds,
-                              Map<String, Object> status) {
+  /** What one instance renders to: the instance as expressions see it, the included objects, the excluded ids. */
+  public record RenderedGraph(Map<String, Object> schema, List<RenderedResource> resources, List<String> excludedIds) {
     /** The included resource with this id; throws naming the ids that exist when it is absent. */
     public RenderedResource resource(String id) {
       for (RenderedResource r : resources) {
@@ -46,7 +48,7 @@ public final class RgdRenderer {
   private final CelEvaluator cel;
   private final Set<String> evaluated = new LinkedHashSet<>();
 
-  /** A renderer for one RGD document; throws when it lacks the fields kro requires. */
+  /** A renderer for one RGD document; throws when it lacks the fields kro requires or breaks kro's rules. */
   @SuppressWarnings("unchecked")
   public RgdRenderer(Map<String, Object> rgd) {
     if (!"kro.run/v1alpha1".equals(rgd.get("apiVersion")) || !"ResourceGraphDefinition".equals(rgd.get("kind"))) {
@@ -58,7 +60,8 @@ public final class RgdRenderer {
     // kro serves instances as <group>/<schema.apiVersion>; the group defaults to kro.run.
     Object group = schemaBlock.get("group");
     this.apiVersion = (group == null ? "kro.run" : group) + "/" + require(rgd, "spec.schema.apiVersion");
-    this.schema = SimpleSchema.parse(Yaml.asMap(require(rgd, "spec.schema.spec")));
+    Map<String, Object> types = schemaBlock.get("types") == null ? Map.of() : Yaml.asMap(schemaBlock.get("types"));
+    this.schema = SimpleSchema.parse(Yaml.asMap(require(rgd, "spec.schema.spec")), types);
     this.statusTemplate = schemaBlock.get("status") == null ? Map.of() : Yaml.asMap(schemaBlock.get("status"));
     this.resources = new ArrayList<>();
     List<String> ids = new ArrayList<>();
@@ -78,6 +81,20 @@ public final class RgdRenderer {
       resources.add(r);
     }
     this.cel = new CelEvaluator(ids);
+    for (Map<String, Object> r : resources) {
+      for (String condition : conditions(r, "readyWhen")) {
+        Set<String> read = cel.variablesOf(condition);
+        if (!Set.of(r.get("id")).containsAll(read)) {
+          throw new IllegalArgumentException("readyWhen ${" + condition + "} of '" + r.get("id") + "' reads " + read
+              + "; kro lets readyWhen read the resource itself only");
+        }
+      }
+    }
+  }
+
+  /** The instance schema (the spec's fields, defaults and markers). */
+  public SimpleSchema schema() {
+    return schema;
   }
 
   /** Every expression this renderer has evaluated so far (for coverage checks over several instances). */
@@ -90,7 +107,10 @@ public final class RgdRenderer {
     return cel;
   }
 
-  /** Renders one instance (a parsed MLService object). */
+  /**
+   * Renders one instance (a parsed MLService object). An instance without {@code metadata.generation} is taken as
+   * the API server creates it, with generation 1.
+   */
   @SuppressWarnings("unchecked")
   public RenderedGraph render(Map<String, Object> instance) {
     if (!kind.equals(instance.get("kind")) || !apiVersion.equals(instance.get("apiVersion"))) {
@@ -102,6 +122,7 @@ public final class RgdRenderer {
       throw new IllegalArgumentException("instance has no metadata.name");
     }
     metadata.putIfAbsent("namespace", "default");
+    metadata.putIfAbsent("generation", 1L);
     Map<String, Object> schemaView = new LinkedHashMap<>();
     schemaView.put("apiVersion", instance.get("apiVersion"));
     schemaView.put("kind", instance.get("kind"));
@@ -114,7 +135,7 @@ public final class RgdRenderer {
     List<String> excluded = new ArrayList<>();
     for (Map<String, Object> resource : resources) {
       String id = (String) resource.get("id");
-      if (includes(resource, variables)) {
+      if (holds(resource, "includeWhen", variables)) {
         Map<String, Object> object = (Map<String, Object>) fill(resource.get("template"), variables, id + ".template");
         included.add(new RenderedResource(id, object));
         variables.put(id, CelEvaluator.toCel(object));
@@ -122,27 +143,82 @@ public final class RgdRenderer {
         excluded.add(id);
       }
     }
-    Map<String, Object> status = (Map<String, Object>) fill(statusTemplate, variables, "status");
-    return new RenderedGraph(schemaView, included, excluded, status);
+    return new RenderedGraph(schemaView, included, excluded);
   }
 
-  private boolean includes(Map<String, Object> resource, Map<String, Object> variables) {
-    Object conditions = resource.get("includeWhen");
-    if (conditions == null) {
-      return true;
-    }
-    boolean all = true;
-    for (Object condition : (List<?>) conditions) {
-      List<KroTemplate.Segment> segments = KroTemplate.segments(String.valueOf(condition));
-      if (segments.size() != 1 || !segments.get(0).expression()) {
-        throw new IllegalArgumentException("includeWhen of '" + resource.get("id") + "' must be one ${...}; found " + condition);
+  /**
+   * Whether kro would count the resource {@code id} ready with the observed object (as the API server returns it):
+   * every readyWhen expression true; a resource without readyWhen is ready once it exists.
+   */
+  public boolean ready(String id, Map<String, Object> observed) {
+    for (Map<String, Object> resource : resources) {
+      if (resource.get("id").equals(id)) {
+        return holds(resource, "readyWhen", Map.of(id, CelEvaluator.toCel(observed)));
       }
-      Object value = evaluate(segments.get(0).text(), variables);
+    }
+    throw new IllegalArgumentException("no resource '" + id + "' in this RGD");
+  }
+
+  /**
+   * The instance's status fields as kro writes them, from the observed objects by resource id (as the API server
+   * returns them): a field that reads a resource with no observed object (excluded, or not created yet) is left out.
+   */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> status(RenderedGraph graph, Map<String, Map<String, Object>> observed) {
+    Map<String, Object> variables = new LinkedHashMap<>();
+    variables.put("schema", graph.schema());
+    observed.forEach((id, object) -> variables.put(id, CelEvaluator.toCel(object)));
+    return (Map<String, Object>) statusLevel(statusTemplate, variables, "status");
+  }
+
+  @SuppressWarnings("unchecked")
+  private Object statusLevel(Object node, Map<String, Object> variables, String path) {
+    if (node instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        Object value = statusLevel(e.getValue(), variables, path + "." + e.getKey());
+        boolean empty = value instanceof Map<?, ?> m && m.isEmpty();
+        if (value != null && !empty) {
+          out.put(String.valueOf(e.getKey()), value);
+        }
+      }
+      return out;
+    }
+    if (node instanceof String s && KroTemplate.hasExpression(s)) {
+      for (String expression : KroTemplate.expressionsIn(s)) {
+        if (!variables.keySet().containsAll(cel.variablesOf(expression))) {
+          return null;
+        }
+      }
+    }
+    return fill(node, variables, path);
+  }
+
+  private static List<String> conditions(Map<String, Object> resource, String key) {
+    List<String> out = new ArrayList<>();
+    Object conditions = resource.get(key);
+    if (conditions != null) {
+      for (Object condition : (List<?>) conditions) {
+        List<KroTemplate.Segment> segments = KroTemplate.segments(String.valueOf(condition));
+        if (segments.size() != 1 || !segments.get(0).expression()) {
+          throw new IllegalArgumentException(key + " of '" + resource.get("id") + "' must be one ${...}; found " + condition);
+        }
+        out.add(segments.get(0).text());
+      }
+    }
+    return out;
+  }
+
+  /** Whether every expression of {@code key} (includeWhen, readyWhen) is true; all are evaluated, as kro does. */
+  private boolean holds(Map<String, Object> resource, String key, Map<String, Object> variables) {
+    boolean all = true;
+    for (String condition : conditions(resource, key)) {
+      Object value = evaluate(condition, variables);
       if (!(value instanceof Boolean b)) {
-        throw new IllegalArgumentException("includeWhen ${" + segments.get(0).text() + "} of '" + resource.get("id")
+        throw new IllegalArgumentException(key + " ${" + condition + "} of '" + resource.get("id")
             + "' must be a bool; it returned " + value);
       }
-      all &= b; // evaluate every condition (kro checks them all), so each one is exercised
+      all &= b;
     }
     return all;
   }
@@ -155,7 +231,10 @@ public final class RgdRenderer {
         if (KroTemplate.hasExpression(key)) {
           throw new IllegalArgumentException(path + ": kro does not template keys: " + key);
         }
-        out.put(key, fill(e.getValue(), variables, path + "." + key));
+        Object value = fill(e.getValue(), variables, path + "." + key);
+        if (value != KroFunctions.OMIT) {
+          out.put(key, value);
+        }
       }
       return out;
     }

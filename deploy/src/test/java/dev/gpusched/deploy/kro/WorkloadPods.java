@@ -12,9 +12,10 @@ import java.util.UUID;
 
 /**
  * The pods a rendered Deployment or indexed Job would create, as their controllers name and label them: a Deployment's
- * pods {@code <name>-<rs-hash>-<i>} owned by its ReplicaSet; an indexed Job's pods {@code <name>-<index>-<suffix>}
- * with the completion-index label and annotation, hostname {@code <name>-<index>}, owned by the Job. UIDs are
- * derived from the names, so the same instance always yields the same pods.
+ * pods {@code <name>-<rs-hash>-<i>} owned by its ReplicaSet (spec.replicas, 1 when left out as the API server
+ * defaults it); an indexed Job's pods {@code <name>-<index>-<suffix>} with the completion-index label and annotation,
+ * the job-name labels, hostname {@code <name>-<index>}, owned by the Job. UIDs are derived from the names, so the same
+ * instance always yields the same pods.
  */
 public final class WorkloadPods {
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -41,7 +42,8 @@ public final class WorkloadPods {
     List<Map<String, Object>> pods = new ArrayList<>();
     switch (kind) {
       case "Deployment" -> {
-        long replicas = ((Number) Yaml.at(workload, "spec.replicas")).longValue();
+        Object replicasField = Yaml.at(workload, "spec.replicas");
+        long replicas = replicasField == null ? 1 : ((Number) replicasField).longValue();
         String replicaSet = name + "-" + hash(name);
         for (int i = 0; i < replicas; i++) {
           pods.add(pod(template, replicaSet + "-" + hash(replicaSet + i), namespace, "ReplicaSet", replicaSet, -1));
@@ -69,6 +71,8 @@ public final class WorkloadPods {
     Map<String, Object> annotations = new LinkedHashMap<>((Map<String, Object>) templateMeta.getOrDefault("annotations", Map.of()));
     Map<String, Object> spec = new LinkedHashMap<>(Yaml.asMap(template.get("spec")));
     if (completionIndex >= 0) {
+      labels.put("job-name", ownerName);
+      labels.put("batch.kubernetes.io/job-name", ownerName);
       labels.put("batch.kubernetes.io/job-completion-index", String.valueOf(completionIndex));
       annotations.put("batch.kubernetes.io/job-completion-index", String.valueOf(completionIndex));
       spec.put("hostname", ownerName + "-" + completionIndex);

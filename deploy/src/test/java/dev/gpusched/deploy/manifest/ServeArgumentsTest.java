@@ -2,13 +2,12 @@ package dev.gpusched.deploy.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.marcnuri.helm.Helm;
-import dev.gpusched.deploy.ProjectPaths;
 import dev.gpusched.deploy.Yaml;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import dev.gpusched.extender.cli.GpuschedCommand;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -46,10 +45,36 @@ class ServeArgumentsTest {
   @Test
   void theChartsArgumentsParseWithAndWithoutTls() {
     for (String tls : List.of("true", "false")) {
-      String rendered = new Helm(ProjectPaths.deploy().resolve("helm/gpusched")).template().withName("gpusched")
-          .withNamespace("gpusched-system").set("tls.enabled", tls).call();
-      List<String> args = gpuschedArgs(Yaml.readAll(rendered, "helm template tls.enabled=" + tls));
+      List<String> args = gpuschedArgs(HelmChartTest.render("tls.enabled", tls));
       assertThat(parseServe(args).commandSpec().name()).isEqualTo("serve");
     }
+  }
+
+  /** The ClusterRole rule on the MLService resource the arguments name, as "group/plural:verbs". */
+  @SuppressWarnings("unchecked")
+  private static String mlServiceGrant(List<Map<String, Object>> objects, OwnerAnnotations.Resource resource) {
+    for (Object r : (List<Object>) Manifests.find(objects, "ClusterRole", "gpusched").get("rules")) {
+      Map<String, Object> rule = (Map<String, Object>) r;
+      if (((List<Object>) rule.get("apiGroups")).contains(resource.group())) {
+        return resource.group() + "/" + String.join(",", (List<String>) rule.get("resources")) + ":"
+            + String.join(",", (List<String>) rule.get("verbs"));
+      }
+    }
+    return "no rule for group " + resource.group();
+  }
+
+  @Test
+  void gpuschedMayListAndWatchTheMlServiceResourceItIsGiven() {
+    List<Map<String, Object>> manifests = Manifests.listedObjects();
+    List<Map<String, Object>> custom = HelmChartTest.render("mlserviceResource", "mlservices.v1beta1.ml.example.com");
+    for (List<Map<String, Object>> objects : List.of(manifests, custom)) {
+      CommandLine.ParseResult serve = parseServe(gpuschedArgs(objects));
+      OwnerAnnotations.Resource resource = OwnerAnnotations.Resource.parse(serve.matchedOptionValue("--mlservice-resource", ""));
+      assertThat(mlServiceGrant(objects, resource)).isEqualTo(resource.group() + "/" + resource.plural() + ":list,watch");
+    }
+    assertThat(parseServe(gpuschedArgs(manifests)).matchedOptionValue("--mlservice-resource", ""))
+        .isEqualTo(OwnerAnnotations.Resource.DEFAULT.toString());
+    assertThat(parseServe(gpuschedArgs(custom)).matchedOptionValue("--mlservice-resource", ""))
+        .isEqualTo("mlservices.v1beta1.ml.example.com");
   }
 }

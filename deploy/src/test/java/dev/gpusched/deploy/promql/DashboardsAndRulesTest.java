@@ -28,6 +28,8 @@ class DashboardsAndRulesTest {
   private static final Path RULES = DEPLOY.resolve("prometheus/gpusched-rules.yaml");
   private static final Path PROMETHEUS_RULE = DEPLOY.resolve("prometheus/prometheusrule.yaml");
   private static final Path CHART_RULES = DEPLOY.resolve("helm/gpusched/files/gpusched-rules.yaml");
+  private static final Path RULE_TESTS = DEPLOY.resolve("prometheus/gpusched-rules.test.yaml");
+  private static final String RUNBOOKS = "https://github.com/gpusched/gpusched/blob/main/deploy/README-deploy.md#";
 
   private static List<PromQlExpression> allExpressions() {
     List<PromQlExpression> all = new ArrayList<>(PromQlSources.fromDashboard(DASHBOARD));
@@ -44,7 +46,38 @@ class DashboardsAndRulesTest {
     String all = String.join("\n", titles);
     assertThat(all).contains("GPU allocation over time", "Per-node GPU map", "Free GPUs unusable by an N-GPU request",
         "Gang wait p50 / p99", "Extender latency p50 by verb", "Extender latency p99 by verb",
-        "Filter rejections by reason");
+        "Filter rejections by reason", "GPUs per node and model, by state", "GPU utilization by GPU",
+        "Free GPU memory by GPU", "Last XID by GPU", "Ledger conflicts");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void nodeModelAndGpuVariablesFilterThePanelsAndAllMeansEverything() throws IOException {
+    Map<String, Object> dashboard = Yaml.readJson(DASHBOARD);
+    List<String> names = new ArrayList<>();
+    for (Map<String, Object> v : PromQlSources.queryVariables(dashboard)) {
+      names.add((String) v.get("name"));
+      assertThat(v).as("variable " + v.get("name")).containsEntry("includeAll", true).containsEntry("multi", true)
+          .containsEntry("allValue", ".*");
+    }
+    assertThat(names).containsExactly("node", "model", "gpu");
+    // A variable stands only where .* (All) or a|b (several) is valid: inside a regex matcher.
+    String raw = Files.readString(DASHBOARD);
+    for (String name : names) {
+      java.util.regex.Matcher use = java.util.regex.Pattern.compile("\\$\\{?" + name + "\\b").matcher(raw);
+      int uses = 0;
+      while (use.find()) {
+        uses++;
+        assertThat(raw.substring(use.start() - 4, use.start())).as("use of $" + name).isEqualTo("=~\\\"");
+      }
+      assertThat(uses).as("$" + name + " is used").isGreaterThan(1);
+    }
+    // The table of GPUs per node and model has one row per node and model, not one per node.
+    Map<String, Object> table = ((List<Map<String, Object>>) dashboard.get("panels")).stream()
+        .filter(p -> "GPUs per node and model, by state".equals(p.get("title"))).findFirst().orElseThrow();
+    String expr = (String) Yaml.at(((List<Object>) table.get("targets")).get(0), "expr");
+    assertThat(expr).contains("by (node, model, state)", "\"node_model\"");
+    assertThat(Yaml.toJson(table.get("transformations"))).contains("\"rowField\":\"node_model\"");
   }
 
   @Test
@@ -108,7 +141,30 @@ class DashboardsAndRulesTest {
   @Test
   @RequiresTool("promtool")
   void theRulesAreValidForPromtool() throws Exception {
-    assertThat(promtool("check", "rules", RULES.toString())).contains("SUCCESS: 9 rules found");
+    assertThat(promtool("check", "rules", RULES.toString())).contains("SUCCESS: 10 rules found");
+  }
+
+  @Test
+  @RequiresTool("promtool")
+  @SuppressWarnings("unchecked")
+  void theAlertsFireOnTheirFixturesAndOnlyThere() throws Exception {
+    // promtool fails (exit 1) on any alert that fires when not expected, or does not fire when expected.
+    assertThat(promtool("test", "rules", RULE_TESTS.toString())).contains("SUCCESS");
+    Map<String, Object> tests = Yaml.readOne(RULE_TESTS);
+    assertThat((List<Object>) tests.get("rule_files")).containsExactly("gpusched-rules.yaml");
+    Set<String> firing = new LinkedHashSet<>();
+    boolean allReplicasGone = false;
+    for (Object t : (List<Object>) tests.get("tests")) {
+      String inputs = Yaml.toJson(Yaml.at(t, "input_series"));
+      for (Object check : (List<Object>) Yaml.at(t, "alert_rule_test")) {
+        if (!((List<Object>) Yaml.at(check, "exp_alerts")).isEmpty()) {
+          firing.add((String) Yaml.at(check, "alertname"));
+          allReplicasGone |= "GpuschedNoLeader".equals(Yaml.at(check, "alertname")) && inputs.contains("stale");
+        }
+      }
+    }
+    assertThat(firing).contains("GpuschedNoLeader", "GpuschedLedgerConflict", "GpuschedDcgmStale");
+    assertThat(allReplicasGone).as("a fixture where every replica's series ends fires GpuschedNoLeader").isTrue();
   }
 
   @Test
@@ -137,7 +193,7 @@ class DashboardsAndRulesTest {
   }
 
   @Test
-  void everyAlertSaysWhatIsWrong() {
+  void everyAlertSaysWhatIsWrong() throws IOException {
     Map<String, Object> document = Yaml.readOne(RULES);
     List<String> alerts = new ArrayList<>();
     for (Object g : (List<?>) document.get("groups")) {
@@ -146,21 +202,27 @@ class DashboardsAndRulesTest {
         assertThat(Yaml.at(r, "annotations.summary")).as("summary of " + Yaml.at(r, "alert")).isNotNull();
         assertThat(Yaml.at(r, "annotations.description")).as("description of " + Yaml.at(r, "alert")).isNotNull();
         assertThat(Yaml.at(r, "labels.severity")).as("severity of " + Yaml.at(r, "alert")).isNotNull();
+        String alert = (String) Yaml.at(r, "alert");
+        assertThat(Yaml.at(r, "annotations.runbook_url")).as("runbook of " + alert)
+            .isEqualTo(RUNBOOKS + alert.toLowerCase(java.util.Locale.ROOT));
+        assertThat(Files.readAllLines(DEPLOY.resolve("README-deploy.md"))).as("README-deploy.md runbook heading")
+            .contains("#### " + alert);
       }
     }
     assertThat(alerts).contains("GpuschedExtenderFilterP99High", "GpuschedDcgmStale", "GpuschedGangStuck",
-        "GpuschedLedgerDisagreement");
+        "GpuschedLedgerDisagreement", "GpuschedLedgerConflict", "GpuschedNoLeader");
   }
 
   @Test
   @SuppressWarnings("unchecked")
-  void theScrapeConfigFindsEveryReplicaOverTls() throws Exception {
+  void theScrapeConfigFindsEveryReplicaOnItsHealthPort() throws Exception {
     Path scrape = DEPLOY.resolve("prometheus/scrape-config.yaml");
     Map<String, Object> config = Yaml.readOne(scrape);
     Map<String, Object> job = ((List<Map<String, Object>>) config.get("scrape_configs")).get(0);
-    assertThat(job).containsEntry("job_name", "gpusched").containsEntry("scheme", "https").containsEntry("metrics_path", "/metrics");
-    assertThat((Map<String, Object>) job.get("tls_config")).containsKeys("ca_file", "cert_file", "key_file");
-    assertThat(Yaml.toJson(job.get("relabel_configs"))).contains("\"regex\":\"gpusched-metrics\"", "\"action\":\"keep\"");
+    assertThat(job).containsEntry("job_name", "gpusched").containsEntry("scheme", "http").containsEntry("metrics_path", "/metrics")
+        .doesNotContainKey("tls_config");
+    assertThat(Yaml.toJson(job.get("relabel_configs"))).contains("\"regex\":\"gpusched-metrics\"", "\"action\":\"keep\"",
+        "\"source_labels\":[\"__meta_kubernetes_endpoint_port_name\"],\"regex\":\"health\"");
     assertThat((List<Object>) config.get("rule_files")).containsExactly("gpusched-rules.yaml");
     // Debian's Prometheus build leaves out Kubernetes service discovery; upstream builds have it.
     Path promtool = ExternalTool.PROMTOOL.require();

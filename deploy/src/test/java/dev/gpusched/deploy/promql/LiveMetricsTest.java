@@ -9,7 +9,7 @@ import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.testing.FixtureHttpServer;
 import dev.gpusched.extender.testing.RequiresTool;
 import dev.gpusched.extender.testing.TestData;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
 import dev.gpusched.extender.testing.PrometheusServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.net.URI;

@@ -9,28 +9,54 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Collects every PromQL expression from Grafana dashboard JSON (panel targets, nested row panels, query variables)
- * and from Prometheus rule files (plain {@code groups:} or a PrometheusRule's {@code spec.groups}).
+ * Collects every PromQL expression from Grafana dashboard JSON (panel targets, nested row panels, the series selector
+ * of each {@code label_values(selector, label)} variable) and from Prometheus rule files (plain {@code groups:} or a
+ * PrometheusRule's {@code spec.groups}). The dashboard's own variables are replaced as Grafana replaces them with "All"
+ * selected: by their {@code allValue}, {@code .*}.
  */
 public final class PromQlSources {
   private static final Pattern GRAFANA_VARIABLE = Pattern.compile("\\$\\{?(\\w+)(?::\\w+)?}?");
+  private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*(\\w+)\\)");
 
   private PromQlSources() {}
 
-  /** The expressions of every Prometheus target of a dashboard, with Grafana's interval variables kept as written. */
+  /**
+   * The expressions of every Prometheus target and query variable of a dashboard, with its own variables replaced by
+   * their "All" value and Grafana's interval variables kept as written.
+   */
   @SuppressWarnings("unchecked")
   public static List<PromQlExpression> fromDashboard(Path dashboardJson) {
     Map<String, Object> dashboard = Yaml.readJson(dashboardJson);
+    List<PromQlExpression> raw = new ArrayList<>();
+    collectPanels((List<Object>) dashboard.getOrDefault("panels", List.of()), dashboardJson.getFileName().toString(), raw);
+    Map<String, String> allValues = new java.util.LinkedHashMap<>();
+    for (Map<String, Object> variable : queryVariables(dashboard)) {
+      Object query = variable.get("query");
+      String text = query instanceof Map<?, ?> m ? String.valueOf(m.get("query")) : String.valueOf(query);
+      Matcher labelValues = LABEL_VALUES.matcher(text.trim());
+      raw.add(new PromQlExpression(dashboardJson.getFileName() + " variable " + variable.get("name"),
+          labelValues.matches() ? labelValues.group(1) : text));
+      allValues.put(String.valueOf(variable.get("name")), String.valueOf(variable.get("allValue")));
+    }
     List<PromQlExpression> out = new ArrayList<>();
-    collectPanels((List<Object>) dashboard.getOrDefault("panels", List.of()), dashboardJson.getFileName().toString(), out);
-    Object templating = Yaml.at(dashboard, "templating.list");
-    if (templating instanceof List<?> variables) {
+    for (PromQlExpression e : raw) {
+      String expr = e.expr();
+      for (Map.Entry<String, String> v : allValues.entrySet()) {
+        expr = expr.replaceAll("\\$\\{?" + v.getKey() + "\\b}?", Matcher.quoteReplacement(v.getValue()));
+      }
+      out.add(new PromQlExpression(e.origin(), expr));
+    }
+    return out;
+  }
+
+  /** A dashboard's variables of type query (Grafana asks Prometheus for their values). */
+  @SuppressWarnings("unchecked")
+  public static List<Map<String, Object>> queryVariables(Map<String, Object> dashboard) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (Yaml.at(dashboard, "templating.list") instanceof List<?> variables) {
       for (Object v : variables) {
-        Map<String, Object> variable = (Map<String, Object>) v;
-        if ("query".equals(variable.get("type"))) {
-          Object query = variable.get("query");
-          String text = query instanceof Map<?, ?> m ? String.valueOf(m.get("query")) : String.valueOf(query);
-          out.add(new PromQlExpression(dashboardJson.getFileName() + " variable " + variable.get("name"), text));
+        if ("query".equals(((Map<String, Object>) v).get("type"))) {
+          out.add((Map<String, Object>) v);
         }
       }
     }

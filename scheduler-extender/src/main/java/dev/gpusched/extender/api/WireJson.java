@@ -1,7 +1,6 @@
 package dev.gpusched.extender.api;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
@@ -33,7 +32,8 @@ public final class WireJson {
                   .build())
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .build();
-  private static final KubernetesSerialization KUBERNETES = new KubernetesSerialization();
+  /** fabric8's model types carry their own Jackson annotations and (de)serializers: a plain mapper reads them. */
+  private static final JsonMapper MODEL = JsonMapper.builder().build();
 
   private WireJson() {}
 
@@ -78,7 +78,7 @@ public final class WireJson {
     }
     Pod pod;
     try {
-      pod = KUBERNETES.convertValue(podJson, Pod.class);
+      pod = MODEL.convertValue(podJson, Pod.class);
     } catch (RuntimeException e) {
       throw new BadRequestException("\"Pod\" is not a valid Kubernetes Pod: " + firstLine(e.getMessage()));
     }
@@ -103,10 +103,6 @@ public final class WireJson {
 
   public static JsonNode valueToTree(Object value) {
     return MAPPER.valueToTree(value);
-  }
-
-  public static KubernetesSerialization kubernetes() {
-    return KUBERNETES;
   }
 
   static boolean isBlank(String s) {

@@ -3,16 +3,16 @@ package dev.gpusched.extender.bind;
 import dev.gpusched.extender.api.BindingArgs;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.decide.GpuChooser;
+import dev.gpusched.extender.model.GpuIds;
 import dev.gpusched.extender.model.InvalidDemandException;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.model.PodDemandParser;
 import dev.gpusched.extender.state.ClusterState;
-import dev.gpusched.extender.state.KubeRecords;
 import dev.gpusched.extender.state.NodeGpuState;
+import dev.gpusched.extender.state.PodCache;
 import dev.gpusched.extender.state.PodRecord;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Objects;
-import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,21 +34,14 @@ public final class Binder {
   private final ClusterState state;
   private final DecisionPipeline pipeline;
   private final ClusterWriter writer;
-  private final BiFunction<String, String, Pod> podLookup;
-  private final java.util.function.Function<Pod, java.util.Map<String, String>> ownerAnnotations;
+  private final PodCache pods;
 
-  public Binder(ClusterState state, DecisionPipeline pipeline, ClusterWriter writer, BiFunction<String, String, Pod> podLookup) {
-    this(state, pipeline, writer, podLookup, pod -> java.util.Map.of());
-  }
-
-  /** @param ownerAnnotations annotations of the pod's owning MLService (intent the pod itself lacks) */
-  public Binder(ClusterState state, DecisionPipeline pipeline, ClusterWriter writer, BiFunction<String, String, Pod> podLookup,
-      java.util.function.Function<Pod, java.util.Map<String, String>> ownerAnnotations) {
+  /** @param pods the pod to bind is read here, with its owning MLService's intent and its ledger record */
+  public Binder(ClusterState state, DecisionPipeline pipeline, ClusterWriter writer, PodCache pods) {
     this.state = state;
     this.pipeline = pipeline;
     this.writer = writer;
-    this.podLookup = podLookup;
-    this.ownerAnnotations = ownerAnnotations;
+    this.pods = pods;
   }
 
   private static final class Rejected extends RuntimeException {
@@ -79,7 +72,7 @@ public final class Binder {
     if (!state.snapshot().synced()) {
       return new Outcome("gpusched has not synced with the API server yet; the scheduler will retry", "");
     }
-    Pod pod = podLookup.apply(args.podNamespace(), args.podName());
+    Pod pod = pods.pod(args.podNamespace(), args.podName());
     if (pod == null) {
       return new Outcome("pod " + args.podKey() + " is not in gpusched's cache (deleted, or not yet seen); not bound", "");
     }
@@ -94,11 +87,11 @@ public final class Binder {
     }
     PodDemand demand;
     try {
-      demand = PodDemandParser.parse(pod, ownerAnnotations.apply(pod));
+      demand = PodDemandParser.parse(pod, pods.ownerAnnotations(pod));
     } catch (InvalidDemandException e) {
       return new Outcome("pod " + args.podKey() + ": " + e.getMessage(), "");
     }
-    PodRecord record = KubeRecords.podRecord(pod);
+    PodRecord record = pods.record(pod);
     long mask;
     if (demand.usesNoGpu()) {
       mask = 0;
@@ -117,7 +110,7 @@ public final class Binder {
           if (chosen == 0) {
             throw new Rejected("no GPU choice on " + args.node() + " for " + args.podKey());
           }
-          ledger.assume(record.withPlacement(args.node(), KubeRecords.parseGpuIds(KubeRecords.formatGpuIds(chosen))));
+          ledger.assume(record.withPlacement(args.node(), GpuIds.of(chosen)));
           return chosen;
         }).join();
       } catch (java.util.concurrent.CompletionException e) {
@@ -125,7 +118,7 @@ public final class Binder {
         return new Outcome(cause.getMessage(), "");
       }
     }
-    String ids = mask == 0 ? "" : KubeRecords.formatGpuIds(mask);
+    String ids = mask == 0 ? "" : GpuIds.format(mask);
     boolean annotated = false;
     try {
       if (mask != 0) {

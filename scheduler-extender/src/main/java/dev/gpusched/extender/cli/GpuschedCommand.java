@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "gpusched 0.1.0",
     description = "GPU-aware scheduler extender for Kubernetes.",
-    subcommands = {ServeCommand.class, TopoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, TopoCommand.class, CatalogCommand.class, CommandLine.HelpCommand.class})
 public final class GpuschedCommand implements Runnable {
   /** Tools that live in other modules (the simulator in benchmarks/), added when present. */
   private static final String[] OPTIONAL_SUBCOMMANDS = {

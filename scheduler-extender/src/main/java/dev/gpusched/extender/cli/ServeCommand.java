@@ -1,14 +1,10 @@
 package dev.gpusched.extender.cli;
 
 import dev.gpusched.extender.GpuschedApp;
-import dev.gpusched.extender.bind.ClusterWriter;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
 import dev.gpusched.extender.dcgm.DcgmSettings;
 import dev.gpusched.extender.http.ServerLimits;
-import dev.gpusched.extender.state.EmbeddedApiServer;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
+import dev.gpusched.extender.kube.KubeEdge;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -27,6 +23,11 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
+
+  @Option(names = "--health-port", paramLabel = "PORT",
+      description = "Also serve /healthz, /readyz and /metrics over plain HTTP on this port, without client certificates "
+          + "(the kubelet's probes and Prometheus); the verbs and /inspect stay on --port only. Default: none.")
+  Integer healthPort;
 
   @Option(names = "--cluster-file", paramLabel = "FILE",
       description = "Standalone mode: Kubernetes YAML of Nodes and Pods (multi-document or kind: List).")
@@ -113,6 +114,13 @@ public final class ServeCommand implements Callable<Integer> {
           + "topology.kubernetes.io/zone).")
   java.util.List<String> topologyLabelKeys;
 
+  @Option(names = "--mlservice-resource", paramLabel = "PLURAL.VERSION.GROUP", defaultValue = "mlservices.v1alpha1.kro.run",
+      description = "The MLService custom resource whose annotations its pods inherit, as kubectl names it "
+          + "(default: ${DEFAULT-VALUE}; kro's group unless the RGD sets spec.schema.group).")
+  String mlServiceResource;
+
+  @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
+
   static boolean serving() {
     return serving;
   }
@@ -123,19 +131,25 @@ public final class ServeCommand implements Callable<Integer> {
       System.err.println("--port " + port + " is not a TCP port: use 0..65535");
       return 2;
     }
+    if (healthPort != null && (healthPort < 0 || healthPort > 65535 || (healthPort != 0 && healthPort == port))) {
+      System.err.println("--health-port " + healthPort + " must be a TCP port (0..65535) other than --port " + port);
+      return 2;
+    }
     if (maxBodyBytes < 1024) {
       System.err.println("--max-body-bytes " + maxBodyBytes + " is too small: use at least 1024");
       return 2;
     }
     ServerLimits limits;
+    dev.gpusched.extender.kube.OwnerAnnotations.Resource mlServices;
     dev.gpusched.extender.http.TlsConfig tls;
-    dev.gpusched.extender.ha.LeaderElection.Settings election = null;
+    dev.gpusched.extender.kube.LeaderElection.Settings election = null;
     try {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
       limits = new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
+      mlServices = dev.gpusched.extender.kube.OwnerAnnotations.Resource.parse(mlServiceResource);
       tls = dev.gpusched.extender.http.TlsConfig.fromOptions(tlsCert, tlsKey, tlsClientCa);
       if (leaderElectionNamespace != null || leaderElectionLease != null) {
-        election = dev.gpusched.extender.ha.LeaderElection.Settings.forDeployment(leaderElectionNamespace,
+        election = dev.gpusched.extender.kube.LeaderElection.Settings.forDeployment(leaderElectionNamespace,
             leaderElectionLease, System.getenv());
       }
     } catch (IllegalArgumentException e) {
@@ -160,9 +174,15 @@ public final class ServeCommand implements Callable<Integer> {
       }
       gangSettings = gangSettings.withTopologyLabelKeys(topologyLabelKeys);
     }
+    dev.gpusched.extender.catalog.CatalogSettings catalogSettings;
+    try {
+      catalogSettings = catalog.settings(topologyLabelKeys);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
     EmbeddedApiServer embedded = null;
-    KubernetesClient client;
-    ClusterWriter writer;
+    KubeEdge kube;
     if (clusterFile != null) {
       if (!Files.isRegularFile(clusterFile)) {
         System.err.println("--cluster-file " + clusterFile + " does not exist: pass Kubernetes YAML of Nodes and Pods");
@@ -174,28 +194,26 @@ public final class ServeCommand implements Callable<Integer> {
         System.err.println(e.getMessage());
         return 2;
       }
-      client = embedded.newClient();
-      writer = embedded.writer(client);
+      kube = embedded.edge(embedded.newClient());
       System.err.println("gpusched: standalone mode, embedded API server seeded from " + clusterFile);
     } else {
-      Config config = kubeconfig == null ? Config.autoConfigure(null)
-          : Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
-      client = new KubernetesClientBuilder().withConfig(config).build();
-      writer = new KubernetesClusterWriter(client);
+      kube = KubeEdge.fromKubeconfig(kubeconfig);
     }
-    GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads), gangSettings,
-        client, writer, tls, election);
+    GpuschedApp.Options options = new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads)
+        .withMlServices(mlServices).withHealthPort(healthPort == null ? -1 : healthPort);
+    GpuschedApp app = GpuschedApp.start(options, gangSettings, kube, tls, election, catalogSettings);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();
-      client.close();
+      kube.close();
       if (toClose != null) {
         toClose.close();
       }
     }, "gpusched-shutdown"));
     serving = true;
     app.synced().thenRun(() -> System.err.println("gpusched: ready on " + (tls == null ? "http" : "https") + "://" + host + ":" + app.port()
-        + " (POST /scheduler/{filter,prioritize,bind,preempt}; GET /inspect, /metrics, /healthz, /readyz)"));
+        + " (POST /scheduler/{filter,prioritize,bind,preempt}; GET /inspect, /metrics, /healthz, /readyz)"
+        + (app.server().healthPort() < 0 ? "" : "; health and metrics on http://" + host + ":" + app.server().healthPort())));
     return 0;
   }
 }

@@ -3,6 +3,7 @@ package dev.gpusched.extender.decide;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.NodeGpuState;
 import dev.gpusched.topology.TopologyClass;
+import dev.gpusched.topology.WholeGpuChoice;
 import java.util.function.Function;
 
 /**
@@ -91,9 +92,9 @@ public final class CycleState {
   }
 
   /**
-   * The GPUs bind gives the pod here ({@link GpuChooser}): for whole GPUs the topology class's best set of the
-   * {@link #eligibleGpus} (the lowest ones on a node without a class); for a share its {@link #sharedGpu}. 0 when the
-   * node cannot host the pod's GPUs.
+   * The GPUs bind gives the pod here ({@link GpuChooser}): for whole GPUs {@link WholeGpuChoice}'s set of the
+   * {@link #eligibleGpus} (the rule a gang member's planned place follows too); for a share its {@link #sharedGpu}. 0
+   * when the node cannot host the pod's GPUs.
    */
   public long chosenGpus() {
     choose();
@@ -134,14 +135,14 @@ public final class CycleState {
     if (Long.bitCount(free) < k) {
       quality = -1;
     } else if (topology == null) {
-      chosen = GpuChooser.lowest(free, k);
-    } else if (topology.tabled()) {
+      chosen = WholeGpuChoice.lowest(free, k);
+    } else if (topology.tabled()) { // the set WholeGpuChoice gives, and its quality, from one table read
       int lookup = topology.lookup(free, k, demand.intraNode());
       quality = TopologyClass.qualityOf(lookup);
       chosen = TopologyClass.chosenOf(lookup);
     } else {
       quality = topology.quality(free, k, demand.intraNode());
-      chosen = quality < 0 ? 0 : topology.choose(free, k, demand.intraNode());
+      chosen = quality < 0 ? 0 : WholeGpuChoice.choose(topology, free, k, demand.intraNode());
     }
   }
 

@@ -193,6 +193,17 @@ public final class FragmentationScore implements ScorePlugin {
     return placement == Placement.SPREAD ? 100 - score : score;
   }
 
+  /**
+   * The node's stranded milli-GPU as {@link #increase} counts it before a placement: free milli-GPU its CPU left cannot
+   * feed at the current profile's CPU per GPU; 0 where CPU is unknown or the profile has no CPU figure.
+   */
+  public double strandedNow(NodeGpuState node) {
+    WorkloadProfile profile = profiles.get();
+    long cpuLeft = cpu.nodeCpuLeftMilli(node);
+    return cpuLeft >= 0 && profile.cpuMilliPerGpuMilli() > 0
+        ? StrandedGpu.stranded(profile, node.leftMilliSum(), cpuLeft) : 0;
+  }
+
   /** {@link Fragmentation#expected} against the current profile. */
   public double expected(NodeGpuState node, long taken, int sharedGpu, int milli) {
     return Fragmentation.expected(profiles.get(), node, taken, sharedGpu, milli);

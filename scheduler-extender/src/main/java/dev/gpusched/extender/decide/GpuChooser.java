@@ -15,15 +15,4 @@ public final class GpuChooser {
   public static long choose(PodDemand demand, NodeGpuState node) {
     return CycleState.of(demand, node).chosenGpus();
   }
-
-  /** The {@code k} lowest GPUs of {@code free}: the choice on a node without a topology class. */
-  static long lowest(long free, int k) {
-    long mask = 0;
-    for (int i = 0; i < k; i++) {
-      long low = Long.lowestOneBit(free);
-      mask |= low;
-      free &= ~low;
-    }
-    return mask;
-  }
 }

@@ -1,6 +1,7 @@
 package dev.gpusched.extender.gang;
 
-import dev.gpusched.extender.state.KubernetesSource;
+import dev.gpusched.extender.state.PodCache;
+import dev.gpusched.extender.state.PodRecord;
 import dev.gpusched.gang.GangAnnotations;
 import dev.gpusched.gang.GangKey;
 import dev.gpusched.gang.GangPreemption;
@@ -12,24 +13,72 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gang membership as the informer's pod cache shows it: which gang a pod belongs to (with its owner's intent), which
- * members run where, and the reservation records pods carry. Scans are O(pods) and used off the hot path only (at
- * gang planning, deletion, preemption, recovery, /inspect and metrics).
+ * Gang membership as the pod cache shows it: which gang a pod belongs to (with its owner's intent), which members run
+ * where, the reservation records pods carry, and the gang pods met so far by UID (the gang state names pods by UID
+ * only). Scans are O(pods) and used off the hot path only (at gang planning, deletion, preemption, recovery, /inspect
+ * and metrics).
  */
 final class GangPods {
   private static final Logger LOG = LoggerFactory.getLogger(GangPods.class);
 
-  private final KubernetesSource source;
-  private final OwnerAnnotations owners;
+  private final PodCache cache;
+  /** Gang pods met at filter, bind or recovery, by UID; forgotten when deleted. */
+  private final Map<String, PodRef> met = new ConcurrentHashMap<>();
 
-  GangPods(KubernetesSource source, OwnerAnnotations owners) {
-    this.source = source;
-    this.owners = owners;
+  GangPods(PodCache cache) {
+    this.cache = cache;
+  }
+
+  /** Remembers a gang pod's name by its UID. */
+  void met(PodRef pod) {
+    met.put(pod.uid(), pod);
+  }
+
+  /** The pod was deleted. */
+  void forget(String uid) {
+    met.remove(uid);
+  }
+
+  /** namespace/name of a pod met so far, or null (for /inspect: no scan). */
+  String keyOf(String uid) {
+    PodRef ref = uid == null ? null : met.get(uid);
+    return ref == null ? null : ref.key();
+  }
+
+  /** The pod with this UID: one met so far, else from a scan of the cache; null when there is none. */
+  PodRef byUid(String uid) {
+    PodRef ref = met.get(uid);
+    if (ref != null) {
+      return ref;
+    }
+    for (Pod p : cache.pods()) {
+      if (uid.equals(uid(p))) {
+        return PodRef.of(p);
+      }
+    }
+    return null;
+  }
+
+  /** The pod as the cache holds it now, if it is still the one with this UID; else null. */
+  Pod live(PodRef ref) {
+    Pod pod = cache.pod(ref.namespace(), ref.name());
+    return pod == null || !ref.uid().equals(pod.getMetadata().getUid()) ? null : pod;
+  }
+
+  /** The pod's ledger record, as the informers convert it. */
+  PodRecord record(Pod pod) {
+    return cache.record(pod);
+  }
+
+  /** The annotations of the pod's owning MLService. */
+  Map<String, String> ownerAnnotations(Pod pod) {
+    return cache.ownerAnnotations(pod);
   }
 
   /**
@@ -56,14 +105,14 @@ final class GangPods {
    */
   String liveBoundNode(Pod pod) {
     var meta = pod.getMetadata();
-    Pod live = source.pod(meta.getNamespace() == null ? "default" : meta.getNamespace(), meta.getName());
+    Pod live = cache.pod(meta.getNamespace() == null ? "default" : meta.getNamespace(), meta.getName());
     return live == null || !java.util.Objects.equals(live.getMetadata().getUid(), meta.getUid()) ? null : boundNode(live);
   }
 
   /** The pod's gang, or null when it has none or its gang annotations are malformed. */
   GangSpec specOrNull(Pod pod) {
     try {
-      return specOf(pod, owners.of(pod));
+      return specOf(pod, cache.ownerAnnotations(pod));
     } catch (IllegalArgumentException e) {
       return null;
     }
@@ -87,7 +136,7 @@ final class GangPods {
   /** Topology indices of the nodes of the gang's bound, running members other than {@code exceptUid}. */
   int[] runningMemberNodes(GangKey key, String exceptUid, ClusterTopology topology) {
     List<Integer> nodes = new ArrayList<>();
-    for (Pod p : source.pods()) {
+    for (Pod p : cache.pods()) {
       String node = boundNode(p);
       if (node == null || exceptUid.equals(uid(p)) || gone(p)) {
         continue;
@@ -107,7 +156,7 @@ final class GangPods {
 
   /** True when a pod of the gang other than {@code exceptUid} still exists (not being deleted). */
   boolean anyPodOf(GangKey key, String exceptUid) {
-    for (Pod p : source.pods()) {
+    for (Pod p : cache.pods()) {
       if (!exceptUid.equals(uid(p)) && p.getMetadata().getDeletionTimestamp() == null) {
         GangSpec s = specOrNull(p);
         if (s != null && s.key().equals(key)) {
@@ -121,7 +170,7 @@ final class GangPods {
   /** Per gang: how many of its pods are bound and running, and its size (as {@code {running, size}}). */
   Map<GangKey, int[]> runningMembers() {
     Map<GangKey, int[]> out = new LinkedHashMap<>();
-    for (Pod p : source.pods()) {
+    for (Pod p : cache.pods()) {
       if (boundNode(p) == null || gone(p)) {
         continue;
       }
@@ -136,7 +185,7 @@ final class GangPods {
   /** Every bound, running pod of every gang, for preemption. */
   List<GangPreemption.GangPod> boundGangPods() {
     List<GangPreemption.GangPod> out = new ArrayList<>();
-    for (Pod p : source.pods()) {
+    for (Pod p : cache.pods()) {
       String node = boundNode(p);
       if (node == null || gone(p)) {
         continue;
@@ -149,26 +198,16 @@ final class GangPods {
     return out;
   }
 
-  /** The pod with this UID, or null. */
-  PodRef byUid(String uid) {
-    for (Pod p : source.pods()) {
-      if (uid.equals(uid(p))) {
-        return PodRef.of(p);
-      }
-    }
-    return null;
-  }
-
   /** What pods record of their gang reservations ({@code gpusched.dev/reserved-node} etc.); unreadable ones logged. */
   List<RecordedMember> recordedMembers(BiConsumer<RecordedMember, PodRef> eachPod) {
     List<RecordedMember> records = new ArrayList<>();
-    for (Pod p : source.pods()) {
+    for (Pod p : cache.pods()) {
       Map<String, String> ann = p.getMetadata().getAnnotations();
       if (ann == null || !ann.containsKey(GangAnnotations.RESERVED_NODE) || gone(p)) {
         continue;
       }
       try {
-        GangSpec spec = specOf(p, owners.of(p));
+        GangSpec spec = specOf(p, cache.ownerAnnotations(p));
         RecordedMember m = spec == null ? null : RecordedMember.fromAnnotations(uid(p), spec, ann, boundNode(p));
         if (m != null) {
           records.add(m);

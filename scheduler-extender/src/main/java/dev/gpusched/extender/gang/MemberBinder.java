@@ -1,9 +1,8 @@
 package dev.gpusched.extender.gang;
 
 import dev.gpusched.extender.bind.ClusterWriter;
+import dev.gpusched.extender.model.GpuIds;
 import dev.gpusched.extender.state.ClusterState;
-import dev.gpusched.extender.state.KubeRecords;
-import dev.gpusched.extender.state.KubernetesSource;
 import dev.gpusched.extender.state.NodeGpuState;
 import dev.gpusched.extender.state.PodRecord;
 import dev.gpusched.gang.GangKey;
@@ -25,12 +24,12 @@ final class MemberBinder {
   private static final Logger LOG = LoggerFactory.getLogger(MemberBinder.class);
 
   private final ClusterState state;
-  private final KubernetesSource source;
+  private final GangPods pods;
   private final ClusterWriter writer;
 
-  MemberBinder(ClusterState state, KubernetesSource source, ClusterWriter writer) {
+  MemberBinder(ClusterState state, GangPods pods, ClusterWriter writer) {
     this.state = state;
-    this.source = source;
+    this.pods = pods;
     this.writer = writer;
   }
 
@@ -51,7 +50,7 @@ final class MemberBinder {
       return new Prepared(m, null, null, false,
           "pod " + m.podUid() + " of gang " + key + " is gone; its place waits for a replacement");
     }
-    Pod pod = source.pod(ref.namespace(), ref.name());
+    Pod pod = pods.live(ref);
     if (pod == null || !m.podUid().equals(pod.getMetadata().getUid())) {
       return new Prepared(m, ref, null, false, "pod " + ref.key() + " of gang " + key + " is gone or was re-created; not bound");
     }
@@ -60,7 +59,7 @@ final class MemberBinder {
       return boundTo.equals(m.node()) ? new Prepared(m, ref, null, true, null)
           : new Prepared(m, ref, null, false, "pod " + ref.key() + " is already bound to " + boundTo);
     }
-    PodRecord record = KubeRecords.podRecord(pod).withPlacement(m.node(), KubeRecords.parseGpuIds(m.gpuIds()));
+    PodRecord record = pods.record(pod).withPlacement(m.node(), GpuIds.parse(m.gpuIds()));
     return new Prepared(m, ref, record, false, null);
   }
 

@@ -9,14 +9,14 @@ import dev.gpusched.gang.GangKey;
 import dev.gpusched.gang.MemberDemand;
 import dev.gpusched.gang.Reservations;
 import dev.gpusched.topology.IntraNodePolicy;
-import dev.gpusched.topology.TopologyClass;
+import dev.gpusched.topology.WholeGpuChoice;
 import dev.gpusched.topology.cluster.ClusterTopology;
 import java.util.Set;
 
 /**
  * The gang planner's view of one snapshot, as one gang sees it: free GPUs without GPUs in use, without other gangs'
- * reservations and without nodes held for another starving gang; GPUs are chosen by the node's interconnect class
- * with the member's intra-node policy, as the bind of a single pod would choose them. Built per gang planning (not on
+ * reservations and without nodes held for another starving gang; GPUs are chosen by {@link WholeGpuChoice} with the
+ * member's intra-node policy, as the bind of a single pod would choose them. Built per gang planning (not on
  * the hot path of pods outside gangs). Node indices are those of the snapshot, which the topology shares.
  *
  * <p>Public so that the simulator ({@code benchmarks}) plans gangs over its own node states through this very view.
@@ -101,26 +101,7 @@ public final class SnapshotCapacityView implements CapacityView {
 
   @Override
   public long placeMember(int node, MemberDemand d, long gpusAlreadyTakenByThisPlan) {
-    long available = free[node] & ~gpusAlreadyTakenByThisPlan;
-    if (Long.bitCount(available) < d.gpus()) {
-      return 0;
-    }
-    TopologyClass topo = nodes[node].info().topology();
-    if (topo == null) {
-      long chosen = 0;
-      for (int k = 0; k < d.gpus(); k++) {
-        long low = Long.lowestOneBit(available);
-        chosen |= low;
-        available &= ~low;
-      }
-      return chosen;
-    }
-    IntraNodePolicy policy = policyOf(d);
-    if (topo.quality(available, d.gpus(), policy) < 0) {
-      return 0;
-    }
-    long chosen = topo.choose(available, d.gpus(), policy);
-    return Long.bitCount(chosen) == d.gpus() ? chosen : 0;
+    return WholeGpuChoice.choose(nodes[node].topology(), free[node] & ~gpusAlreadyTakenByThisPlan, d.gpus(), policyOf(d));
   }
 
   private IntraNodePolicy policyOf(MemberDemand d) {

@@ -1,32 +1,36 @@
 package dev.gpusched.extender.ha;
 
 import dev.gpusched.extender.api.WireJson;
-import dev.gpusched.extender.http.ExtenderService;
 import dev.gpusched.extender.http.ExtenderVerbs;
 import dev.gpusched.extender.http.ServiceUnavailableException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The verbs as a replica answers them: the leader passes every call through; a follower never decides. Filter and bind
  * get their result with {@code Error} "... is not the leader ...; retry" (kube-scheduler retries the pod), prioritize and
- * preempt, whose results have no error field, get HTTP 503 with that message.
+ * preempt, whose results have no error field, get HTTP 503 with that message. {@link #leading()} tells the HTTP layer
+ * to close a follower's connections, so kube-scheduler's next call reaches the leader.
  */
 public final class FollowerGate implements ExtenderVerbs {
   private final ExtenderVerbs leader;
   private final BooleanSupplier leading;
   private final Supplier<String> notLeader;
 
+  /**
+   * @param leading whether this replica leads now
+   * @param notLeaderMessage what a follower answers (names the leader when known)
+   */
   public FollowerGate(ExtenderVerbs leader, BooleanSupplier leading, Supplier<String> notLeaderMessage) {
     this.leader = leader;
     this.leading = leading;
     this.notLeader = notLeaderMessage;
   }
 
-  public static FollowerGate of(ExtenderVerbs leader, LeaderElection election) {
-    return new FollowerGate(leader, election::isLeader, election::notLeaderMessage);
+  @Override
+  public boolean leading() {
+    return leading.getAsBoolean();
   }
 
   @Override

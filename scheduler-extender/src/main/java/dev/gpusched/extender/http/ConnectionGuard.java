@@ -30,6 +30,7 @@ public final class ConnectionGuard {
   private final AtomicLong timedOutTotal = new AtomicLong();
   private final AtomicInteger armed = new AtomicInteger();
   private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
+  private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
 
   public ConnectionGuard(Vertx vertx, ServerLimits limits) {
     this.vertx = vertx;
@@ -92,9 +93,11 @@ public final class ConnectionGuard {
   public Handler<HttpConnection> onConnection() {
     return conn -> {
       int now = open.incrementAndGet();
+      connections.add(conn);
       conn.closeHandler(v -> {
         open.decrementAndGet();
         refused.remove(conn);
+        connections.remove(conn);
       });
       if (limits.maxConnections() > 0 && now > limits.maxConnections()) {
         refused.add(conn);
@@ -103,6 +106,17 @@ public final class ConnectionGuard {
         vertx.setTimer(1000, id -> conn.close());
       }
     };
+  }
+
+  /**
+   * Shuts every open connection down gracefully: an idle one closes at once, one with a request in progress closes
+   * after its answer, or after {@code timeout}. Kept-alive connections stay with the replica they were opened to
+   * whatever the Service selects now; closing them makes the client open a new one.
+   */
+  public void shutdownAll(java.time.Duration timeout) {
+    for (HttpConnection conn : connections) {
+      conn.shutdown(timeout);
+    }
   }
 
   /** Wraps the router: refuses requests on over-limit connections. */

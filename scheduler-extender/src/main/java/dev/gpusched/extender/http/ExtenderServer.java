@@ -25,22 +25,30 @@ import tools.jackson.databind.JsonNode;
 /**
  * The webhook: {@code POST /scheduler/{filter,prioritize,bind,preempt}}, {@code GET /healthz}, {@code /readyz},
  * {@code /metrics}, {@code /inspect[/{node}]}. Filter and prioritize run on the event loop (they only read a snapshot);
- * bind runs on a worker (it calls the API server).
+ * bind runs on a worker (it calls the API server). With a health port, {@code /healthz}, {@code /readyz} and
+ * {@code /metrics} are also served there over plain HTTP: the kubelet's probes and Prometheus carry no client
+ * certificate, which the verb port requires with TLS.
  */
 public final class ExtenderServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ExtenderServer.class);
   private static final String JSON = "application/json";
+  /** How often the server looks whether this replica stopped leading. */
+  private static final long LEADERSHIP_CHECK_MILLIS = 200;
+  /** Longer than kube-scheduler's extender httpTimeout (10s): a call in progress at a hand-over gets its answer. */
+  private static final java.time.Duration HAND_OVER_DRAIN = java.time.Duration.ofSeconds(15);
 
   private final Vertx vertx;
   private final HttpServer server;
   private final ConnectionGuard guard;
   private final TlsReloader reloader;
+  private final HttpServer health;
 
-  private ExtenderServer(Vertx vertx, HttpServer server, ConnectionGuard guard, TlsReloader reloader) {
+  private ExtenderServer(Vertx vertx, HttpServer server, ConnectionGuard guard, TlsReloader reloader, HttpServer health) {
     this.vertx = vertx;
     this.server = server;
     this.guard = guard;
     this.reloader = reloader;
+    this.health = health;
   }
 
   /** Connection limits and their counters. */
@@ -57,20 +65,29 @@ public final class ExtenderServer implements AutoCloseable {
     return server.actualPort();
   }
 
+  /** The plain-HTTP port of {@code /healthz}, {@code /readyz} and {@code /metrics}, or -1 without one. */
+  public int healthPort() {
+    return health == null ? -1 : health.actualPort();
+  }
+
   public static ExtenderServer start(String host, int port, ServerLimits limits, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
       java.util.function.BiFunction<String, String, JsonNode> podView) {
-    return start(host, port, limits, null, service, metrics, clusterView, ready, snapshots, podView, null);
+    return start(host, port, limits, null, service, metrics, clusterView, ready, snapshots, podView, null, -1, null);
   }
 
   /**
    * As above, over HTTPS when {@code tls} is not null (the files are re-read when they change).
    *
    * @param gangs gang scheduling for {@code GET /inspect/gangs} and reservations in {@code /inspect/{node}}, or null
+   * @param healthPort plain-HTTP port for {@code /healthz}, {@code /readyz} and {@code /metrics} as well (0: any free
+   *     one), or -1 for none
+   * @param catalog {@code GET /catalog/entities.yaml} (the Backstage catalog), or null; served beside {@code /metrics}
    */
   public static ExtenderServer start(String host, int port, ServerLimits limits, TlsConfig tls, ExtenderVerbs service,
       ExtenderMetrics metrics, Supplier<JsonNode> clusterView, BooleanSupplier ready, Supplier<ClusterSnapshot> snapshots,
-      java.util.function.BiFunction<String, String, JsonNode> podView, dev.gpusched.extender.gang.GangScheduling gangs) {
+      java.util.function.BiFunction<String, String, JsonNode> podView, dev.gpusched.extender.gang.GangScheduling gangs,
+      int healthPort, io.vertx.core.Handler<RoutingContext> catalog) {
     Vertx vertx = Vertx.vertx();
     ConnectionGuard guard = new ConnectionGuard(vertx, limits);
     Router router = Router.router(vertx);
@@ -81,23 +98,22 @@ public final class ExtenderServer implements AutoCloseable {
       if (ctx.failure() instanceof io.vertx.core.http.HttpClosedException) {
         LOG.debug("client closed the connection before {} {} was read", ctx.request().method(), ctx.request().path());
       } else if (ctx.failure() != null && ctx.statusCode() < 400 && !ctx.request().isEnded() && !ctx.response().ended()) {
-        ctx.response().putHeader("Connection", "close");
+        ctx.response().putHeader("Connection", "close"); // respond() closes after the answer
         respond(ctx, 400, error("request body could not be read: " + rootMessage(ctx.failure())
             + "; send a JSON body with Content-Length or valid chunked encoding"));
-        ctx.request().connection().close();
       } else {
         ctx.next();
       }
     });
     router.route().handler(guard.bodyDeadline());
     router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
-    router.post("/scheduler/filter").handler(ctx -> verb(ctx, metrics, "filter", () -> {
+    router.post("/scheduler/filter").handler(ctx -> verb(ctx, service, metrics, "filter", () -> {
       FilterResult r = service.filter(body(ctx));
       return new Answer(r.toJson(), !r.failed());
     }));
-    router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, metrics, "prioritize",
+    router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, service, metrics, "prioritize",
         () -> new Answer(service.prioritize(body(ctx)).toJson(), true)));
-    router.post("/scheduler/preempt").handler(ctx -> verb(ctx, metrics, "preempt",
+    router.post("/scheduler/preempt").handler(ctx -> verb(ctx, service, metrics, "preempt",
         () -> Answer.of(service.preempt(body(ctx)))));
     router.post("/scheduler/bind").handler(ctx -> {
       if (!jsonContent(ctx)) {
@@ -111,6 +127,7 @@ public final class ExtenderServer implements AutoCloseable {
       io.vertx.core.Context context = vertx.getOrCreateContext();
       vertx.executeBlocking(call, false).compose(stage -> Future.fromCompletionStage(stage, context))
           .onComplete(ar -> {
+        closeIfFollower(ctx, service);
         if (ar.succeeded()) {
           JsonNode answer = ar.result();
           metrics.recordRequest("bind", answer.path("Error").asString("").isEmpty(), System.nanoTime() - start);
@@ -121,14 +138,7 @@ public final class ExtenderServer implements AutoCloseable {
         }
       });
     });
-    router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok"));
-    router.get("/readyz").handler(ctx -> {
-      boolean ok = ready.getAsBoolean();
-      ctx.response().setStatusCode(ok ? 200 : 503).putHeader("Content-Type", "text/plain")
-          .end(ok ? "ready" : "not ready: node and pod cache not synced with the API server");
-    });
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+    healthRoutes(router, metrics, ready, catalog);
     router.get("/inspect").handler(ctx -> respond(ctx, 200, clusterView.get()));
     if (gangs != null) {
       router.get("/inspect/gangs").handler(ctx -> respond(ctx, 200, gangs.inspect()));
@@ -163,8 +173,11 @@ public final class ExtenderServer implements AutoCloseable {
         + ctx.request().path() + ": the scheduler verbs take POST, the rest GET")));
     router.errorHandler(500, ctx -> fail(ctx, ctx.failure()));
 
+    // HTTP/1.1 only, as kube-scheduler's extender client speaks it (TLS without ALPN; no h2c upgrade either): a
+    // follower's Connection: close then ends every connection, where an HTTP/2 GOAWAY would fail calls in flight on
+    // some clients (Java's).
     HttpServerOptions options = new HttpServerOptions()
-        .setHost(host).setPort(port)
+        .setHost(host).setPort(port).setHttp2ClearTextEnabled(false)
         .setMaxHeaderSize(limits.maxHeaderBytes())
         .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
     if (tls != null) {
@@ -176,19 +189,83 @@ public final class ExtenderServer implements AutoCloseable {
     }
     Future<HttpServer> listening = vertx.createHttpServer(options).connectionHandler(guard.onConnection())
         .invalidRequestHandler(new InvalidRequests(limits)).requestHandler(guard.guard(router)).listen();
+    HttpServer server = listen(vertx, listening, host, port);
+    LOG.info("gpusched listening on {}://{}:{}{}", tls == null ? "http" : "https", host, server.actualPort(),
+        tls != null && tls.clientAuth() ? " (client certificates required)" : "");
+    HttpServer health = healthPort < 0 ? null : startHealth(vertx, host, healthPort, limits, metrics, ready, catalog);
+    TlsReloader reloader = null;
+    if (tls != null) {
+      reloader = new TlsReloader(vertx, server, tls);
+      reloader.start();
+    }
+    watchLeadership(vertx, service, guard);
+    return new ExtenderServer(vertx, server, guard, reloader, health);
+  }
+
+  /**
+   * {@code GET /healthz} (alive), {@code /readyz} (informers synced), {@code /metrics} (Prometheus text) and, when
+   * given, the Backstage catalog: reads of the service's state that carry no secrets, served on the health port too.
+   */
+  private static void healthRoutes(Router router, ExtenderMetrics metrics, BooleanSupplier ready,
+      io.vertx.core.Handler<RoutingContext> catalog) {
+    router.get("/healthz").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain").end("ok"));
+    router.get("/readyz").handler(ctx -> {
+      boolean ok = ready.getAsBoolean();
+      ctx.response().setStatusCode(ok ? 200 : 503).putHeader("Content-Type", "text/plain")
+          .end(ok ? "ready" : "not ready: node and pod cache not synced with the API server");
+    });
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+    if (catalog != null) {
+      router.get(dev.gpusched.extender.catalog.CatalogEndpoint.PATH).handler(catalog);
+    }
+  }
+
+  /** The plain-HTTP health port: the health routes and nothing else (no verbs, no /inspect). */
+  private static HttpServer startHealth(Vertx vertx, String host, int port, ServerLimits limits, ExtenderMetrics metrics,
+      BooleanSupplier ready, io.vertx.core.Handler<RoutingContext> catalog) {
+    Router router = Router.router(vertx);
+    healthRoutes(router, metrics, ready, catalog);
+    router.errorHandler(404, ctx -> respond(ctx, 404, error("the health port serves GET /healthz, /readyz, /metrics "
+        + (catalog != null ? "and " + dev.gpusched.extender.catalog.CatalogEndpoint.PATH + " " : "")
+        + "only; the verbs and /inspect are on the verb port")));
+    HttpServerOptions options = new HttpServerOptions().setHost(host).setPort(port)
+        .setMaxHeaderSize(limits.maxHeaderBytes())
+        .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS);
+    HttpServer health = listen(vertx, vertx.createHttpServer(options).requestHandler(router).listen(), host, port);
+    LOG.info("gpusched health and metrics on http://{}:{} (/healthz, /readyz, /metrics)", host, health.actualPort());
+    return health;
+  }
+
+  private static HttpServer listen(Vertx vertx, Future<HttpServer> listening, String host, int port) {
     try {
-      HttpServer server = listening.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      LOG.info("gpusched listening on {}://{}:{}{}", tls == null ? "http" : "https", host, server.actualPort(),
-          tls != null && tls.clientAuth() ? " (client certificates required)" : "");
-      TlsReloader reloader = null;
-      if (tls != null) {
-        reloader = new TlsReloader(vertx, server, tls);
-        reloader.start();
-      }
-      return new ExtenderServer(vertx, server, guard, reloader);
+      return listening.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       vertx.close();
       throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + rootMessage(e), e);
+    }
+  }
+
+  /**
+   * kube-scheduler calls the gpusched Service, whose endpoints follow the leader label, but a kept-alive connection stays
+   * with the pod it was opened to. When this replica stops leading, every connection is shut down (idle ones at once,
+   * one with a call in progress after its answer), so kube-scheduler's next call opens a connection to the new leader.
+   */
+  private static void watchLeadership(Vertx vertx, ExtenderVerbs service, ConnectionGuard guard) {
+    java.util.concurrent.atomic.AtomicBoolean wasLeading = new java.util.concurrent.atomic.AtomicBoolean(service.leading());
+    vertx.setPeriodic(LEADERSHIP_CHECK_MILLIS, id -> {
+      boolean leading = service.leading();
+      if (wasLeading.getAndSet(leading) && !leading) {
+        LOG.info("no longer the leader: closing kube-scheduler's connections so its next call reaches the new leader");
+        guard.shutdownAll(HAND_OVER_DRAIN);
+      }
+    });
+  }
+
+  /** A follower's answer says {@code Connection: close}; {@link #respond} then closes the connection after it. */
+  private static void closeIfFollower(RoutingContext ctx, ExtenderVerbs service) {
+    if (!service.leading()) {
+      ctx.response().putHeader("Connection", "close");
     }
   }
 
@@ -204,7 +281,8 @@ public final class ExtenderServer implements AutoCloseable {
    * Runs a verb and answers it: 415 without a JSON body, 400/503/500 as {@link #fail} says, else 200 with the answer
    * (filter and prioritize answers are written as streams, not built as trees).
    */
-  private static void verb(RoutingContext ctx, ExtenderMetrics metrics, String verb, Callable<Answer> handler) {
+  private static void verb(RoutingContext ctx, ExtenderVerbs service, ExtenderMetrics metrics, String verb,
+      Callable<Answer> handler) {
     if (!jsonContent(ctx)) {
       metrics.recordRequest(verb, false, 0);
       return;
@@ -213,9 +291,11 @@ public final class ExtenderServer implements AutoCloseable {
     try {
       Answer answer = handler.call();
       metrics.recordRequest(verb, answer.ok(), System.nanoTime() - start);
+      closeIfFollower(ctx, service);
       respond(ctx, 200, answer.json());
     } catch (Exception e) {
       metrics.recordRequest(verb, false, System.nanoTime() - start);
+      closeIfFollower(ctx, service);
       fail(ctx, e);
     }
   }
@@ -254,11 +334,16 @@ public final class ExtenderServer implements AutoCloseable {
     respond(ctx, status, WireJson.write(body));
   }
 
+  /** Answers with JSON; an answer that says {@code Connection: close} closes its connection once written. */
   private static void respond(RoutingContext ctx, int status, byte[] json) {
     if (ctx.response().ended() || ctx.response().closed()) { // e.g. kube-scheduler gave up on a held bind
       return;
     }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(json));
+    io.vertx.core.http.HttpConnection connection = ctx.request().connection();
+    Future<Void> written = ctx.response().setStatusCode(status).putHeader("Content-Type", JSON).end(Buffer.buffer(json));
+    if ("close".equalsIgnoreCase(ctx.response().headers().get("Connection"))) {
+      written.onComplete(ar -> connection.close());
+    }
   }
 
   private static String rootMessage(Throwable t) {
@@ -274,10 +359,12 @@ public final class ExtenderServer implements AutoCloseable {
     if (reloader != null) {
       reloader.stop();
     }
-    try {
-      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.warn("closing the HTTP server: {}", e.getMessage());
+    for (HttpServer s : health == null ? java.util.List.of(server) : java.util.List.of(server, health)) {
+      try {
+        s.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("closing the HTTP server: {}", e.getMessage());
+      }
     }
     vertx.close();
   }

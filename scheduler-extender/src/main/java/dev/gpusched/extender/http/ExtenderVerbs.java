@@ -25,4 +25,13 @@ public interface ExtenderVerbs {
   default java.util.concurrent.CompletionStage<ObjectNode> bindAsync(byte[] body) {
     return java.util.concurrent.CompletableFuture.completedFuture(bind(body));
   }
+
+  /**
+   * True while this process decides; false on a follower replica, whose every answer is an error. The HTTP layer then
+   * closes the connections it answers on, so kube-scheduler reconnects through the Service, which selects the leader.
+   * The default always leads (one process, no election).
+   */
+  default boolean leading() {
+    return true;
+  }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import dev.gpusched.extender.dcgm.GpuSample;
 import dev.gpusched.extender.dcgm.GroundTruth;
+import dev.gpusched.extender.model.GpuIds;
 
 /**
  * Derives a node's {@link NodeGpuState} from the node and the pods on it: a pure function, so the ledger is whatever the
@@ -87,7 +88,7 @@ public final class NodeStateBuilder {
       }
       int expected = p.milli() > 0 ? 1 : p.gpus();
       if (valid && Long.bitCount(mask) != expected) {
-        conflicts.add(p.key() + " records " + Long.bitCount(mask) + " GPU(s) (" + ids(mask) + ") but requests " + expected);
+        conflicts.add(p.key() + " records " + Long.bitCount(mask) + " GPU(s) (" + GpuIds.format(mask) + ") but requests " + expected);
       }
       if (!valid || mask == 0) {
         // Account for the request anyway so the node is not over-committed by the broken record.
@@ -108,7 +109,7 @@ public final class NodeStateBuilder {
       } else {
         long clash = mask & (whole | shared);
         if (clash != 0) {
-          conflicts.add("GPU(s) " + ids(clash) + " double-booked: " + p.key() + " and " + String.join(", ", holdersOf(holders, clash)));
+          conflicts.add("GPU(s) " + GpuIds.format(clash) + " double-booked: " + p.key() + " and " + String.join(", ", holdersOf(holders, clash)));
         }
         whole |= mask;
         addMemory(memory, mask, p.memoryMiB());
@@ -226,17 +227,5 @@ public final class NodeStateBuilder {
       }
     }
     return out;
-  }
-
-  /** "0,3,4" for bits 0, 3 and 4. */
-  public static String ids(long mask) {
-    StringBuilder sb = new StringBuilder();
-    for (long m = mask; m != 0; m &= m - 1) {
-      if (sb.length() > 0) {
-        sb.append(',');
-      }
-      sb.append(Long.numberOfTrailingZeros(m));
-    }
-    return sb.toString();
   }
 }

@@ -2,30 +2,19 @@ package dev.gpusched.extender.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The TLS, limit and leader-election options of {@code serve} reject inconsistent input with a message, exit 2. */
+/** The TLS, limit, health-port and leader-election options of {@code serve} reject inconsistent input with a message, exit 2. */
 class ServeOpsOptionsTest {
   @TempDir
   Path dir;
 
   private static String[] run(String... args) {
-    PrintStream saved = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = GpuschedCommand.commandLine().execute(args);
-    } finally {
-      System.setErr(saved);
-    }
-    return new String[] {Integer.toString(code), err.toString(StandardCharsets.UTF_8)};
+    CommandRun r = CommandRun.of(args);
+    return new String[] {Integer.toString(r.code()), r.err()};
   }
 
   @Test
@@ -48,6 +37,14 @@ class ServeOpsOptionsTest {
     String[] r = run("serve", "--port=0", "--leader-election-lease=gpusched");
     assertThat(r[0]).isEqualTo("2");
     assertThat(r[1]).contains("--leader-election-namespace");
+  }
+
+  @Test
+  void aHealthPortThatIsTheVerbPortOrNoPortIsRefused() {
+    String[] same = run("serve", "--port=8443", "--health-port=8443");
+    assertThat(same[0]).isEqualTo("2");
+    assertThat(same[1]).contains("--health-port 8443 must be a TCP port (0..65535) other than --port 8443");
+    assertThat(run("serve", "--port=0", "--health-port=70000")[0]).isEqualTo("2");
   }
 
   @Test

@@ -2,7 +2,9 @@ package dev.gpusched.extender.ha;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.http.ServerLimits;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
+import dev.gpusched.extender.kube.KubeEdge;
+import dev.gpusched.extender.kube.LeaderElection;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -80,7 +82,8 @@ public final class Replicas implements AutoCloseable {
       }
     };
     GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, GpuschedApp.Options.NO_DCGM),
-        dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, client, writer, null, settings(identity, releaseOnClose));
+        dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, KubeEdge.of(client, writer), null,
+        settings(identity, releaseOnClose));
     apps.put(identity, app);
     clients.put(identity, client);
     app.awaitReady(30_000);

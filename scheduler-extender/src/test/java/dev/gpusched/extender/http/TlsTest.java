@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.it.Standalone;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
 import dev.gpusched.extender.testing.Await;
 import dev.gpusched.extender.testing.TestCertificates;
 import dev.gpusched.extender.testing.TestCertificates.Issued;
@@ -68,7 +68,7 @@ class TlsTest {
   private void start(Path clientCa) throws Exception {
     client = api.newClient();
     TlsConfig tls = new TlsConfig(dir.resolve("tls.crt"), dir.resolve("tls.key"), clientCa, Duration.ofMillis(100));
-    app = GpuschedApp.start(GpuschedApp.Options.loopback(0), dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, client, api.writer(client), tls, null);
+    app = GpuschedApp.start(GpuschedApp.Options.loopback(0), dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, api.edge(client), tls, null);
     app.awaitReady(30_000);
   }
 

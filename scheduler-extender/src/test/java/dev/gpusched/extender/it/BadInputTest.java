@@ -84,6 +84,10 @@ class BadInputTest {
     assertThat(errorOf(r)).contains("\"NodeNames\" must be an array of node names, got string");
     HttpResponse<String> pod = gpusched.post("/scheduler/filter", "{\"Pod\":42,\"NodeNames\":[]}");
     assertThat(errorOf(pod)).contains("\"Pod\" must be a Kubernetes Pod object, got number");
+    HttpResponse<String> containers = gpusched.post("/scheduler/filter",
+        "{\"Pod\":{\"metadata\":{\"name\":\"x\",\"namespace\":\"ml\"},\"spec\":{\"containers\":\"gpu\"}},\"NodeNames\":[]}");
+    assertThat(containers.statusCode()).isEqualTo(400);
+    assertThat(errorOf(containers)).contains("\"Pod\" is not a valid Kubernetes Pod");
   }
 
   @Test

@@ -8,7 +8,7 @@ import static dev.gpusched.extender.it.GangFixtures.node;
 import static dev.gpusched.extender.it.GangFixtures.passed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpusched.extender.gang.OwnerAnnotations;
+import dev.gpusched.extender.kube.OwnerAnnotations;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -49,7 +49,7 @@ class GangKroTest {
         .withNewMetadata().withName("trainer").withNamespace("ml")
         .withAnnotations(Map.of("gpusched.dev/gang", "true", "gpusched.dev/inter-node", "same-leaf")).endMetadata()
         .build();
-    gpusched.client.genericKubernetesResources(OwnerAnnotations.MLSERVICES).inNamespace("ml").resource(svc).create();
+    gpusched.client.genericKubernetesResources(OwnerAnnotations.Resource.DEFAULT.context()).inNamespace("ml").resource(svc).create();
     Pod w0 = gpusched.create(kroPod("trainer-0", "trainer", Map.of()));
     Pod w1 = gpusched.create(kroPod("trainer-1", "trainer", Map.of()));
     // Until gpusched's MLService informer has the owner, the pod is no gang member and passes every node.

@@ -68,7 +68,7 @@ class GangPreemptionTest {
     body.put("Pod", preemptor);
     body.put("NodeNameToMetaVictims", victims);
     JsonNode answer = gpusched.json(gpusched.post("/scheduler/preempt",
-        dev.gpusched.extender.api.WireJson.kubernetes().asJson(body)));
+        dev.gpusched.extender.testing.KubeJson.SERIALIZATION.asJson(body)));
     JsonNode result = answer.path("NodeNameToMetaVictims");
     assertThat(result.has(splitNode)).as("evicting there would split gang split").isFalse();
     List<String> evicted = new ArrayList<>();

@@ -3,7 +3,7 @@ package dev.gpusched.extender.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.GpuschedApp;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
+import dev.gpusched.extender.kube.KubeEdge;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -37,7 +37,7 @@ class K3sExtenderTest {
           .withNewMetadata().withName("plain").endMetadata()
           .withNewSpec().withSchedulerName("gpusched").addNewContainer().withName("c").withImage("pause").endContainer()
           .endSpec().build()).create();
-      try (GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0), client, new KubernetesClusterWriter(client))) {
+      try (GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0), KubeEdge.of(client))) {
         app.awaitReady(60_000);
         String body = "{\"PodName\":\"plain\",\"PodNamespace\":\"default\",\"PodUID\":\"" + pod.getMetadata().getUid()
             + "\",\"Node\":\"" + node + "\"}";

@@ -29,7 +29,7 @@ class KubeSchedulerFixturesTest {
     JsonNode request = Standalone.JSON.readTree(TestData.read("kube-scheduler/nodecache-false/001-filter-request.raw.json"));
     List<HasMetadata> objects = new ArrayList<>();
     for (JsonNode item : request.path("Nodes").path("items")) {
-      objects.add(dev.gpusched.extender.api.WireJson.kubernetes().convertValue(item, Node.class));
+      objects.add(dev.gpusched.extender.testing.KubeJson.SERIALIZATION.convertValue(item, Node.class));
     }
     // Six of gpu-node-3's eight GPUs are taken, so a 4-GPU pod must be refused there with a reason.
     Pod busy = Standalone.gpuPod("default", "busy", 6, Map.of("gpusched.dev/gpu-ids", "0,1,2,3,4,5"));

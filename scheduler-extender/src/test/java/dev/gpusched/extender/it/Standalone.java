@@ -2,7 +2,7 @@ package dev.gpusched.extender.it;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.http.ServerLimits;
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -82,8 +82,7 @@ public final class Standalone implements AutoCloseable {
   /** Starts (or restarts) the gpusched instance with a fresh client, as a new process would. */
   public void startGpusched() throws InterruptedException {
     client = api.newClient();
-    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, dcgm), gangSettings, client,
-        api.writer(client));
+    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, dcgm), gangSettings, api.edge(client));
     app.awaitReady(30_000);
   }
 
@@ -164,7 +163,7 @@ public final class Standalone implements AutoCloseable {
     body.put("Pod", pod);
     body.put("Nodes", null);
     body.put("NodeNames", names);
-    return dev.gpusched.extender.api.WireJson.kubernetes().asJson(body);
+    return dev.gpusched.extender.testing.KubeJson.SERIALIZATION.asJson(body);
   }
 
   public String bindBody(Pod pod, String node) {

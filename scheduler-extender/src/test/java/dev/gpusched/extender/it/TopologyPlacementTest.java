@@ -2,7 +2,7 @@ package dev.gpusched.extender.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpusched.extender.state.EmbeddedApiServer;
+import dev.gpusched.extender.kube.EmbeddedApiServer;
 import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.api.WireJson;
-import dev.gpusched.extender.bind.KubernetesClusterWriter;
-import dev.gpusched.extender.ha.LeaderElection;
 import dev.gpusched.extender.it.Standalone;
+import dev.gpusched.extender.kube.KubeEdge;
+import dev.gpusched.extender.kube.KubernetesClusterWriter;
+import dev.gpusched.extender.kube.LeaderElection;
 import dev.gpusched.extender.testing.Await;
 import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -118,7 +119,7 @@ class RbacTest {
     Path file = TestData.projectRoot().resolve("deploy/manifests/10-gpusched-rbac.yaml");
     List<HasMetadata> objects = new ArrayList<>();
     try (InputStream in = Files.newInputStream(file)) {
-      Object parsed = WireJson.kubernetes().unmarshal(in);
+      Object parsed = dev.gpusched.extender.testing.KubeJson.SERIALIZATION.unmarshal(in);
       if (parsed instanceof List<?> l) {
         for (Object o : l) {
           objects.add((HasMetadata) o);
@@ -166,7 +167,8 @@ class RbacTest {
       };
       LeaderElection.Settings election = new LeaderElection.Settings("gpusched-system", "gpusched", "gpusched-0",
           "gpusched-system", "gpusched-0", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(250), true);
-      GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0), dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, client, writer, null, election);
+      GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0),
+          dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, KubeEdge.of(client, writer), null, election);
       try {
         app.awaitReady(30_000);
         Await.until("leads", Duration.ofSeconds(10), app::isLeader);

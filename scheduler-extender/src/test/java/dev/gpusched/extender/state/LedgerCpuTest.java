@@ -1,5 +1,6 @@
 package dev.gpusched.extender.state;
 
+import dev.gpusched.extender.kube.KubeRecords;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.decide.CpuView;

@@ -8,7 +8,8 @@ import java.util.Optional;
 import org.opentest4j.TestAbortedException;
 
 /**
- * A program some integration tests run (Prometheus, promtool): found through its environment variable, else on
+ * A program some integration tests run (Prometheus, promtool, kube-apiserver, etcd, skopeo, Node.js and npm): found
+ * through its environment variable, else on
  * {@code PATH}. Where it is missing such a test is skipped with what to install, so the suite passes on a machine with
  * only Java and Maven; under {@code GPUSCHED_REQUIRE_TOOLS=true} (or {@code -Dgpusched.requireTools=true}), as CI sets
  * it, a missing program fails the test instead, so CI never skips one silently.
@@ -23,6 +24,18 @@ public record ExternalTool(String command, String envVar, String install) {
       "apt-get install -y --no-install-recommends prometheus");
   public static final ExternalTool PROMTOOL = new ExternalTool("promtool", "PROMTOOL_BIN",
       "apt-get install -y --no-install-recommends prometheus");
+  public static final ExternalTool KUBE_APISERVER = new ExternalTool("kube-apiserver", "KUBE_APISERVER_BIN",
+      "a kube-apiserver binary of Kubernetes 1.24 or later, e.g. from the kubernetes-server release tarball");
+  public static final ExternalTool ETCD = new ExternalTool("etcd", "ETCD_BIN",
+      "apt-get install -y --no-install-recommends etcd-server");
+  /** Reads and copies OCI images as registries and container runtimes do (the image test's second opinion). */
+  public static final ExternalTool SKOPEO = new ExternalTool("skopeo", "SKOPEO_BIN",
+      "apt-get install -y --no-install-recommends skopeo");
+  /** Runs Backstage's own entity validator ({@code deploy/backstage/validate.mjs}); Node 18 (Debian 12's) or later. */
+  public static final ExternalTool NODE = new ExternalTool("node", "NODE_BIN", "apt-get install -y nodejs npm");
+  /** Installs that validator's pinned packages ({@code npm ci}). */
+  public static final ExternalTool NPM = new ExternalTool("npm", "NPM_BIN", "apt-get install -y nodejs npm");
+  private static final List<ExternalTool> ALL = List.of(PROMETHEUS, PROMTOOL, KUBE_APISERVER, ETCD, SKOPEO, NODE, NPM);
 
   /** The binary: the environment variable's path if set (even when it is not executable), else the first on PATH. */
   public Optional<Path> find() {
@@ -47,14 +60,15 @@ public record ExternalTool(String command, String envVar, String install) {
     return Optional.empty();
   }
 
-  /** The tool of that name on PATH: {@link #PROMETHEUS} or {@link #PROMTOOL}. */
+  /** The tool of that name on PATH: one of the constants above. */
   public static ExternalTool named(String command) {
-    for (ExternalTool t : List.of(PROMETHEUS, PROMTOOL)) {
+    for (ExternalTool t : ALL) {
       if (t.command.equals(command)) {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown external tool \"" + command + "\": prometheus or promtool");
+    throw new IllegalArgumentException("unknown external tool \"" + command + "\": "
+        + String.join(", ", ALL.stream().map(ExternalTool::command).toList()));
   }
 
   /**

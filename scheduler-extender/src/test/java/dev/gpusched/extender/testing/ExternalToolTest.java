@@ -29,6 +29,14 @@ class ExternalToolTest {
   void toolsAreNamedAsOnPath() {
     assertThat(ExternalTool.named("prometheus")).isSameAs(ExternalTool.PROMETHEUS);
     assertThat(ExternalTool.named("promtool")).isSameAs(ExternalTool.PROMTOOL);
-    assertThatThrownBy(() -> ExternalTool.named("grafana")).hasMessageContaining("prometheus or promtool");
+    assertThat(ExternalTool.named("kube-apiserver")).isSameAs(ExternalTool.KUBE_APISERVER);
+    assertThat(ExternalTool.named("etcd")).isSameAs(ExternalTool.ETCD);
+    assertThat(ExternalTool.KUBE_APISERVER.envVar()).isEqualTo("KUBE_APISERVER_BIN");
+    assertThat(ExternalTool.ETCD.envVar()).isEqualTo("ETCD_BIN");
+    assertThat(ExternalTool.named("skopeo")).isSameAs(ExternalTool.SKOPEO);
+    assertThat(ExternalTool.named("node")).isSameAs(ExternalTool.NODE);
+    assertThat(ExternalTool.named("npm")).isSameAs(ExternalTool.NPM);
+    assertThatThrownBy(() -> ExternalTool.named("grafana"))
+        .hasMessageContaining("prometheus, promtool, kube-apiserver, etcd, skopeo, node, npm");
   }
 }

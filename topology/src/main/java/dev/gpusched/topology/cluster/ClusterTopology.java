@@ -48,8 +48,6 @@ public final class ClusterTopology {
     private final List<String> levelKeys;
     private final String[] nodeNames;
     private final Map<String, Integer> nodeIndex;
-    private final int[] nameRank;        // node -> rank of its name among all names
-    private final int[] nodeOfRank;      // rank -> node
     private final int[][] domainOf;      // [level][node], level 0..levelCount (cluster level: all 0)
     private final String[][] domainNames; // [level][domain]
     private final int[][][] nodesOf;     // [level][domain] -> nodes sorted by name
@@ -67,10 +65,8 @@ public final class ClusterTopology {
             byName[i] = i;
         }
         Arrays.sort(byName, (a, b) -> nodeNames[a].compareTo(nodeNames[b]));
-        this.nameRank = new int[n];
-        this.nodeOfRank = new int[n];
+        int[] nodeOfRank = new int[n];
         for (int r = 0; r < n; r++) {
-            nameRank[byName[r]] = r;
             nodeOfRank[r] = byName[r];
         }
         int levels = levelKeys.size();
@@ -102,14 +98,15 @@ public final class ClusterTopology {
             }
             domainOf[level] = dom;
             domainNames[level] = names;
-            nodesOf[level] = groupByName(dom, sizes);
+            nodesOf[level] = groupByName(dom, sizes, nodeOfRank);
         }
         domainOf[levels] = new int[n];
         domainNames[levels] = new String[] {"cluster"};
-        nodesOf[levels] = groupByName(domainOf[levels], new int[] {n});
+        nodesOf[levels] = groupByName(domainOf[levels], new int[] {n}, nodeOfRank);
     }
 
-    private int[][] groupByName(int[] dom, int[] sizes) {
+    /** Nodes of each domain, in name order ({@code nodeOfRank}: the nodes sorted by name). */
+    private static int[][] groupByName(int[] dom, int[] sizes, int[] nodeOfRank) {
         int[][] groups = new int[sizes.length][];
         int[] fill = new int[sizes.length];
         for (int d = 0; d < sizes.length; d++) {
@@ -342,155 +339,6 @@ public final class ClusterTopology {
             }
         }
         return clusterLevel();
-    }
-
-    /**
-     * Nodes of a domain whose capacity is at least {@code minCapacity}, fullest first (least capacity first, so
-     * binpacking fills nearly full nodes before opening empty ones); equal capacity ordered by node name.
-     *
-     * @param capacityPerNode capacity of every node of the cluster, indexed by node, in any unit
-     */
-    public int[] nodesFullestFirst(int level, int domain, int[] capacityPerNode, int minCapacity) {
-        checkCapacity(capacityPerNode);
-        int[] members = nodesOf[level][domain];
-        int count = 0;
-        for (int node : members) {
-            if (capacityPerNode[node] >= minCapacity && capacityPerNode[node] > 0) {
-                count++;
-            }
-        }
-        long[] keys = new long[count];
-        int k = 0;
-        for (int node : members) {
-            int c = capacityPerNode[node];
-            if (c >= minCapacity && c > 0) {
-                keys[k++] = ((long) c << 32) | nameRank[node];
-            }
-        }
-        Arrays.sort(keys);
-        int[] out = new int[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = nodeOfRank[(int) keys[i]];
-        }
-        return out;
-    }
-
-    /**
-     * Which domains of a level can hold the given member demands, best fit first.
-     *
-     * <p>A domain holds the members when first-fit-decreasing packs every demand into its nodes' capacities, nodes
-     * taken fullest first ({@link #nodesFullestFirst}). When all demands are equal this is exact: a node of
-     * capacity c holds c / d members. Best fit is the feasible domain with the least total capacity (least left
-     * over), ties broken by domain order. Capacity and demand are in one unit of the caller's choice (free GPUs, or
-     * member slots with every demand 1).
-     *
-     * @param capacityPerNode capacity of every node (length {@link #nodeCount()}), negative counts as 0
-     * @param memberDemands   demand of each member, each at least 1
-     */
-    public DomainFits fitDomains(int level, int[] capacityPerNode, int[] memberDemands) {
-        checkCapacity(capacityPerNode);
-        if (level < 0 || level > clusterLevel()) {
-            throw new IllegalArgumentException("level " + level + " is outside 0.." + clusterLevel());
-        }
-        int m = memberDemands.length;
-        int[] demands = memberDemands.clone();
-        Arrays.sort(demands);
-        for (int i = 0; i < m / 2; i++) { // descending
-            int t = demands[i];
-            demands[i] = demands[m - 1 - i];
-            demands[m - 1 - i] = t;
-        }
-        if (m > 0 && demands[m - 1] < 1) {
-            throw new IllegalArgumentException("member demands must be at least 1, got " + demands[m - 1]);
-        }
-        int domains = domainCount(level);
-        long[] held = new long[domains];
-        long[] total = new long[domains];
-        int[] hostNodes = new int[domains];
-        boolean uniform = m == 0 || demands[0] == demands[m - 1];
-        int[] dom = domainOf[level];
-        if (uniform) {
-            int d = m == 0 ? 1 : demands[0];
-            for (int node = 0; node < dom.length; node++) {
-                int dn = dom[node];
-                int c = capacityPerNode[node];
-                if (dn < 0 || c <= 0) {
-                    continue;
-                }
-                int slots = c / d;
-                held[dn] += slots;
-                total[dn] += c;
-                if (slots > 0) {
-                    hostNodes[dn]++;
-                }
-            }
-            for (int dn = 0; dn < domains; dn++) {
-                held[dn] = Math.min(held[dn], m);
-            }
-        } else {
-            for (int dn = 0; dn < domains; dn++) {
-                int[] nodes = nodesFullestFirst(level, dn, capacityPerNode, 1);
-                int[] left = new int[nodes.length];
-                boolean[] used = new boolean[nodes.length];
-                for (int i = 0; i < nodes.length; i++) {
-                    left[i] = capacityPerNode[nodes[i]];
-                    total[dn] += left[i];
-                }
-                int placed = 0;
-                int cursor = 0;
-                int cursorDemand = -1;
-                for (int j = 0; j < m; j++) {
-                    int d = demands[j];
-                    if (d != cursorDemand) {
-                        cursorDemand = d;
-                        cursor = 0;
-                    }
-                    while (cursor < nodes.length && left[cursor] < d) {
-                        cursor++;
-                    }
-                    if (cursor < nodes.length) {
-                        left[cursor] -= d;
-                        if (!used[cursor]) {
-                            used[cursor] = true;
-                            hostNodes[dn]++;
-                        }
-                        placed++;
-                    }
-                }
-                held[dn] = placed;
-            }
-        }
-        int feasibleCount = 0;
-        int largest = -1;
-        for (int dn = 0; dn < domains; dn++) {
-            if (held[dn] == m) {
-                feasibleCount++;
-            }
-            if (largest < 0 || held[dn] > held[largest] || (held[dn] == held[largest] && total[dn] > total[largest])) {
-                largest = dn;
-            }
-        }
-        long[] keys = new long[feasibleCount];
-        int k = 0;
-        for (int dn = 0; dn < domains; dn++) {
-            if (held[dn] == m) {
-                keys[k++] = (total[dn] << 24) | dn;
-            }
-        }
-        Arrays.sort(keys);
-        int[] feasible = new int[feasibleCount];
-        for (int i = 0; i < feasibleCount; i++) {
-            feasible[i] = (int) (keys[i] & 0xFFFFFF);
-        }
-        return new DomainFits(level, feasible, largest, largest < 0 ? 0 : (int) held[largest],
-                largest < 0 ? 0 : hostNodes[largest], m);
-    }
-
-    private void checkCapacity(int[] capacityPerNode) {
-        if (capacityPerNode.length != nodeNames.length) {
-            throw new IllegalArgumentException("capacity array has " + capacityPerNode.length + " entries but the "
-                    + "topology has " + nodeNames.length + " nodes; give one capacity per node index");
-        }
     }
 
     @Override

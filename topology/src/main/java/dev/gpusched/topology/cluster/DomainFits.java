@@ -3,7 +3,7 @@ package dev.gpusched.topology.cluster;
 import java.util.Arrays;
 
 /**
- * The answer of {@link ClusterTopology#fitDomains}: which domains of one level can hold a list of member demands,
+ * The answer of {@link DomainFitting#fitDomains}: which domains of one level can hold a list of member demands,
  * best fit first, and how close the largest domain came (for "why not" messages).
  *
  * @param level              the level queried ({@link ClusterTopology#clusterLevel()} for the whole cluster)

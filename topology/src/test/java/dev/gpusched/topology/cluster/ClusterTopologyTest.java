@@ -111,19 +111,19 @@ class ClusterTopologyTest {
         ClusterTopology t = ClusterTopology.of(List.of(LEAF), names, labels);
         int[] cap = new int[t.nodeCount()];
         java.util.Arrays.fill(cap, 8);
-        DomainFits fits = t.fitDomains(0, cap, new int[] {8, 8, 8, 8});
+        DomainFits fits = DomainFitting.fitDomains(t, 0, cap, new int[] {8, 8, 8, 8});
         assertThat(fits.feasibleBestFirst()).containsExactly(1, 0);
         assertThat(fits.bestDomain()).isEqualTo(1);
         assertThat(fits.largestDomain()).isEqualTo(0);
         assertThat(fits.largestHolds()).isEqualTo(4);
 
-        DomainFits tooBig = t.fitDomains(0, cap, new int[] {8, 8, 8, 8, 8, 8});
+        DomainFits tooBig = DomainFitting.fitDomains(t, 0, cap, new int[] {8, 8, 8, 8, 8, 8});
         assertThat(tooBig.feasible()).isFalse();
         assertThat(tooBig.largestDomain()).isEqualTo(0);
         assertThat(tooBig.largestHolds()).isEqualTo(5);
         assertThat(tooBig.largestHostNodes()).isEqualTo(5);
 
-        DomainFits whole = t.fitDomains(t.clusterLevel(), cap, new int[] {8, 8, 8, 8, 8, 8});
+        DomainFits whole = DomainFitting.fitDomains(t, t.clusterLevel(), cap, new int[] {8, 8, 8, 8, 8, 8});
         assertThat(whole.feasibleBestFirst()).containsExactly(0);
     }
 
@@ -132,12 +132,12 @@ class ClusterTopologyTest {
         ClusterTopology t = ClusterTopology.of(List.of(LEAF), List.of("a", "b", "c"),
                 List.of(labels(LEAF, "x"), labels(LEAF, "x"), labels(LEAF, "x")));
         // 3 + 3 + 2 = 8 free GPUs, but two members of 4 cannot be placed on them
-        DomainFits fits = t.fitDomains(0, new int[] {3, 3, 2}, new int[] {4, 4});
+        DomainFits fits = DomainFitting.fitDomains(t, 0, new int[] {3, 3, 2}, new int[] {4, 4});
         assertThat(fits.feasible()).isFalse();
         assertThat(fits.largestHolds()).isZero();
-        DomainFits fits2 = t.fitDomains(0, new int[] {4, 6, 2}, new int[] {2, 4, 2, 4});
+        DomainFits fits2 = DomainFitting.fitDomains(t, 0, new int[] {4, 6, 2}, new int[] {2, 4, 2, 4});
         assertThat(fits2.feasible()).isTrue();
-        DomainFits fits3 = t.fitDomains(0, new int[] {4, 6, 2}, new int[] {4, 4, 4});
+        DomainFits fits3 = DomainFitting.fitDomains(t, 0, new int[] {4, 6, 2}, new int[] {4, 4, 4});
         assertThat(fits3.feasible()).isFalse();
         assertThat(fits3.largestHolds()).isEqualTo(2);
         assertThat(fits3.largestHostNodes()).isEqualTo(2);
@@ -153,7 +153,7 @@ class ClusterTopologyTest {
         cap[t.nodeIndex("n4")] = 0;
         cap[t.nodeIndex("n5")] = 5;
         cap[t.nodeIndex("n6")] = 1;
-        int[] order = t.nodesFullestFirst(t.clusterLevel(), 0, cap, 2);
+        int[] order = DomainFitting.nodesFullestFirst(t, t.clusterLevel(), 0, cap, 2);
         List<String> names = new ArrayList<>();
         for (int n : order) {
             names.add(t.nodeName(n));
@@ -172,7 +172,7 @@ class ClusterTopologyTest {
         assertThatThrownBy(() -> ClusterTopology.of(List.of(LEAF), List.of("a"), List.of()))
                 .hasMessageContaining("1 node names but 0 label maps");
         ClusterTopology t = sample();
-        assertThatThrownBy(() -> t.fitDomains(0, new int[3], new int[] {1}))
+        assertThatThrownBy(() -> DomainFitting.fitDomains(t, 0, new int[3], new int[] {1}))
                 .hasMessageContaining("capacity array has 3 entries but the topology has 6 nodes");
     }
 }

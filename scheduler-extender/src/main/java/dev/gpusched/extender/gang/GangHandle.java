@@ -1,0 +1,13 @@
+package dev.gpusched.extender.gang;
+
+import dev.gpusched.extender.metrics.ExtenderMetrics;
+import dev.gpusched.gang.GangCoordinator;
+import java.time.InstantSource;
+
+/**
+ * What every gang adapter works with, shared: the coordinator that holds the gang state, the pods and the ledger as gang
+ * scheduling reads them, the writes to member pods, the bind calls held at barriers, whether this replica serves, the
+ * wait metric, and the clock.
+ */
+record GangHandle(GangCoordinator coordinator, GangPods pods, GangLedger ledger, MemberWrites writes, HeldCalls held,
+    ServingGate gate, GangWaits waits, ExtenderMetrics metrics, InstantSource clock) {}

@@ -1,0 +1,60 @@
+package dev.gpusched.extender.state;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pods gpusched's informers hold, as bind, the gang adapters and the request path read them: never from the API
+ * itself. Implemented at the Kubernetes edge ({@code kube/}); tests give a fixed set.
+ */
+public interface PodCache {
+  /** The pod {@code namespace/name} as the cache holds it, or null when the cache has none. */
+  Pod pod(String namespace, String name);
+
+  /** Every pod in the cache, as a copy the caller may keep. */
+  List<Pod> pods();
+
+  /**
+   * The ledger's record of a pod: the conversion the informers apply, so that a pod assumed at bind is the record the
+   * informer delivers once the Binding is in.
+   */
+  PodRecord record(Pod pod);
+
+  /**
+   * The annotations of the MLService that owns the pod (found through kro's labels on it), for intent the pod itself
+   * lacks; empty when it has no owner, the owner is unknown, or the cluster has no MLService CRD.
+   */
+  Map<String, String> ownerAnnotations(Pod pod);
+
+  /** {@code namespace/name} of the MLService that owns the pod (found through its labels), or null when none does. */
+  String ownerKey(Pod pod);
+
+  /** No pods at all: for a service without a cluster behind it (benchmarks of the request path). */
+  PodCache EMPTY = new PodCache() {
+    @Override
+    public Pod pod(String namespace, String name) {
+      return null;
+    }
+
+    @Override
+    public List<Pod> pods() {
+      return List.of();
+    }
+
+    @Override
+    public PodRecord record(Pod pod) {
+      throw new IllegalStateException("the empty pod cache holds no pod to record");
+    }
+
+    @Override
+    public Map<String, String> ownerAnnotations(Pod pod) {
+      return Map.of();
+    }
+
+    @Override
+    public String ownerKey(Pod pod) {
+      return null;
+    }
+  };
+}
