@@ -7,6 +7,7 @@ import dev.gpusched.extender.state.NodeGpuState;
 import dev.gpusched.extender.state.NodeInfo;
 import dev.gpusched.extender.state.NodeStateBuilder;
 import dev.gpusched.topology.IntraNodePolicy;
+import dev.gpusched.topology.WholeGpuChoice;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,26 @@ class CycleStateTest {
     NodeGpuState bare = NodeStateBuilder.build(
         new NodeInfo("bare", 4, "NVIDIA-L4", 23_034, Map.of(), Map.of(), false, null, "none", null), List.of(), List.of());
     assertThat(CycleState.of(Demands.whole(2).build(), bare).chosenGpus()).isEqualTo(0b11);
+  }
+
+  @Test
+  void theWholeGpuSetIsWholeGpuChoicesAsAGangMembersPlaceIs() {
+    // the one rule a single pod's bind and a gang member's planned place share (topology/WholeGpuChoice); the cycle
+    // reads it from the class's table where it has one, so check it on generated nodes and demands
+    RandomNodes random = new RandomNodes(20);
+    int compared = 0;
+    for (int i = 0; i < 2_000; i++) {
+      NodeGpuState node = random.node(i);
+      PodDemand demand = random.demand();
+      if (demand.isShared() || demand.gpus() == 0) {
+        continue;
+      }
+      CycleState cycle = CycleState.of(demand, node);
+      assertThat(cycle.chosenGpus()).as("%s on %s", demand, node.name())
+          .isEqualTo(WholeGpuChoice.choose(node.topology(), cycle.eligibleGpus(), demand.gpus(), demand.intraNode()));
+      compared++;
+    }
+    assertThat(compared).isGreaterThan(500);
   }
 
   @Test
