@@ -110,7 +110,7 @@ class InstallManifestsTest {
     assertThat(Yaml.at(container, "securityContext.readOnlyRootFilesystem")).isEqualTo(true);
     assertThat(Yaml.at(container, "securityContext.allowPrivilegeEscalation")).isEqualTo(false);
     assertThat(Yaml.at(container, "securityContext.runAsUser")).isEqualTo(65532);
-    assertThat(Yaml.at(container, "resources.requests")).isEqualTo(Map.of("cpu", "500m", "memory", "1Gi"));
+    assertThat(Yaml.at(container, "resources.requests")).isEqualTo(Map.of("cpu", "500m", "memory", "1280Mi"));
     assertThat(Yaml.at(container, "livenessProbe.httpGet.path")).isEqualTo("/healthz");
     assertThat(Yaml.at(container, "readinessProbe.httpGet.path")).isEqualTo("/readyz");
     assertThat((List<String>) container.get("args")).startsWith("serve").contains("--port=8443",

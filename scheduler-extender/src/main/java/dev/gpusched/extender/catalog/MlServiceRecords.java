@@ -1,7 +1,7 @@
 package dev.gpusched.extender.catalog;
 
+import dev.gpusched.extender.state.CachedPod;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -26,10 +26,10 @@ public final class MlServiceRecords {
    *     a pod whose gang annotations are invalid (that pod then says nothing of the gang)
    * @param gangStates gang key to state ({@link GangStates#fromInspect}), or null where this replica holds no gang state
    */
-  public static List<MlService> of(List<GenericKubernetesResource> services, List<Pod> pods, Function<Pod, String> ownerOf,
-      Function<Pod, String> gangOf, Map<String, String> gangStates) {
-    Map<String, List<Pod>> podsByOwner = new HashMap<>();
-    for (Pod pod : pods) {
+  public static List<MlService> of(List<GenericKubernetesResource> services, List<CachedPod> pods,
+      Function<CachedPod, String> ownerOf, Function<CachedPod, String> gangOf, Map<String, String> gangStates) {
+    Map<String, List<CachedPod>> podsByOwner = new HashMap<>();
+    for (CachedPod pod : pods) {
       String owner = ownerOf.apply(pod);
       if (owner != null) {
         podsByOwner.computeIfAbsent(owner, k -> new ArrayList<>()).add(pod);
@@ -39,12 +39,12 @@ public final class MlServiceRecords {
     for (GenericKubernetesResource s : services) {
       var meta = s.getMetadata();
       String namespace = meta.getNamespace() == null ? "default" : meta.getNamespace();
-      List<Pod> owned = new ArrayList<>(podsByOwner.getOrDefault(namespace + "/" + meta.getName(), List.of()));
-      owned.sort(Comparator.comparing(p -> p.getMetadata().getName()));
+      List<CachedPod> owned = new ArrayList<>(podsByOwner.getOrDefault(namespace + "/" + meta.getName(), List.of()));
+      owned.sort(Comparator.comparing(CachedPod::name));
       Set<String> keys = new HashSet<>();
       String gang = null;
-      for (Pod p : owned) {
-        keys.add(namespace(p) + "/" + p.getMetadata().getName());
+      for (CachedPod p : owned) {
+        keys.add(p.key());
         if (gang == null) {
           gang = gangOrNull(gangOf, p);
         }
@@ -56,11 +56,7 @@ public final class MlServiceRecords {
     return out;
   }
 
-  private static String namespace(Pod p) {
-    return p.getMetadata().getNamespace() == null ? "default" : p.getMetadata().getNamespace();
-  }
-
-  private static String gangOrNull(Function<Pod, String> gangOf, Pod pod) {
+  private static String gangOrNull(Function<CachedPod, String> gangOf, CachedPod pod) {
     try {
       return gangOf.apply(pod);
     } catch (IllegalArgumentException invalid) {

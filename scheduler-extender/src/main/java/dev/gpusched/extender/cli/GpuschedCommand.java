@@ -15,6 +15,7 @@ public final class GpuschedCommand implements Runnable {
   private static final String[] OPTIONAL_SUBCOMMANDS = {
     "dev.gpusched.bench.sim.SimulateCommand",
     "dev.gpusched.bench.load.LoadCommand",
+    "dev.gpusched.bench.heap.HeapCommand",
   };
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

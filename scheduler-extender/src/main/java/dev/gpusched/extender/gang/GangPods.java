@@ -1,5 +1,6 @@
 package dev.gpusched.extender.gang;
 
+import dev.gpusched.extender.state.CachedPod;
 import dev.gpusched.extender.state.PodCache;
 import dev.gpusched.extender.state.PodRecord;
 import dev.gpusched.gang.GangAnnotations;
@@ -57,8 +58,8 @@ final class GangPods {
     if (ref != null) {
       return ref;
     }
-    for (Pod p : cache.pods()) {
-      if (uid.equals(uid(p))) {
+    for (CachedPod p : cache.pods()) {
+      if (uid.equals(p.uid())) {
         return PodRef.of(p);
       }
     }
@@ -88,15 +89,25 @@ final class GangPods {
    */
   static GangSpec specOf(Pod pod, Map<String, String> ownerAnnotations) {
     var meta = pod.getMetadata();
-    Map<String, String> ann = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-    Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
+    return specOf(meta.getNamespace(), meta.getAnnotations(), meta.getLabels(), ownerAnnotations);
+  }
+
+  /** {@link #specOf(Pod, Map)} of a pod the cache keeps. */
+  static GangSpec specOf(CachedPod pod, Map<String, String> ownerAnnotations) {
+    return specOf(pod.namespace(), pod.annotations(), pod.labels(), ownerAnnotations);
+  }
+
+  private static GangSpec specOf(String namespace, Map<String, String> annotations, Map<String, String> podLabels,
+      Map<String, String> ownerAnnotations) {
+    Map<String, String> ann = annotations == null ? Map.of() : annotations;
+    Map<String, String> labels = podLabels == null ? Map.of() : podLabels;
     Map<String, String> owner = ownerAnnotations == null ? Map.of() : ownerAnnotations;
     if (!ann.containsKey(GangAnnotations.GANG) && !ann.containsKey(GangAnnotations.GANG_SIZE)
         && !ann.containsKey(GangAnnotations.GANG_FROM_KRO) && !labels.containsKey(GangAnnotations.GANG)
         && !labels.containsKey(GangAnnotations.GANG_SIZE) && !owner.containsKey(GangAnnotations.GANG)) {
       return null;
     }
-    return GangSpec.fromPod(meta.getNamespace() == null ? "default" : meta.getNamespace(), ann, labels, owner);
+    return GangSpec.fromPod(namespace == null ? "default" : namespace, ann, labels, owner);
   }
 
   /**
@@ -118,14 +129,17 @@ final class GangPods {
     }
   }
 
-  static String uid(Pod pod) {
-    return pod.getMetadata().getUid() == null ? "" : pod.getMetadata().getUid();
+  /** {@link #specOrNull(Pod)} of a pod the cache keeps. */
+  private GangSpec specOrNull(CachedPod pod) {
+    try {
+      return specOf(pod, cache.ownerAnnotations(pod));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
-  /** Finished or being deleted: it holds no place any more. */
-  static boolean gone(Pod p) {
-    String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
-    return "Succeeded".equals(phase) || "Failed".equals(phase) || p.getMetadata().getDeletionTimestamp() != null;
+  static String uid(Pod pod) {
+    return pod.getMetadata().getUid() == null ? "" : pod.getMetadata().getUid();
   }
 
   private static String boundNode(Pod p) {
@@ -136,9 +150,9 @@ final class GangPods {
   /** Topology indices of the nodes of the gang's bound, running members other than {@code exceptUid}. */
   int[] runningMemberNodes(GangKey key, String exceptUid, ClusterTopology topology) {
     List<Integer> nodes = new ArrayList<>();
-    for (Pod p : cache.pods()) {
-      String node = boundNode(p);
-      if (node == null || exceptUid.equals(uid(p)) || gone(p)) {
+    for (CachedPod p : cache.pods()) {
+      String node = p.nodeName();
+      if (node == null || exceptUid.equals(p.uid()) || p.gone()) {
         continue;
       }
       GangSpec s = specOrNull(p);
@@ -156,8 +170,8 @@ final class GangPods {
 
   /** True when a pod of the gang other than {@code exceptUid} still exists (not being deleted). */
   boolean anyPodOf(GangKey key, String exceptUid) {
-    for (Pod p : cache.pods()) {
-      if (!exceptUid.equals(uid(p)) && p.getMetadata().getDeletionTimestamp() == null) {
+    for (CachedPod p : cache.pods()) {
+      if (!exceptUid.equals(p.uid()) && p.deletionTimestamp() == null) {
         GangSpec s = specOrNull(p);
         if (s != null && s.key().equals(key)) {
           return true;
@@ -170,8 +184,8 @@ final class GangPods {
   /** Per gang: how many of its pods are bound and running, and its size (as {@code {running, size}}). */
   Map<GangKey, int[]> runningMembers() {
     Map<GangKey, int[]> out = new LinkedHashMap<>();
-    for (Pod p : cache.pods()) {
-      if (boundNode(p) == null || gone(p)) {
+    for (CachedPod p : cache.pods()) {
+      if (p.nodeName() == null || p.gone()) {
         continue;
       }
       GangSpec s = specOrNull(p);
@@ -185,14 +199,14 @@ final class GangPods {
   /** Every bound, running pod of every gang, for preemption. */
   List<GangPreemption.GangPod> boundGangPods() {
     List<GangPreemption.GangPod> out = new ArrayList<>();
-    for (Pod p : cache.pods()) {
-      String node = boundNode(p);
-      if (node == null || gone(p)) {
+    for (CachedPod p : cache.pods()) {
+      String node = p.nodeName();
+      if (node == null || p.gone()) {
         continue;
       }
       GangSpec s = specOrNull(p);
       if (s != null) {
-        out.add(new GangPreemption.GangPod(uid(p), s.key(), node));
+        out.add(new GangPreemption.GangPod(p.uid(), s.key(), node));
       }
     }
     return out;
@@ -201,21 +215,20 @@ final class GangPods {
   /** What pods record of their gang reservations ({@code gpusched.dev/reserved-node} etc.); unreadable ones logged. */
   List<RecordedMember> recordedMembers(BiConsumer<RecordedMember, PodRef> eachPod) {
     List<RecordedMember> records = new ArrayList<>();
-    for (Pod p : cache.pods()) {
-      Map<String, String> ann = p.getMetadata().getAnnotations();
-      if (ann == null || !ann.containsKey(GangAnnotations.RESERVED_NODE) || gone(p)) {
+    for (CachedPod p : cache.pods()) {
+      Map<String, String> ann = p.annotations();
+      if (!ann.containsKey(GangAnnotations.RESERVED_NODE) || p.gone()) {
         continue;
       }
       try {
         GangSpec spec = specOf(p, cache.ownerAnnotations(p));
-        RecordedMember m = spec == null ? null : RecordedMember.fromAnnotations(uid(p), spec, ann, boundNode(p));
+        RecordedMember m = spec == null ? null : RecordedMember.fromAnnotations(p.uid(), spec, ann, p.nodeName());
         if (m != null) {
           records.add(m);
           eachPod.accept(m, PodRef.of(p));
         }
       } catch (IllegalArgumentException e) {
-        LOG.warn("pod {}: its gang reservation annotations are unreadable and ignored: {}", PodRef.of(p).key(),
-            e.getMessage());
+        LOG.warn("pod {}: its gang reservation annotations are unreadable and ignored: {}", p.key(), e.getMessage());
       }
     }
     return records;

@@ -5,6 +5,7 @@ import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
+import dev.gpusched.extender.state.CachedPod;
 import dev.gpusched.extender.state.PodCache;
 import dev.gpusched.gang.GangCoordinator;
 import dev.gpusched.gang.GangKey;
@@ -134,6 +135,11 @@ public final class GangScheduling implements AutoCloseable {
    * @throws IllegalArgumentException with a message naming the bad key and value
    */
   public static GangSpec specOf(Pod pod, Map<String, String> ownerAnnotations) {
+    return GangPods.specOf(pod, ownerAnnotations);
+  }
+
+  /** {@link #specOf(Pod, Map)} of a pod the cache keeps. */
+  public static GangSpec specOf(CachedPod pod, Map<String, String> ownerAnnotations) {
     return GangPods.specOf(pod, ownerAnnotations);
   }
 

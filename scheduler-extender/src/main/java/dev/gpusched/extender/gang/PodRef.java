@@ -1,5 +1,6 @@
 package dev.gpusched.extender.gang;
 
+import dev.gpusched.extender.state.CachedPod;
 import io.fabric8.kubernetes.api.model.Pod;
 
 /** A pod's identity: namespace, name and UID (a re-created pod has another UID). */
@@ -8,6 +9,10 @@ public record PodRef(String namespace, String name, String uid) {
     var m = pod.getMetadata();
     return new PodRef(m.getNamespace() == null ? "default" : m.getNamespace(), m.getName(),
         m.getUid() == null ? "" : m.getUid());
+  }
+
+  public static PodRef of(CachedPod pod) {
+    return new PodRef(pod.namespace(), pod.name(), pod.uid());
   }
 
   public String key() {

@@ -1,5 +1,6 @@
 package dev.gpusched.extender.kube;
 
+import dev.gpusched.extender.state.CachedPod;
 import dev.gpusched.extender.state.PodCache;
 import dev.gpusched.extender.state.PodRecord;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -18,11 +19,12 @@ public final class InformerCache implements PodCache {
 
   @Override
   public Pod pod(String namespace, String name) {
-    return source.pod(namespace, name);
+    CachedPod kept = source.pod(namespace, name);
+    return kept == null ? null : CachedPods.pod(kept);
   }
 
   @Override
-  public List<Pod> pods() {
+  public List<CachedPod> pods() {
     return source.pods();
   }
 
@@ -37,7 +39,12 @@ public final class InformerCache implements PodCache {
   }
 
   @Override
-  public String ownerKey(Pod pod) {
-    return OwnerAnnotations.ownerKey(pod);
+  public Map<String, String> ownerAnnotations(CachedPod pod) {
+    return owners.of(pod.namespace(), pod.labels());
+  }
+
+  @Override
+  public String ownerKey(CachedPod pod) {
+    return OwnerAnnotations.ownerKey(pod.namespace(), pod.labels());
   }
 }

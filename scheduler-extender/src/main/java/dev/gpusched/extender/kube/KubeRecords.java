@@ -13,12 +13,33 @@ import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 
-/** Converts Kubernetes objects into the ledger's records; tolerant: a bad field becomes a recorded problem, never a throw. */
+/**
+ * Converts Kubernetes objects into the ledger's records; tolerant: a bad field becomes a recorded problem, never a throw.
+ * Strings that repeat from object to object (namespaces, node names, label keys and values, quantities) are interned,
+ * so a cluster's thousands of pods and nodes share one copy of each.
+ */
 public final class KubeRecords {
+  /** Label and annotation values up to this length are interned (names, flags, GPU ids); longer ones rarely repeat. */
+  static final int INTERNED_VALUE_LENGTH = 64;
+
   private KubeRecords() {}
 
+  /**
+   * What gpusched keeps of a node: its GPUs, CPU and topology, all its labels (the network levels and GPU feature
+   * discovery are read from them) and its annotations under {@value Annotations#PREFIX}.
+   */
   public static NodeInfo nodeInfo(Node node) {
     return gpuInfo(node).withCpuAllocatable(cpuAllocatableMilli(node));
+  }
+
+  /**
+   * The node as the informer's store gives it back ({@link CompactStore}): name, labels, annotations and whether it is
+   * unschedulable. fabric8 reads only the name of a stored node (a relist reports the nodes gone with it).
+   */
+  static Node node(NodeInfo info) {
+    return new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(info.name())
+        .withLabels(info.labels()).withAnnotations(info.annotations()).endMetadata()
+        .withNewSpec().withUnschedulable(info.unschedulable() ? Boolean.TRUE : null).endSpec().build();
   }
 
   /** Allocatable CPU in milli-CPU, or 0 when the node does not say. */
@@ -36,8 +57,10 @@ public final class KubeRecords {
 
   private static NodeInfo gpuInfo(Node node) {
     var meta = node.getMetadata();
-    Map<String, String> labels = meta.getLabels() == null ? Map.of() : Map.copyOf(meta.getLabels());
-    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : Map.copyOf(meta.getAnnotations());
+    Map<String, String> labels = interned(meta.getLabels(), key -> true, Integer.MAX_VALUE);
+    Map<String, String> annotations = interned(meta.getAnnotations(), key -> key.startsWith(Annotations.PREFIX),
+        Integer.MAX_VALUE); // the topology text is the same on every node of a model
+    String name = interned(meta.getName());
     String product = labels.getOrDefault(Annotations.LABEL_GPU_PRODUCT, "");
     long memory = gpuMemoryMiB(labels.get(Annotations.LABEL_GPU_MEMORY));
     boolean unschedulable = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
@@ -51,22 +74,22 @@ public final class KubeRecords {
       }
     }
     if (q == null) {
-      return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable, null);
+      return NodeInfo.withTopology(name, 0, product, memory, labels, annotations, unschedulable, null);
     }
     try {
       BigDecimal n = q.getNumericalAmount();
       if (n.signum() < 0 || n.stripTrailingZeros().scale() > 0) {
-        return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
+        return NodeInfo.withTopology(name, 0, product, memory, labels, annotations, unschedulable,
             "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is not a whole number of GPUs");
       }
       if (n.compareTo(BigDecimal.valueOf(GpuIds.MAX_GPUS_PER_NODE)) > 0) {
-        return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
+        return NodeInfo.withTopology(name, 0, product, memory, labels, annotations, unschedulable,
             "allocatable " + Annotations.RESOURCE_GPU + "=" + q + " is more than gpusched handles per node ("
                 + GpuIds.MAX_GPUS_PER_NODE + ")");
       }
-      return NodeInfo.withTopology(meta.getName(), n.intValueExact(), product, memory, labels, annotations, unschedulable, null);
+      return NodeInfo.withTopology(name, n.intValueExact(), product, memory, labels, annotations, unschedulable, null);
     } catch (RuntimeException e) {
-      return NodeInfo.withTopology(meta.getName(), 0, product, memory, labels, annotations, unschedulable,
+      return NodeInfo.withTopology(name, 0, product, memory, labels, annotations, unschedulable,
           "allocatable " + Annotations.RESOURCE_GPU + "=\"" + q + "\" is not a quantity");
     }
   }
@@ -84,11 +107,12 @@ public final class KubeRecords {
     }
   }
 
+  /** The ledger's record of a pod: its identity, node, phase, GPUs (as recorded or asked) and CPU request. */
   public static PodRecord podRecord(Pod pod) {
     var meta = pod.getMetadata();
     String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
     boolean terminal = "Succeeded".equals(phase) || "Failed".equals(phase);
-    String nodeName = pod.getSpec() == null ? null : emptyToNull(pod.getSpec().getNodeName());
+    String nodeName = pod.getSpec() == null ? null : interned(emptyToNull(pod.getSpec().getNodeName()));
     String problem = null;
     int gpus = 0;
     int milli = 0;
@@ -113,8 +137,10 @@ public final class KubeRecords {
       }
     }
     String uid = meta.getUid() == null ? meta.getNamespace() + "/" + meta.getName() : meta.getUid();
-    return new PodRecord(uid, meta.getNamespace() == null ? "default" : meta.getNamespace(), meta.getName(), nodeName,
-        gpus, milli, memory, ids, terminal, meta.getCreationTimestamp(), problem, PodDemandParser.cpuRequestMilli(pod));
+    // creation times repeat for pods created together (a job's, a gang's, a scaled deployment's)
+    return new PodRecord(uid, meta.getNamespace() == null ? "default" : interned(meta.getNamespace()), meta.getName(),
+        nodeName, gpus, milli, memory, ids, terminal, interned(meta.getCreationTimestamp()), problem,
+        PodDemandParser.cpuRequestMilli(pod));
   }
 
   private static int safeCount(Pod pod) {
@@ -128,5 +154,29 @@ public final class KubeRecords {
 
   private static String emptyToNull(String s) {
     return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** The one shared copy of a string that many objects repeat (the JVM's string table holds it weakly), or null. */
+  static String interned(String s) {
+    return s == null ? null : s.intern();
+  }
+
+  /**
+   * An immutable copy of the entries whose key {@code keep} accepts, keys and values up to {@code maxValueLength}
+   * interned; empty for null.
+   */
+  static Map<String, String> interned(Map<String, String> map, java.util.function.Predicate<String> keep,
+      int maxValueLength) {
+    if (map == null || map.isEmpty()) {
+      return Map.of();
+    }
+    java.util.HashMap<String, String> out = new java.util.HashMap<>();
+    for (Map.Entry<String, String> e : map.entrySet()) {
+      String v = e.getValue();
+      if (v != null && keep.test(e.getKey())) {
+        out.put(e.getKey().intern(), v.length() <= maxValueLength ? v.intern() : v);
+      }
+    }
+    return Map.copyOf(out);
   }
 }

@@ -1,26 +1,38 @@
 package dev.gpusched.extender.kube;
 
+import dev.gpusched.extender.state.CachedPod;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.state.NodeInfo;
-import dev.gpusched.extender.state.PodRecord;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The edge that feeds {@link ClusterState} from the API server: fabric8 informers on Nodes and Pods. Marks the state
- * synced once both initial lists are in, and looks pods up for bind from the informer's cache.
+ * synced once both initial lists are in, and keeps what gpusched reads of every pod for bind, the gang adapters and
+ * {@code /inspect}. The informers read only the fields gpusched decides from ({@link InformerJson}), list in pages of
+ * {@value #PAGE} objects, and keep each pod compact ({@link CachedPod}) and each node as its {@link NodeInfo}, the very
+ * record the ledger holds ({@link CompactStore}).
  */
 public final class KubernetesSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
+  /** Objects per list request: what the initial list holds in memory at once (client-go's pager uses 500 too). */
+  static final long PAGE = 500;
 
   private final KubernetesClient client;
   private final ClusterState state;
+  private final CompactStore<Node, NodeInfo> nodeStore = new CompactStore<>(KubeRecords::nodeInfo, KubeRecords::node);
+  private final CompactStore<Pod, CachedPod> podStore = new CompactStore<>(CachedPods::of, CachedPods::pod);
   private SharedIndexInformer<Node> nodes;
   private SharedIndexInformer<Pod> pods;
   private volatile java.util.function.Consumer<Pod> podDeleted = p -> { };
@@ -36,8 +48,10 @@ public final class KubernetesSource implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong deliveredPodVersion = new java.util.concurrent.atomic.AtomicLong(-1);
   private volatile int resyncs;
 
+  /** @param client the cluster; the informers use a client of their own to it, which reads less ({@link InformerJson}) */
   public KubernetesSource(KubernetesClient client, ClusterState state) {
-    this.client = client;
+    this.client = new KubernetesClientBuilder().withConfig(client.getConfiguration())
+        .withKubernetesSerialization(InformerJson.serialization()).build();
     this.state = state;
   }
 
@@ -54,19 +68,27 @@ public final class KubernetesSource implements AutoCloseable {
     this.beforeSynced = hook;
   }
 
-  /** Every pod in the informer cache (a copy). */
-  public java.util.List<Pod> pods() {
-    return pods == null ? java.util.List.of() : pods.getStore().list();
+  /** Every pod the informer holds, as gpusched keeps it (a list the caller owns). */
+  public List<CachedPod> pods() {
+    return podStore.allKept();
+  }
+
+  /** The pod {@code namespace/name} as gpusched keeps it, or null. */
+  public CachedPod pod(String namespace, String name) {
+    return podStore.kept(Cache.namespaceKeyFunc(namespace, name));
   }
 
   /** Starts both informers; the returned future completes when both have synced and the state is marked synced. */
   public CompletableFuture<Void> start() {
-    nodes = client.nodes().runnableInformer(0);
+    nodes = client.nodes().withLimit(PAGE).runnableInformer(0).itemStore(nodeStore).removeNamespaceIndex();
     nodes.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Node n) {
-        NodeInfo info = KubeRecords.nodeInfo(n);
-        state.submit(l -> l.upsertNode(info));
+        // the store compacted it already (and may hold a newer version: upserts are idempotent; null when deleted since)
+        NodeInfo info = nodeStore.kept(Cache.metaNamespaceKeyFunc(n));
+        if (info != null) {
+          state.submit(l -> l.upsertNode(info));
+        }
       }
 
       @Override
@@ -80,12 +102,15 @@ public final class KubernetesSource implements AutoCloseable {
         state.submit(l -> l.removeNode(name));
       }
     });
-    pods = client.pods().inAnyNamespace().runnableInformer(0);
+    pods = client.pods().inAnyNamespace().withLimit(PAGE).runnableInformer(0).itemStore(podStore)
+        .removeNamespaceIndex();
     pods.addEventHandler(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod p) {
-        PodRecord r = KubeRecords.podRecord(p);
-        state.submit(l -> l.upsertPod(r));
+        CachedPod kept = podStore.kept(Cache.metaNamespaceKeyFunc(p));
+        if (kept != null) {
+          state.submit(l -> l.upsertPod(kept.record()));
+        }
         delivered(p);
       }
 
@@ -110,7 +135,7 @@ public final class KubernetesSource implements AutoCloseable {
     CompletableFuture<Void> nodesSynced = nodes.start().toCompletableFuture();
     CompletableFuture<Void> podsSynced = pods.start().toCompletableFuture();
     return CompletableFuture.allOf(nodesSynced, podsSynced).thenRun(() -> {
-      LOG.info("informers synced: {} nodes, {} pods listed", nodes.getStore().list().size(), pods.getStore().list().size());
+      LOG.info("informers synced: {} nodes, {} pods listed", nodeStore.size(), podStore.size());
       synchronized (this) {
         trusted = true;
       }
@@ -140,8 +165,8 @@ public final class KubernetesSource implements AutoCloseable {
     } else if (!trusted && ok) {
       trusted = true;
       resyncs++;
-      LOG.info("informers watching again after a relist: {} nodes, {} pods; decisions resume",
-          nodes.getStore().list().size(), pods.getStore().list().size());
+      LOG.info("informers watching again after a relist: {} nodes, {} pods; decisions resume", nodeStore.size(),
+          podStore.size());
       primeFromStores();
       state.markSynced();
     }
@@ -154,13 +179,11 @@ public final class KubernetesSource implements AutoCloseable {
    * arriving later change nothing.
    */
   private void primeFromStores() {
-    for (Node n : nodes.getStore().list()) {
-      NodeInfo info = KubeRecords.nodeInfo(n);
+    for (NodeInfo info : nodeStore.allKept()) {
       state.submit(l -> l.upsertNode(info));
     }
-    for (Pod p : pods.getStore().list()) {
-      PodRecord r = KubeRecords.podRecord(p);
-      state.submit(l -> l.upsertPod(r));
+    for (CachedPod kept : podStore.allKept()) {
+      state.submit(l -> l.upsertPod(kept.record()));
     }
   }
 
@@ -180,21 +203,7 @@ public final class KubernetesSource implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     // The newest pod version, not the list's: a list's version also counts writes to other kinds (the Lease itself),
     // which the pod watch never delivers.
-    String target = "";
-    long newest = -1;
-    for (Pod p : client.pods().inAnyNamespace().list().getItems()) {
-      String rv = p.getMetadata().getResourceVersion();
-      try {
-        long v = Long.parseLong(rv);
-        if (v > newest) {
-          newest = v;
-          target = rv;
-        }
-      } catch (NumberFormatException e) {
-        target = ""; // opaque versions: only a healthy watch can be checked
-        break;
-      }
-    }
+    String target = newestPodVersion();
     while (System.nanoTime() < deadline) {
       String seen = Long.toString(deliveredPodVersion.get());
       if (atLeast(seen, target) && healthy()) {
@@ -209,6 +218,34 @@ public final class KubernetesSource implements AutoCloseable {
       }
     }
     throw new IllegalStateException("pod cache did not reach resourceVersion " + target + " within " + timeout);
+  }
+
+  /**
+   * The newest resourceVersion of any pod, from a list read in pages through the informers' client (which reads little
+   * of each pod); "" when versions are opaque (only a healthy watch can be checked then).
+   */
+  private String newestPodVersion() {
+    String target = "";
+    long newest = -1;
+    String next = null;
+    do {
+      PodList page = client.pods().inAnyNamespace()
+          .list(new ListOptionsBuilder().withLimit(PAGE).withContinue(next).build());
+      for (Pod p : page.getItems()) {
+        String rv = p.getMetadata().getResourceVersion();
+        try {
+          long v = Long.parseLong(rv);
+          if (v > newest) {
+            newest = v;
+            target = rv;
+          }
+        } catch (NumberFormatException e) {
+          return "";
+        }
+      }
+      next = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+    } while (next != null && !next.isEmpty());
+    return target;
   }
 
   private void delivered(Pod p) {
@@ -244,11 +281,6 @@ public final class KubernetesSource implements AutoCloseable {
         && nodes.isWatching() && pods.isWatching();
   }
 
-  /** The pod from the informer cache, or null. */
-  public Pod pod(String namespace, String name) {
-    return pods == null ? null : pods.getStore().getByKey(namespace + "/" + name);
-  }
-
   @Override
   public void close() {
     monitor.shutdownNow();
@@ -258,5 +290,6 @@ public final class KubernetesSource implements AutoCloseable {
     if (pods != null) {
       pods.close();
     }
+    client.close();
   }
 }

@@ -121,7 +121,12 @@ public final class OwnerAnnotations implements AutoCloseable {
 
   /** The owning MLService's annotations, or an empty map (no owner label, other kind, unknown owner, no CRD). */
   public Map<String, String> of(Pod pod) {
-    String key = informer == null ? null : ownerKey(pod);
+    return pod == null || pod.getMetadata() == null ? Map.of() : of(namespaceOf(pod), pod.getMetadata().getLabels());
+  }
+
+  /** {@link #of(Pod)} of a pod in {@code namespace} with these labels. */
+  public Map<String, String> of(String namespace, Map<String, String> labels) {
+    String key = informer == null ? null : ownerKey(namespace, labels);
     GenericKubernetesResource owner = key == null ? null : informer.getStore().getByKey(key);
     if (owner == null || owner.getMetadata().getAnnotations() == null) {
       return Map.of();
@@ -134,11 +139,15 @@ public final class OwnerAnnotations implements AutoCloseable {
    * pod's namespace), else kro's instance labels; null when it names none or another kind.
    */
   public static String ownerKey(Pod pod) {
-    if (pod == null || pod.getMetadata() == null || pod.getMetadata().getLabels() == null) {
+    return pod == null || pod.getMetadata() == null ? null : ownerKey(namespaceOf(pod), pod.getMetadata().getLabels());
+  }
+
+  /** {@link #ownerKey(Pod)} of a pod in {@code namespace} (null: "default") with these labels. */
+  public static String ownerKey(String namespace, Map<String, String> labels) {
+    if (labels == null) {
       return null;
     }
-    Map<String, String> labels = pod.getMetadata().getLabels();
-    String podNamespace = pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
+    String podNamespace = namespace == null ? "default" : namespace;
     String name = labels.get(MLSERVICE_LABEL);
     if (name != null) {
       return podNamespace + "/" + name;
@@ -149,6 +158,10 @@ public final class OwnerAnnotations implements AutoCloseable {
       return null;
     }
     return labels.getOrDefault(KRO_INSTANCE_NAMESPACE, podNamespace) + "/" + name;
+  }
+
+  private static String namespaceOf(Pod pod) {
+    return pod.getMetadata().getNamespace() == null ? "default" : pod.getMetadata().getNamespace();
   }
 
   /** Every MLService in the informer's cache (none without the CRD), for the Backstage catalog. */

@@ -6,14 +6,21 @@ import java.util.Map;
 
 /**
  * The pods gpusched's informers hold, as bind, the gang adapters and the request path read them: never from the API
- * itself. Implemented at the Kubernetes edge ({@code kube/}); tests give a fixed set.
+ * itself. The cache keeps of each pod only what gpusched decides from ({@link CachedPod}); a caller that needs more of a
+ * pod (to write it, say) reads it from the API. Implemented at the Kubernetes edge ({@code kube/}); tests give a fixed
+ * set.
  */
 public interface PodCache {
-  /** The pod {@code namespace/name} as the cache holds it, or null when the cache has none. */
+  /**
+   * The pod {@code namespace/name} rebuilt from what the cache keeps of it, or null when the cache has none. It carries
+   * the pod's identity, node, phase, deletion timestamp, labels and annotations under {@code gpusched.dev/} and
+   * {@code kro.run/}, and its containers' CPU and GPU requests and limits (one container requesting the CPU total for a
+   * pod that names no GPU resource): every field gpusched's readers of pods use, and nothing else.
+   */
   Pod pod(String namespace, String name);
 
-  /** Every pod in the cache, as a copy the caller may keep. */
-  List<Pod> pods();
+  /** Every pod in the cache, as it keeps them, in a list the caller may keep: for scans. */
+  List<CachedPod> pods();
 
   /**
    * The ledger's record of a pod: the conversion the informers apply, so that a pod assumed at bind is the record the
@@ -27,8 +34,11 @@ public interface PodCache {
    */
   Map<String, String> ownerAnnotations(Pod pod);
 
+  /** {@link #ownerAnnotations(Pod)} of a pod the cache keeps. */
+  Map<String, String> ownerAnnotations(CachedPod pod);
+
   /** {@code namespace/name} of the MLService that owns the pod (found through its labels), or null when none does. */
-  String ownerKey(Pod pod);
+  String ownerKey(CachedPod pod);
 
   /** No pods at all: for a service without a cluster behind it (benchmarks of the request path). */
   PodCache EMPTY = new PodCache() {
@@ -38,7 +48,7 @@ public interface PodCache {
     }
 
     @Override
-    public List<Pod> pods() {
+    public List<CachedPod> pods() {
       return List.of();
     }
 
@@ -53,7 +63,12 @@ public interface PodCache {
     }
 
     @Override
-    public String ownerKey(Pod pod) {
+    public Map<String, String> ownerAnnotations(CachedPod pod) {
+      return Map.of();
+    }
+
+    @Override
+    public String ownerKey(CachedPod pod) {
       return null;
     }
   };

@@ -1,15 +1,19 @@
 package dev.gpusched.extender.testing;
 
+import dev.gpusched.extender.kube.CachedPods;
 import dev.gpusched.extender.kube.KubeRecords;
+import dev.gpusched.extender.state.CachedPod;
 import dev.gpusched.extender.state.PodCache;
 import dev.gpusched.extender.state.PodRecord;
 import io.fabric8.kubernetes.api.model.Pod;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A {@link PodCache} holding the pods a test puts in it, with the informers' record conversion and no owners. */
+/**
+ * A {@link PodCache} holding the pods a test puts in it (a test may change a pod after putting it), read back as the
+ * informers' cache keeps and rebuilds them, with the informers' record conversion and no owners.
+ */
 public final class FixedPods implements PodCache {
   private final List<Pod> pods = new CopyOnWriteArrayList<>();
 
@@ -32,15 +36,15 @@ public final class FixedPods implements PodCache {
   public Pod pod(String namespace, String name) {
     for (Pod p : pods) {
       if (p.getMetadata().getNamespace().equals(namespace) && p.getMetadata().getName().equals(name)) {
-        return p;
+        return CachedPods.pod(CachedPods.of(p));
       }
     }
     return null;
   }
 
   @Override
-  public List<Pod> pods() {
-    return new ArrayList<>(pods);
+  public List<CachedPod> pods() {
+    return pods.stream().map(CachedPods::of).toList();
   }
 
   @Override
@@ -54,7 +58,12 @@ public final class FixedPods implements PodCache {
   }
 
   @Override
-  public String ownerKey(Pod pod) {
+  public Map<String, String> ownerAnnotations(CachedPod pod) {
+    return Map.of();
+  }
+
+  @Override
+  public String ownerKey(CachedPod pod) {
     return null;
   }
 }
