@@ -4,17 +4,24 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToLongFunction;
 
 /**
  * Rebuilds the reservations after a restart from what the API records about gang member pods. Pure.
  *
- * <p>Records are grouped into plans by gang and {@code reservedAt}. A plan whose recorded members are all bound has
- * passed its barrier (the extender binds only once every place is claimed) and is not restored, even if some of its
- * members were deleted since. For each other plan: its places come from the plan text (any member's {@link GangAnnotations#GANG_PLAN}); each
+ * <p>Records are grouped into plans by gang and {@code reservedAt}. The extender removes a gang's records once it is
+ * bound whole, so records whose members are all bound are either a gang bound whole just before the restart (every
+ * place of the plan recorded and bound), or one being topped up by a newer plan of the same gang: neither is restored,
+ * and their records are reported as {@code completed} for removal. A place whose member has since finished or is being
+ * deleted counts as bound (its record is read, though it restores nothing). Records all bound but missing places, with
+ * no newer plan, are a bind batch cut short (a crash between members' Bindings) whose unbound members were deleted since: that
+ * plan is restored, so that its deadline releases it and its bound members are deleted, and no partial gang runs on.
+ * For each plan restored: its places come from the plan text (any member's {@link GangAnnotations#GANG_PLAN}); each
  * member's own annotations then claim its place, BOUND when the pod is bound, else RESERVED (a bind call held before
  * the restart is gone; kube-scheduler retries the pod and it arrives again). The deadline is {@code reservedAt} plus
  * the gang's timeout, so time spent down counts.
@@ -26,9 +33,13 @@ import java.util.function.ToLongFunction;
  */
 public final class GangRecovery {
 
-    /** The rebuilt reservations and, in words, every gang restored as expired and why. */
-    public record Result(Reservations reservations, List<String> notes) {
+    /**
+     * The rebuilt reservations; the pods of plans bound whole, whose records are no longer needed; and, in words, every
+     * gang restored as expired or restored although all its recorded members are bound, and why.
+     */
+    public record Result(Reservations reservations, List<String> completed, List<String> notes) {
         public Result {
+            completed = List.copyOf(completed);
             notes = List.copyOf(notes);
         }
     }
@@ -36,27 +47,57 @@ public final class GangRecovery {
     private GangRecovery() {
     }
 
-    /**
-     * @param members      records of every pod that carries reservation annotations
-     * @param usedByPods   GPUs of a node used by bound pods that are not members of a recorded gang (from the ledger)
-     */
+    /** {@link #recover(List, List, ToLongFunction)} with no records of members that ended. */
     public static Result recover(List<RecordedMember> members, ToLongFunction<String> usedByPods) {
+        return recover(members, List.of(), usedByPods);
+    }
+
+    /**
+     * @param members    records of every running pod that carries reservation annotations
+     * @param ended      records of bound members that finished or are being deleted: they restore nothing, but the
+     *                   places they held count as bound, so that a gang bound whole whose member finished is not read
+     *                   as a bind batch cut short
+     * @param usedByPods GPUs of a node used by bound pods that are not members of a recorded gang (from the ledger)
+     */
+    public static Result recover(List<RecordedMember> members, List<RecordedMember> ended,
+                                 ToLongFunction<String> usedByPods) {
         // one plan = one gang key and one reservation time (a running gang's top-up plan is a plan of its own)
         Map<String, List<RecordedMember>> byPlan = new LinkedHashMap<>();
         for (RecordedMember m : members) {
-            byPlan.computeIfAbsent(m.spec().key() + "@" + m.reservedAt(), k -> new ArrayList<>()).add(m);
+            byPlan.computeIfAbsent(planOf(m), k -> new ArrayList<>()).add(m);
+        }
+        Map<String, Set<Integer>> endedPlaces = new HashMap<>();
+        Map<GangKey, Instant> newestPlan = new HashMap<>();
+        for (RecordedMember m : ended) {
+            endedPlaces.computeIfAbsent(planOf(m), k -> new HashSet<>()).add(m.slot());
+            newestPlan.merge(m.spec().key(), m.reservedAt(), (a, b) -> a.isAfter(b) ? a : b);
+        }
+        for (RecordedMember m : members) {
+            newestPlan.merge(m.spec().key(), m.reservedAt(), (a, b) -> a.isAfter(b) ? a : b);
         }
         List<GangReservation> rebuilt = new ArrayList<>();
+        List<String> completed = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (List<RecordedMember> records : byPlan.values()) {
             boolean allBound = true;
             for (RecordedMember m : records) {
                 allBound &= m.bound();
             }
+            RecordedMember first = records.get(0);
             if (allBound) {
-                continue; // bindings happen only once every place is claimed: this plan passed its barrier
+                int places = placesOf(records);
+                Set<Integer> held = new HashSet<>(endedPlaces.getOrDefault(planOf(first), Set.of()));
+                records.forEach(m -> held.add(m.slot()));
+                int recorded = held.size();
+                if (recorded >= places || newestPlan.get(first.spec().key()).isAfter(first.reservedAt())) {
+                    records.forEach(m -> completed.add(m.podUid()));
+                    continue; // bound whole (or being topped up): this plan passed its barrier
+                }
+                notes.add("gang " + first.spec().key() + ": the plan from " + first.reservedAt() + " has " + recorded
+                        + " of its " + places + " places bound and the pods of the others gone (a bind batch cut"
+                        + " short); restored so that its deadline releases it");
             }
-            rebuilt.add(rebuild(records.get(0).spec().key(), records, usedByPods, notes));
+            rebuilt.add(rebuild(first.spec().key(), records, usedByPods, notes));
         }
         Map<GangKey, GangReservation> latest = new LinkedHashMap<>();
         for (GangReservation g : rebuilt) {
@@ -83,7 +124,25 @@ public final class GangRecovery {
             }
             r = r.with(g);
         }
-        return new Result(r, notes);
+        return new Result(r, completed, notes);
+    }
+
+    private static String planOf(RecordedMember m) {
+        return m.spec().key() + "@" + m.reservedAt();
+    }
+
+    /** How many places the records' plan has: its plan text's, else the gang's size. */
+    private static int placesOf(List<RecordedMember> records) {
+        for (RecordedMember m : records) {
+            if (m.planText() != null && !m.planText().isBlank()) {
+                try {
+                    return GangPlanCodec.decode(m.planText()).size();
+                } catch (IllegalArgumentException unreadable) {
+                    return m.spec().size();
+                }
+            }
+        }
+        return records.get(0).spec().size();
     }
 
     private static GangReservation rebuild(GangKey key, List<RecordedMember> records, ToLongFunction<String> used,

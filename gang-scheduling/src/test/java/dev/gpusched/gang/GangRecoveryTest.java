@@ -14,6 +14,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class GangRecoveryTest {
     private static final Instant T0 = Instant.parse("2026-01-31T12:00:00Z");
 
+    /** Gang ml/a of three 8-GPU members on n1, n2, n3, planned at T0. */
+    private static final GangSpec THREE = spec("a", 3, null);
+    private static final String PLAN_OF_THREE = "n1:0,1,2,3,4,5,6,7;n2:0,1,2,3,4,5,6,7;n3:0,1,2,3,4,5,6,7";
+
+    /** A member of {@link #THREE} bound to the node of its place. */
+    private static RecordedMember boundOfThree(String uid, int slot) {
+        String node = "n" + (slot + 1);
+        return new RecordedMember(uid, THREE, slot, node, 0xFFL, T0, node, PLAN_OF_THREE);
+    }
+
     private static RecordedMember member(String uid, GangSpec spec, int slot, String node, Instant at, String plan) {
         return new RecordedMember(uid, spec, slot, node, 0xFFL, at, null, plan);
     }
@@ -41,10 +51,12 @@ class GangRecoveryTest {
     }
 
     @Test
-    void completeGangsAreNotRestored() {
+    void completeGangsAreNotRestoredAndTheirRecordsAreReportedForRemoval() {
         GangSpec a = spec("a", 1, null);
         RecordedMember bound = new RecordedMember("a0", a, 0, "n1", 0xFFL, T0, "n1", "n1:0,1,2,3,4,5,6,7");
-        assertThat(GangRecovery.recover(List.of(bound), node -> 0L).reservations().size()).isZero();
+        GangRecovery.Result r = GangRecovery.recover(List.of(bound), node -> 0L);
+        assertThat(r.reservations().size()).isZero();
+        assertThat(r.completed()).containsExactly("a0");
     }
 
     @Test
@@ -66,22 +78,50 @@ class GangRecoveryTest {
     }
 
     @Test
-    void aRunningGangThatLostAMemberIsLeftRunningAndOnlyItsTopUpPlanIsRestored() {
-        GangSpec a = spec("a", 3, null);
-        String plan = "n1:0,1,2,3,4,5,6,7;n2:0,1,2,3,4,5,6,7;n3:0,1,2,3,4,5,6,7";
-        RecordedMember m0 = new RecordedMember("a0", a, 0, "n1", 0xFFL, T0, "n1", plan);
-        RecordedMember m2 = new RecordedMember("a2", a, 2, "n3", 0xFFL, T0, "n3", plan);
-        // a1 was deleted; nothing to restore, and surely nothing to delete
-        GangRecovery.Result r = GangRecovery.recover(List.of(m0, m2), node -> 0L);
+    void aBatchCutShortWhoseUnboundMemberIsGoneIsRestoredSoItsDeadlineReleasesTheBoundOnes() {
+        // A crash between Bindings bound a0 and a2 of three; a1, unbound, was deleted before the next leader started.
+        // Records of a gang bound whole are removed at completion, so these are a batch cut short.
+        GangRecovery.Result r = GangRecovery.recover(List.of(boundOfThree("a0", 0), boundOfThree("a2", 2)), node -> 0L);
+
+        GangReservation g = r.reservations().get(THREE.key());
+        assertThat(g.deadline()).isEqualTo(T0.plusSeconds(300));
+        assertThat(g.slots()).extracting(ReservedSlot::podUid).containsExactly("a0", null, "a2");
+        assertThat(g.slotOf("a0").state()).isEqualTo(SlotState.BOUND);
+        assertThat(r.completed()).isEmpty();
+        assertThat(r.notes()).containsExactly("gang ml/a: the plan from 2026-01-31T12:00:00Z has 2 of its 3 places "
+                + "bound and the pods of the others gone (a bind batch cut short); restored so that its deadline "
+                + "releases it");
+        BindBarrier.Sweep s = new BindBarrier(java.time.Duration.ofSeconds(4))
+                .sweep(r.reservations(), T0.plusSeconds(300));
+        assertThat(s.expired()).hasSize(1);
+        assertThat(s.expired().get(0).boundToDelete()).extracting(MemberBinding::podUid).containsExactly("a0", "a2");
+    }
+
+    @Test
+    void aGangBoundWholeWhoseMemberFinishedIsNotReadAsABatchCutShort() {
+        // a0, a1, a2 were bound whole; a1 has finished (or is being deleted): its record still shows it held place 1
+        GangRecovery.Result r = GangRecovery.recover(List.of(boundOfThree("a0", 0), boundOfThree("a2", 2)),
+                List.of(boundOfThree("a1", 1)), node -> 0L);
+
         assertThat(r.reservations().size()).isZero();
+        assertThat(r.completed()).containsExactlyInAnyOrder("a0", "a2");
         assertThat(r.notes()).isEmpty();
-        // its replacement claimed a top-up plan of one place
+    }
+
+    @Test
+    void aGangBeingToppedUpIsLeftRunningAndOnlyItsTopUpPlanIsRestored() {
+        // a running gang lost a1 before its records were removed; its replacement claimed a top-up plan of one place
         Instant later = T0.plusSeconds(3600);
-        RecordedMember replacement = new RecordedMember("a1b", a, 0, "n4", 0xFFL, later, null, "n4:0,1,2,3,4,5,6,7");
-        r = GangRecovery.recover(List.of(m0, replacement, m2), node -> 0L);
-        GangReservation g = r.reservations().get(a.key());
+        RecordedMember replacement = new RecordedMember("a1b", THREE, 0, "n4", 0xFFL, later, null, "n4:0,1,2,3,4,5,6,7");
+
+        GangRecovery.Result r = GangRecovery.recover(List.of(boundOfThree("a0", 0), replacement, boundOfThree("a2", 2)),
+                node -> 0L);
+
+        GangReservation g = r.reservations().get(THREE.key());
         assertThat(g.slots()).hasSize(1);
         assertThat(g.slots().get(0).podUid()).isEqualTo("a1b");
         assertThat(g.deadline()).isEqualTo(later.plusSeconds(300));
+        assertThat(r.completed()).containsExactlyInAnyOrder("a0", "a2");
+        assertThat(r.notes()).isEmpty();
     }
 }

@@ -172,7 +172,8 @@ public final class GpuschedApp implements AutoCloseable {
       dcgm.start();
     }
     GangScheduling gangs = new GangScheduling(gangSettings, Clock.systemUTC(), state, pods, kube.bindWriter(),
-        kube.gangWriter(), metrics);
+        kube.gangWriter(), kube.gangDisruptions(leaderElection == null ? "gpusched" : leaderElection.identity()),
+        metrics);
     gangHolder[0] = gangs;
     if (election != null) {
       gangs.leaderCheck(election::isLeader);

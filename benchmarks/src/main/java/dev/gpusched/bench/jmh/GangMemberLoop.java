@@ -43,7 +43,7 @@ public final class GangMemberLoop implements AutoCloseable {
     ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, () -> true, () -> true);
     gangs = new GangScheduling(GangScheduling.Settings.DEFAULT, Clock.systemUTC(), state,
         new InformerCache(source, OwnerAnnotations.none()), api.writer(api.client()),
-        new KubernetesGangWriter(api.client()), metrics);
+        new KubernetesGangWriter(api.client()), api.edge(api.client()).gangDisruptions("benchmark"), metrics);
     gangs.recover();
     Pod first = member(pod, 0);
     member = member(pod, 1);

@@ -84,7 +84,7 @@ class InstallManifestsTest {
     }
     // Exactly what the code calls (scheduler-extender's RbacTest records the calls against a mock API server).
     assertThat(grants).containsExactlyInAnyOrder("/nodes:list,watch", "/pods:get,list,watch,patch,delete", "/bindings:create",
-        "kro.run/mlservices:list,watch");
+        "/pods/eviction:create", "/events:create", "kro.run/mlservices:list,watch");
     Map<String, Object> leases = Manifests.find(OBJECTS, "Role", "gpusched-leader-election");
     assertThat(Yaml.toJson(leases.get("rules"))).isEqualTo(
         "[{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":[\"create\"]},"

@@ -119,30 +119,36 @@ public final class SchedulingCycle {
   }
 
   /**
-   * Preempt: of kube-scheduler's proposed victims per node, the nodes kept with their victims. Gang victims bring their
-   * gang's other pods on that node, or the node is dropped (a gang is never split); then a node is kept only where
-   * evicting its victims frees enough for the pod. Call when {@link #notReady()} and {@link #invalidDemand()} are null.
+   * Preempt: of kube-scheduler's proposed victims per node, the candidates to answer with their victims (most important
+   * first). A node is kept only where evicting its victims frees enough for the pod. With gang scheduling, a gang goes
+   * whole or not at all: its pods on the node join the victims, and when no candidate spares every gang, the least
+   * costly candidate that takes one running on other nodes too is answered alone, and gpusched evicts that gang's pods
+   * elsewhere itself ({@link GangScheduling#preempt}). Blocking with gang scheduling (API calls): call it off the event
+   * loop. Call when {@link #notReady()} and {@link #invalidDemand()} are null.
+   *
+   * @param pdbViolations per node, the PDB violations kube-scheduler counted among its proposed victims
    */
-  public Map<String, List<String>> preempt(Map<String, List<String>> proposed) {
+  public Map<String, List<String>> preempt(Map<String, List<String>> proposed, Map<String, Long> pdbViolations) {
     PodDemand d = demand();
-    Map<String, List<String>> candidates = scheduler.gangs == null ? proposed
-        : scheduler.gangs.expandVictims(proposed).victimsByNode();
-    Map<String, List<String>> kept = new LinkedHashMap<>();
-    for (Map.Entry<String, List<String>> e : candidates.entrySet()) {
-      List<String> victimUids = e.getValue();
-      if (!d.usesNoGpu()) {
-        NodeGpuState node = snapshot.node(e.getKey());
-        if (node == null) {
-          continue;
-        }
-        Set<String> uids = new HashSet<>(victimUids);
-        if (scheduler.pipeline.reject(d, node.without(uids)) != null) {
-          continue;
-        }
-      }
-      kept.put(e.getKey(), victimUids);
+    if (scheduler.gangs != null) {
+      return scheduler.gangs.preempt(pod, proposed, pdbViolations, (node, victims) -> frees(d, node, victims));
     }
+    Map<String, List<String>> kept = new LinkedHashMap<>();
+    proposed.forEach((node, victims) -> {
+      if (frees(d, node, new HashSet<>(victims))) {
+        kept.put(node, victims);
+      }
+    });
     return kept;
+  }
+
+  /** Whether evicting {@code victims} from {@code node} leaves room for the pod (always, for a pod asking no GPU). */
+  private boolean frees(PodDemand d, String node, Set<String> victims) {
+    if (d.usesNoGpu()) {
+      return true;
+    }
+    NodeGpuState state = snapshot.node(node);
+    return state != null && scheduler.pipeline.reject(d, state.without(victims)) == null;
   }
 
   /** The pod's demand, parsed on first use; null when it is invalid ({@link #invalidDemand} says why). */

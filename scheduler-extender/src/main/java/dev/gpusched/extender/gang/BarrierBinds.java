@@ -3,7 +3,9 @@ package dev.gpusched.extender.gang;
 import dev.gpusched.gang.ExpiredGang;
 import dev.gpusched.gang.GangCoordinator;
 import dev.gpusched.gang.GangKey;
+import dev.gpusched.gang.GangReservation;
 import dev.gpusched.gang.MemberBinding;
+import dev.gpusched.gang.ReservedSlot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +78,7 @@ final class BarrierBinds {
       }
       return errors;
     }
+    GangReservation before = coordinator.reservations().get(key);
     AtomicInteger ok = new AtomicInteger();
     List<CompletableFuture<Void>> binds = new ArrayList<>(members.size());
     for (MemberBinder.Prepared p : prepared) {
@@ -87,7 +90,7 @@ final class BarrierBinds {
             error = binder.write(key, p);
           } catch (RuntimeException e) {
             binder.release(p.ref());
-            error = "bind of gang " + key + " member " + uid + " failed: " + e.getMessage();
+            error = "bind of gang " + key + " member " + p.ref().key() + " failed: " + e.getMessage();
           }
         }
         if (error == null) {
@@ -106,8 +109,25 @@ final class BarrierBinds {
     if (ok.get() == members.size() && coordinator.reservations().get(key) == null) {
       gangs.waits().allBound(key, gangs.clock().instant());
       LOG.info("gang {}: all {} members bound", key, members.size());
+      forgetClaims(before);
     }
     return errors;
+  }
+
+  /**
+   * The gang is bound whole: its members' claim annotations are removed (queued). They serve recovery alone, and
+   * recovery reads claims on bound members with places missing as a batch cut short, to be released (GangRecovery).
+   */
+  private void forgetClaims(GangReservation bound) {
+    if (bound == null) {
+      return;
+    }
+    for (ReservedSlot s : bound.slots()) {
+      PodRef ref = s.podUid() == null ? null : gangs.pods().byUid(s.podUid());
+      if (ref != null) {
+        gangs.writes().forgetClaim(ref);
+      }
+    }
   }
 
   /** Lets binds in flight finish; starts no more. */

@@ -7,15 +7,19 @@ import dev.gpusched.gang.GangAnnotations;
 import dev.gpusched.gang.GangKey;
 import dev.gpusched.gang.GangPreemption;
 import dev.gpusched.gang.GangSpec;
+import dev.gpusched.gang.PreemptedGang;
 import dev.gpusched.gang.RecordedMember;
 import dev.gpusched.topology.cluster.ClusterTopology;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,7 +134,7 @@ final class GangPods {
   }
 
   /** {@link #specOrNull(Pod)} of a pod the cache keeps. */
-  private GangSpec specOrNull(CachedPod pod) {
+  GangSpec specOrNull(CachedPod pod) {
     try {
       return specOf(pod, cache.ownerAnnotations(pod));
     } catch (IllegalArgumentException e) {
@@ -142,7 +146,22 @@ final class GangPods {
     return pod.getMetadata().getUid() == null ? "" : pod.getMetadata().getUid();
   }
 
-  private static String boundNode(Pod p) {
+  /** Finished or being deleted: it holds no place any more. */
+  static boolean gone(Pod p) {
+    String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+    return "Succeeded".equals(phase) || "Failed".equals(phase) || p.getMetadata().getDeletionTimestamp() != null;
+  }
+
+  /**
+   * Finished, being deleted, or under a whole-gang preemption ({@link PreemptedGang#PREEMPTED_BY}): a pod of its gang's
+   * past, which new members are not planned next to.
+   */
+  private static boolean doomed(CachedPod p) {
+    return p.gone() || p.annotations().containsKey(PreemptedGang.PREEMPTED_BY);
+  }
+
+  /** The node the pod is bound to, or null. */
+  static String boundNode(Pod p) {
     String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
     return node == null || node.isEmpty() ? null : node;
   }
@@ -152,7 +171,7 @@ final class GangPods {
     List<Integer> nodes = new ArrayList<>();
     for (CachedPod p : cache.pods()) {
       String node = p.nodeName();
-      if (node == null || exceptUid.equals(p.uid()) || p.gone()) {
+      if (node == null || exceptUid.equals(p.uid()) || doomed(p)) {
         continue;
       }
       GangSpec s = specOrNull(p);
@@ -196,10 +215,19 @@ final class GangPods {
     return out;
   }
 
-  /** Every bound, running pod of every gang, for preemption. */
-  List<GangPreemption.GangPod> boundGangPods() {
-    List<GangPreemption.GangPod> out = new ArrayList<>();
+  /** Every pod in the cache by UID (one scan). */
+  Map<String, CachedPod> byUidIndex() {
+    Map<String, CachedPod> out = new HashMap<>();
     for (CachedPod p : cache.pods()) {
+      out.put(p.uid(), p);
+    }
+    return out;
+  }
+
+  /** Every bound, running pod of every gang among {@code pods}, for preemption. */
+  List<GangPreemption.GangPod> boundGangPods(Collection<CachedPod> pods) {
+    List<GangPreemption.GangPod> out = new ArrayList<>();
+    for (CachedPod p : pods) {
       String node = p.nodeName();
       if (node == null || p.gone()) {
         continue;
@@ -212,12 +240,61 @@ final class GangPods {
     return out;
   }
 
-  /** What pods record of their gang reservations ({@code gpusched.dev/reserved-node} etc.); unreadable ones logged. */
+  /** A pod carrying a whole-gang preemption record. */
+  record Carrier(PreemptedGang decision, PodRef pod, String node, boolean terminating) {}
+
+  /**
+   * Every pod carrying a whole-gang preemption record (unreadable records logged and skipped), and in
+   * {@code runningOut} per gang how many of its pods are bound and running.
+   */
+  List<Carrier> preemptionCarriers(Map<GangKey, Integer> runningOut) {
+    List<Carrier> out = new ArrayList<>();
+    for (CachedPod p : cache.pods()) {
+      GangSpec s = null;
+      Map<String, String> ann = p.annotations();
+      boolean recorded = ann.containsKey(PreemptedGang.PREEMPTED_BY);
+      String node = p.nodeName();
+      if (recorded || node != null && !p.gone()) {
+        s = specOrNull(p);
+      }
+      if (s == null) {
+        continue;
+      }
+      if (node != null && !p.gone()) {
+        runningOut.merge(s.key(), 1, Integer::sum);
+      }
+      if (recorded) {
+        try {
+          out.add(new Carrier(PreemptedGang.fromAnnotations(s.key(), ann), PodRef.of(p), node, p.gone()));
+        } catch (IllegalArgumentException e) {
+          LOG.warn("pod {}: its gang preemption record is unreadable and ignored: {}", p.key(), e.getMessage());
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * What running pods record of their gang reservations ({@code gpusched.dev/reserved-node} etc.); unreadable ones
+   * logged.
+   */
   List<RecordedMember> recordedMembers(BiConsumer<RecordedMember, PodRef> eachPod) {
+    return records(p -> !p.gone(), eachPod);
+  }
+
+  /**
+   * The records of bound members that finished or are being deleted: they held their places, so their plan was bound
+   * whole however few of its members still run.
+   */
+  List<RecordedMember> endedMemberRecords() {
+    return records(p -> p.gone() && p.nodeName() != null, (m, ref) -> { });
+  }
+
+  private List<RecordedMember> records(Predicate<CachedPod> which, BiConsumer<RecordedMember, PodRef> eachPod) {
     List<RecordedMember> records = new ArrayList<>();
     for (CachedPod p : cache.pods()) {
       Map<String, String> ann = p.annotations();
-      if (!ann.containsKey(GangAnnotations.RESERVED_NODE) || p.gone()) {
+      if (!ann.containsKey(GangAnnotations.RESERVED_NODE) || !which.test(p)) {
         continue;
       }
       try {

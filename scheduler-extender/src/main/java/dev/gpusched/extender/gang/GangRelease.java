@@ -2,6 +2,7 @@ package dev.gpusched.extender.gang;
 
 import dev.gpusched.gang.ExpiredGang;
 import dev.gpusched.gang.MemberBinding;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.util.HashSet;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -45,7 +46,17 @@ final class GangRelease {
     for (String uid : e.claimedPodUids()) {
       writes.claimGone(uid);
       PodRef ref = pods.byUid(uid);
-      if (ref != null && !deleted.contains(uid)) {
+      if (ref == null || deleted.contains(uid)) {
+        continue;
+      }
+      Pod live = pods.live(ref);
+      if (live != null && GangPods.boundNode(live) != null && !GangPods.gone(live)) {
+        // Its Binding went through although the call reported a failure (a timeout, a stop mid-batch): bound all the
+        // same, so deleted like the members the gang knew bound.
+        LOG.warn("{} is bound although its bind was reported failed; deleted with its released gang {}", ref.key(),
+            e.gang());
+        writes.deleteBoundMember(ref, e.gang());
+      } else {
         writes.removeClaim(ref);
       }
     }

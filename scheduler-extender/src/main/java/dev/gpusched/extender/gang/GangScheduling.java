@@ -10,12 +10,10 @@ import dev.gpusched.extender.state.PodCache;
 import dev.gpusched.gang.GangCoordinator;
 import dev.gpusched.gang.GangKey;
 import dev.gpusched.gang.GangPlanner;
-import dev.gpusched.gang.GangPreemption;
-import dev.gpusched.gang.GangReservation;
 import dev.gpusched.gang.GangSpec;
 import dev.gpusched.gang.MemberAnswer;
+import dev.gpusched.gang.PreemptionFollowUp;
 import dev.gpusched.gang.Reservations;
-import dev.gpusched.gang.ReservedSlot;
 import dev.gpusched.gang.StarvationGuard;
 import dev.gpusched.gang.WaitingGangs;
 import dev.gpusched.topology.cluster.ClusterTopology;
@@ -30,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiPredicate;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,19 +53,26 @@ public final class GangScheduling implements AutoCloseable {
    * @param holdBound how long a bind call is held at the barrier (below kube-scheduler's extender httpTimeout)
    * @param sweepInterval how often deadlines are checked and waiting gangs are re-checked
    * @param retryMinInterval least time between two retry nudges of one gang
+   * @param preemption when a whole-gang eviction's follow-up evicts the pods on the preemption's node itself, and when
+   *     it undoes a decision nothing came of
    */
   public record Settings(List<String> topologyLabelKeys, Duration holdBound, Duration sweepInterval,
-      Duration retryMinInterval, StarvationGuard starvation) {
+      Duration retryMinInterval, StarvationGuard starvation, PreemptionFollowUp.Timing preemption) {
     public static final Settings DEFAULT = new Settings(ClusterTopology.DEFAULT_LEVEL_KEYS, Duration.ofSeconds(4),
         Duration.ofSeconds(1), Duration.ofSeconds(5),
-        StarvationGuard.create(Duration.ofSeconds(60), Duration.ofMinutes(15), Duration.ofMinutes(5)));
+        StarvationGuard.create(Duration.ofSeconds(60), Duration.ofMinutes(15), Duration.ofMinutes(5)),
+        PreemptionFollowUp.Timing.DEFAULT);
 
     public Settings withTopologyLabelKeys(List<String> keys) {
-      return new Settings(keys, holdBound, sweepInterval, retryMinInterval, starvation);
+      return new Settings(keys, holdBound, sweepInterval, retryMinInterval, starvation, preemption);
     }
 
     public Settings withStarvation(StarvationGuard rule) {
-      return new Settings(topologyLabelKeys, holdBound, sweepInterval, retryMinInterval, rule);
+      return new Settings(topologyLabelKeys, holdBound, sweepInterval, retryMinInterval, rule, preemption);
+    }
+
+    public Settings withPreemption(PreemptionFollowUp.Timing timing) {
+      return new Settings(topologyLabelKeys, holdBound, sweepInterval, retryMinInterval, starvation, timing);
     }
   }
 
@@ -78,20 +84,25 @@ public final class GangScheduling implements AutoCloseable {
   private final GangBindHold bindHold;
   private final GangHousekeeping housekeeping;
   private final ReservationRecovery recovery;
+  private final WholeGangEvictions evictions;
+  private final PreemptAnswer preempt;
 
   /**
    * @param pods the pods as the informers hold them
    * @param binds writes a member's GPU ids and Binding
-   * @param writes writes claims, their removal and retry nudges on member pods, and deletes members of released gangs
+   * @param writes writes claims, their removal and retry nudges on member pods, deletes members of released gangs, and
+   *     records whole-gang preemptions on their pods
+   * @param disruptions evicts the pods of a gang a preemption takes, and reports it in events
    */
   public GangScheduling(Settings settings, InstantSource clock, ClusterState state, PodCache pods, ClusterWriter binds,
-      GangWriter writes, ExtenderMetrics metrics) {
+      GangWriter writes, GangDisruptions disruptions, ExtenderMetrics metrics) {
     this.settings = settings;
     GangCoordinator coordinator = new GangCoordinator(new GangPlanner(), clock, settings.holdBound(),
         settings.starvation());
     GangPods gangPods = new GangPods(pods);
     this.gangs = new GangHandle(coordinator, gangPods, new GangLedger(state, coordinator),
-        new MemberWrites(writes, Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-writes"))),
+        new MemberWrites(writes, Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-writes")),
+            Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-background-writes"))),
         new HeldCalls(), new ServingGate(), new GangWaits(metrics), metrics, clock);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "gpusched-gang-timer"));
     TopologyCache topologies = new TopologyCache(settings.topologyLabelKeys());
@@ -101,6 +112,8 @@ public final class GangScheduling implements AutoCloseable {
     this.bindHold = new GangBindHold(gangs, barrierBinds, timer);
     this.housekeeping = new GangHousekeeping(gangs, release, topologies, settings.retryMinInterval());
     this.recovery = new ReservationRecovery(gangs);
+    this.evictions = new WholeGangEvictions(gangs, writes, disruptions, settings.preemption());
+    this.preempt = new PreemptAnswer(gangs, writes, disruptions, evictions);
     metrics.registerGangs(this::gangCount);
   }
 
@@ -113,6 +126,14 @@ public final class GangScheduling implements AutoCloseable {
   /** Starts the sweep timer (after {@link #recover()}). */
   public void start() {
     housekeeping.start(timer, settings.sweepInterval());
+    long period = settings.sweepInterval().toMillis();
+    timer.scheduleAtFixedRate(() -> {
+      try {
+        evictions.sweep();
+      } catch (RuntimeException e) {
+        LOG.error("whole-gang eviction sweep failed", e);
+      }
+    }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -171,22 +192,20 @@ public final class GangScheduling implements AutoCloseable {
     housekeeping.podDeleted(pod);
   }
 
-  /** Kube-scheduler's proposed victims per node, expanded so no gang is split (nodes that would split one dropped). */
-  public GangPreemption.Result expandVictims(Map<String, List<String>> proposed) {
-    Map<String, GangPreemption.GangPod> placed = new LinkedHashMap<>();
-    for (GangReservation g : gangs.coordinator().reservations().all()) {
-      for (ReservedSlot s : g.slots()) {
-        if (s.podUid() != null) {
-          placed.put(s.podUid(), new GangPreemption.GangPod(s.podUid(), g.key(), s.node()));
-        }
-      }
-    }
-    for (GangPreemption.GangPod p : gangs.pods().boundGangPods()) {
-      placed.put(p.podUid(), p);
-    }
-    GangPreemption.Result result = GangPreemption.expand(proposed, new ArrayList<>(placed.values()));
-    result.droppedNodes().forEach((node, why) -> LOG.info("preemption candidate {} dropped: {}", node, why));
-    return result;
+  /**
+   * The preempt verb's candidates: kube-scheduler's proposed victims widened so that a gang goes whole, weighed, and a
+   * gang that runs on other nodes too taken whole when no candidate spares it ({@link PreemptAnswer}). Blocking: call
+   * it off the event loop.
+   *
+   * @param pdbViolations per node, the PDB violations kube-scheduler counted among its proposed victims
+   * @param fits whether evicting these pods from the node frees enough for the preemptor
+   * @return node to victim UIDs, most important first
+   */
+  public Map<String, List<String>> preempt(Pod preemptor, Map<String, List<String>> proposed,
+      Map<String, Long> pdbViolations, BiPredicate<String, Set<String>> fits) {
+    PreemptAnswer.Answer answer = preempt.answer(preemptor, proposed, pdbViolations, fits);
+    answer.dropped().forEach((node, why) -> LOG.info("preemption candidate {} dropped: {}", node, why));
+    return answer.candidates();
   }
 
   /**
@@ -196,6 +215,7 @@ public final class GangScheduling implements AutoCloseable {
    */
   public void recover() {
     recovery.recover();
+    evictions.recover();
     housekeeping.sweep();
   }
 
@@ -221,15 +241,20 @@ public final class GangScheduling implements AutoCloseable {
     return out;
   }
 
-  /** {@code GET /inspect/gangs}: reserved gangs with their members, waiting gangs with their reason, the hold. */
+  /**
+   * {@code GET /inspect/gangs}: reserved gangs with their members, waiting gangs with their reason, the hold, and the
+   * gangs preemptions took whole (by which pod, for which node).
+   */
   public ObjectNode inspect() {
     List<GangInspectView.WaitingGang> waiting = new ArrayList<>();
     for (WaitingGangs.Gang w : gangs.coordinator().waiting().all()) {
       waiting.add(new GangInspectView.WaitingGang(w.key(), w.spec().size(), w.since(), w.reason(), w.podUids().size(),
           w.lastNudge()));
     }
-    return GangInspectView.gangs(gangs.coordinator().reservations(), waiting, boundGangs(),
+    ObjectNode out = GangInspectView.gangs(gangs.coordinator().reservations(), waiting, boundGangs(),
         gangs.coordinator().starvation().hold(), gangs.pods()::keyOf, gangs.clock().instant());
+    out.set("preempted", evictions.inspect());
+    return out;
   }
 
   /** Reservations on one node for {@code GET /inspect/{node}}. */

@@ -126,11 +126,18 @@ final class MemberBinder {
     }
   }
 
-  /** Releases the ledger hold of a member that will not be written. */
+  /**
+   * Releases the ledger hold of a member that will not be written. Never throws: when gpusched is stopping (the ledger
+   * closed) there is nothing left to release, and the bind's outcome must still be reported.
+   */
   void release(PodRef ref) {
-    state.apply(ledger -> {
-      ledger.forgetAssumed(ref.uid());
-      return null;
-    }).join();
+    try {
+      state.apply(ledger -> {
+        ledger.forgetAssumed(ref.uid());
+        return null;
+      }).join();
+    } catch (RuntimeException closed) {
+      LOG.debug("ledger hold of {} not released: {}", ref.key(), closed.toString());
+    }
   }
 }

@@ -14,19 +14,26 @@ import org.slf4j.LoggerFactory;
  * The writes gang scheduling makes to member pods through its {@link GangWriter} port, queued on one writer so they
  * reach the API in the order they were decided (a release's removal never overtakes the claim it removes) and the
  * deciding thread never waits on the API. Claims are written once each and their arrival is tracked
- * ({@link ClaimWrites}); the other writes are best effort, logged when refused.
+ * ({@link ClaimWrites}); the other writes are best effort, logged when refused. Writes no claim waits for (removing the
+ * claims of a gang bound whole, a preemption's evictions and events) run on a second writer, so that a big gang's
+ * N of them never delay the claims of the next gang at its barrier.
  */
 final class MemberWrites implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MemberWrites.class);
 
   private final GangWriter api;
   private final ExecutorService writer;
+  private final ExecutorService background;
   private final ClaimWrites claims;
 
-  /** @param writer runs the writes in submission order (one thread) */
-  MemberWrites(GangWriter api, ExecutorService writer) {
+  /**
+   * @param writer runs the writes in submission order (one thread)
+   * @param background runs, in submission order, the writes no claim waits for (one thread; may be {@code writer})
+   */
+  MemberWrites(GangWriter api, ExecutorService writer, ExecutorService background) {
     this.api = api;
     this.writer = writer;
+    this.background = background;
     this.claims = new ClaimWrites(writer, api::annotate);
   }
 
@@ -50,7 +57,7 @@ final class MemberWrites implements AutoCloseable {
 
   /** Queues the removal of a released member's claim annotations. */
   void removeClaim(PodRef pod) {
-    queue(() -> {
+    queue(writer, () -> {
       try {
         api.annotate(pod, GangAnnotations.claimRemoved());
       } catch (RuntimeException e) {
@@ -59,9 +66,24 @@ final class MemberWrites implements AutoCloseable {
     });
   }
 
+  /**
+   * Queues, in the background, the removal of the claim annotations of a member whose gang is bound whole: they serve
+   * recovery alone (which reads claims left on bound members with places missing as a bind batch cut short).
+   */
+  void forgetClaim(PodRef pod) {
+    claims.forget(pod.uid());
+    queue(background, () -> {
+      try {
+        api.annotate(pod, GangAnnotations.claimRemoved());
+      } catch (RuntimeException e) {
+        LOG.debug("could not clear the reservation annotations of {}, bound whole: {}", pod.key(), e.getMessage());
+      }
+    });
+  }
+
   /** Queues the deletion of a member bound before its gang was released, so no partial gang stays bound. */
   void deleteBoundMember(PodRef pod, GangKey gang) {
-    queue(() -> {
+    queue(writer, () -> {
       try {
         if (api.delete(pod)) {
           LOG.warn("deleted {}: bound member of gang {}, which was released", pod.key(), gang);
@@ -74,7 +96,7 @@ final class MemberWrites implements AutoCloseable {
 
   /** Queues the retry nudge of a waiting pod ({@link GangAnnotations#RETRY_AFTER}). */
   void nudge(PodRef pod, String stamp) {
-    queue(() -> {
+    queue(writer, () -> {
       try {
         api.annotate(pod, Map.of(GangAnnotations.RETRY_AFTER, stamp));
       } catch (RuntimeException e) {
@@ -83,9 +105,14 @@ final class MemberWrites implements AutoCloseable {
     });
   }
 
-  private void queue(Runnable write) {
+  /** Queues a write no claim waits for (a preemption's evictions and events) on the background writer. */
+  void inBackground(Runnable write) {
+    queue(background, write);
+  }
+
+  private void queue(ExecutorService on, Runnable write) {
     try {
-      writer.execute(write);
+      on.execute(write);
     } catch (java.util.concurrent.RejectedExecutionException stopping) {
       LOG.debug("gpusched is stopping; a queued gang write is dropped");
     }
@@ -94,14 +121,16 @@ final class MemberWrites implements AutoCloseable {
   /** Lets a write in flight finish (interrupting an API call mid-request helps nobody), then stops. */
   @Override
   public void close() {
-    writer.shutdown();
-    try {
-      if (!writer.awaitTermination(5, TimeUnit.SECONDS)) {
-        writer.shutdownNow();
+    for (ExecutorService e : new ExecutorService[] {writer, background}) {
+      e.shutdown();
+      try {
+        if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
+          e.shutdownNow();
+        }
+      } catch (InterruptedException interrupted) {
+        e.shutdownNow();
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      writer.shutdownNow();
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -39,12 +39,15 @@ final class ReservationRecovery {
 
   private void rebuild() {
     Set<String> uids = new HashSet<>();
+    Map<String, PodRef> refs = new java.util.HashMap<>();
     List<RecordedMember> records = gangs.pods().recordedMembers((m, ref) -> {
       uids.add(m.podUid());
+      refs.put(m.podUid(), ref);
       gangs.pods().met(ref);
     });
     Map<String, Long> used = gangs.ledger().heldByOthers(uids);
-    GangRecovery.Result result = GangRecovery.recover(records, node -> used.getOrDefault(node, 0L));
+    GangRecovery.Result result = GangRecovery.recover(records, gangs.pods().endedMemberRecords(),
+        node -> used.getOrDefault(node, 0L));
     gangs.coordinator().restore(result.reservations());
     for (GangReservation g : result.reservations().all()) {
       gangs.waits().started(g.key(), g.reservedAt());
@@ -52,6 +55,9 @@ final class ReservationRecovery {
     gangs.ledger().publish().join();
     for (String note : result.notes()) {
       LOG.warn("gang recovery: {}", note);
+    }
+    for (String uid : result.completed()) {
+      gangs.writes().forgetClaim(refs.get(uid)); // a gang bound whole needs no records (see GangRecovery)
     }
     LOG.info("gang recovery: {} reservation(s) rebuilt from {} annotated pod(s)", result.reservations().size(),
         records.size());

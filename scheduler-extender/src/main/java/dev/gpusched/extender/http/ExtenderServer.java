@@ -25,7 +25,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * The webhook: {@code POST /scheduler/{filter,prioritize,bind,preempt}}, {@code GET /healthz}, {@code /readyz},
  * {@code /metrics}, {@code /inspect[/{node}]}. Filter and prioritize run on the event loop (they only read a snapshot);
- * bind runs on a worker (it calls the API server). With a health port, {@code /healthz}, {@code /readyz} and
+ * bind and preempt run on a worker (they call the API server). With a health port, {@code /healthz}, {@code /readyz} and
  * {@code /metrics} are also served there over plain HTTP: the kubelet's probes and Prometheus carry no client
  * certificate, which the verb port requires with TLS.
  */
@@ -113,8 +113,24 @@ public final class ExtenderServer implements AutoCloseable {
     }));
     router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, service, metrics, "prioritize",
         () -> new Answer(service.prioritize(body(ctx)).toJson(), true)));
-    router.post("/scheduler/preempt").handler(ctx -> verb(ctx, service, metrics, "preempt",
-        () -> Answer.of(service.preempt(body(ctx)))));
+    router.post("/scheduler/preempt").handler(ctx -> {
+      if (!jsonContent(ctx)) {
+        metrics.recordRequest("preempt", false, 0);
+        return;
+      }
+      byte[] bytes = body(ctx);
+      long start = System.nanoTime();
+      // Off the event loop: a gang taken whole is recorded through the API before the answer.
+      vertx.executeBlocking(() -> Answer.of(service.preempt(bytes)), false).onComplete(ar -> {
+        closeIfFollower(ctx, service);
+        metrics.recordRequest("preempt", ar.succeeded() && ar.result().ok(), System.nanoTime() - start);
+        if (ar.succeeded()) {
+          respond(ctx, 200, ar.result().json());
+        } else {
+          fail(ctx, ar.cause());
+        }
+      });
+    });
     router.post("/scheduler/bind").handler(ctx -> {
       if (!jsonContent(ctx)) {
         return;

@@ -93,8 +93,9 @@ public final class ExtenderService implements ExtenderVerbs {
   }
 
   /**
-   * {@code ExtenderPreemptionResult}: of the candidate nodes and victims kube-scheduler proposes, keep the nodes where
-   * evicting those victims frees enough GPUs for the pod; drop the others (evicting there would not help).
+   * {@code ExtenderPreemptionResult}: of the candidate nodes and victims kube-scheduler proposes, the candidates the
+   * pod's {@link SchedulingCycle#preempt} keeps. Blocking (a gang taken whole is recorded through the API first): call
+   * it off the event loop.
    */
   @Override
   public ObjectNode preempt(byte[] body) {
@@ -109,10 +110,12 @@ public final class ExtenderService implements ExtenderVerbs {
       throw new BadRequestException(cycle.invalidDemand());
     }
     Map<String, List<String>> proposed = new LinkedHashMap<>();
+    Map<String, Long> pdbViolations = new LinkedHashMap<>();
     for (Map.Entry<String, PreemptionArgs.Victims> e : args.victimsByNode().entrySet()) {
       proposed.put(e.getKey(), e.getValue().podUids());
+      pdbViolations.put(e.getKey(), e.getValue().numPdbViolations());
     }
-    for (Map.Entry<String, List<String>> e : cycle.preempt(proposed).entrySet()) {
+    for (Map.Entry<String, List<String>> e : cycle.preempt(proposed, pdbViolations).entrySet()) {
       ObjectNode v = result.putObject(e.getKey());
       ArrayNode pods = v.putArray("Pods");
       for (String uid : e.getValue()) {

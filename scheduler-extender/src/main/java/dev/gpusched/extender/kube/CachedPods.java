@@ -8,9 +8,13 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,13 +24,14 @@ import java.util.Map;
 /**
  * A pod to what gpusched keeps of it ({@link CachedPod}) and back. The pod rebuilt from a kept one carries exactly what
  * gpusched reads of pods (identity, node, phase, deletion, the labels and annotations under {@code gpusched.dev/} and
- * {@code kro.run/}, CPU and GPU requests and limits), so every reader gives the same answer for both: its demand, its
+ * {@code kro.run/}, CPU and GPU requests and limits, scheduler, priority, start, a pending pod's scheduling failure), so every reader gives the same answer for both: its demand, its
  * ledger record, its gang, its owner. A pod that names no GPU resource is rebuilt with one container requesting its CPU
  * total.
  */
 public final class CachedPods {
   /** The container a pod without GPU resources is rebuilt with: it requests the pod's CPU total. */
   static final String CPU_TOTAL_CONTAINER = "cpu-total";
+  private static final String SCHEDULED = "PodScheduled";
 
   private CachedPods() {}
 
@@ -38,7 +43,34 @@ public final class CachedPods {
     return new CachedPod(record, phase,
         KubeRecords.interned(meta.getLabels(), InformerJson::podKeyRead, KubeRecords.INTERNED_VALUE_LENGTH),
         KubeRecords.interned(meta.getAnnotations(), InformerJson::podKeyRead, KubeRecords.INTERNED_VALUE_LENGTH),
-        meta.getDeletionTimestamp(), namesGpuResource(pod) ? containers(pod) : List.of());
+        meta.getDeletionTimestamp(), namesGpuResource(pod) ? containers(pod) : List.of(),
+        pod.getSpec() == null ? null : KubeRecords.interned(pod.getSpec().getSchedulerName()),
+        pod.getSpec() == null ? null : pod.getSpec().getPriority(), startSecond(pod),
+        record.nodeName() == null ? unscheduled(pod) : null);
+  }
+
+  private static long startSecond(Pod pod) {
+    String start = pod.getStatus() == null ? null : pod.getStatus().getStartTime();
+    if (start == null) {
+      return CachedPod.NOT_STARTED;
+    }
+    try {
+      return Instant.parse(start).getEpochSecond();
+    } catch (DateTimeParseException e) {
+      return CachedPod.NOT_STARTED; // the API server writes RFC 3339; anything else says nothing of when it started
+    }
+  }
+
+  private static CachedPod.Unscheduled unscheduled(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return null;
+    }
+    for (PodCondition c : pod.getStatus().getConditions()) {
+      if (SCHEDULED.equals(c.getType()) && "False".equals(c.getStatus())) {
+        return new CachedPod.Unscheduled(KubeRecords.interned(c.getReason()), c.getMessage());
+      }
+    }
+    return null;
   }
 
   /** The pod as far as gpusched reads pods; a new object each time (callers may keep or change it). */
@@ -63,14 +95,22 @@ public final class CachedPods {
             .withDeletionTimestamp(kept.deletionTimestamp()).withLabels(new LinkedHashMap<>(kept.labels()))
             .withAnnotations(new LinkedHashMap<>(kept.annotations())).build())
         .withSpec(new PodSpecBuilder().withNodeName(r.nodeName()).withContainers(containers)
-            .withInitContainers(initContainers).build())
-        .withStatus(phase(kept))
+            .withInitContainers(initContainers).withSchedulerName(kept.schedulerName()).withPriority(kept.priority())
+            .build())
+        .withStatus(status(kept))
         .build();
   }
 
-  private static PodStatus phase(CachedPod kept) {
+  private static PodStatus status(CachedPod kept) {
     PodStatus status = new PodStatus();
     status.setPhase(kept.phase());
+    if (kept.startSecond() != CachedPod.NOT_STARTED) {
+      status.setStartTime(Instant.ofEpochSecond(kept.startSecond()).toString());
+    }
+    if (kept.unscheduled() != null) {
+      status.setConditions(new ArrayList<>(List.of(new PodConditionBuilder().withType(SCHEDULED).withStatus("False")
+          .withReason(kept.unscheduled().reason()).withMessage(kept.unscheduled().message()).build())));
+    }
     return status;
   }
 

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -25,7 +24,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Standalone mode's cluster: fabric8's mock API server in CRUD mode on 127.0.0.1, seeded from ordinary Kubernetes YAML.
+ * Standalone mode's cluster: fabric8's mock API server in CRUD mode on 127.0.0.1 (with evictions,
+ * {@link EvictingCrudDispatcher}), seeded from ordinary Kubernetes YAML.
  * gpusched runs its real informers and writers against it, so a bind in standalone mode updates this embedded cluster.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
@@ -47,9 +47,14 @@ public final class EmbeddedApiServer implements AutoCloseable {
   }
 
   public static EmbeddedApiServer start() {
+    return start(new EvictingCrudDispatcher());
+  }
+
+  /** An embedded API server over this dispatcher (a test's, refusing some evictions as a disruption budget would). */
+  public static EmbeddedApiServer start(EvictingCrudDispatcher dispatcher) {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     KubernetesMockServer server =
-        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     return new EmbeddedApiServer(server);
   }

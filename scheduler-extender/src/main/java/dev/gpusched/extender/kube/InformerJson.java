@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.NodeSpec;
 import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -40,9 +41,10 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>metadata: name, namespace, uid, resourceVersion, creationTimestamp, deletionTimestamp; a pod's labels and
  *       annotations under {@value Annotations#PREFIX} and {@code kro.run/}; a node's labels (the network levels and
  *       GPU feature discovery are read from them) and annotations under {@value Annotations#PREFIX};</li>
- *   <li>a pod's {@code spec.nodeName}, the names of its (init) containers and their requests and limits of
- *       {@code cpu}, {@value Annotations#RESOURCE_GPU} and {@value Annotations#RESOURCE_GPU_MILLI}, and
- *       {@code status.phase};</li>
+ *   <li>a pod's {@code spec.nodeName}, {@code schedulerName} and {@code priority}, the names of its (init) containers
+ *       and their requests and limits of {@code cpu}, {@value Annotations#RESOURCE_GPU} and
+ *       {@value Annotations#RESOURCE_GPU_MILLI}, {@code status.phase} and {@code startTime}, and the type, status,
+ *       reason and message of its conditions;</li>
  *   <li>a node's {@code spec.unschedulable} and the {@code cpu} and {@value Annotations#RESOURCE_GPU} of
  *       {@code status.allocatable} and {@code status.capacity}.</li>
  * </ul>
@@ -60,6 +62,7 @@ public final class InformerJson {
         .addMixIn(Container.class, ContainerRead.class)
         .addMixIn(ResourceRequirements.class, ResourcesRead.class)
         .addMixIn(PodStatus.class, PodStatusRead.class)
+        .addMixIn(PodCondition.class, PodConditionRead.class)
         .addMixIn(Node.class, NodeRead.class)
         .addMixIn(NodeSpec.class, NodeSpecRead.class)
         .addMixIn(NodeStatus.class, NodeStatusRead.class)
@@ -98,7 +101,7 @@ public final class InformerJson {
     ObjectMeta metadata;
   }
 
-  @JsonIncludeProperties({"nodeName", "containers", "initContainers"})
+  @JsonIncludeProperties({"nodeName", "containers", "initContainers", "schedulerName", "priority"})
   abstract static class PodSpecRead {}
 
   @JsonIncludeProperties({"name", "resources"})
@@ -112,8 +115,11 @@ public final class InformerJson {
     Map<String, Quantity> limits;
   }
 
-  @JsonIncludeProperties({"phase"})
+  @JsonIncludeProperties({"phase", "startTime", "conditions"})
   abstract static class PodStatusRead {}
+
+  @JsonIncludeProperties({"type", "status", "reason", "message"})
+  abstract static class PodConditionRead {}
 
   @JsonIncludeProperties({"metadata", "spec", "status"})
   abstract static class NodeRead {

@@ -1,6 +1,7 @@
 package dev.gpusched.extender.kube;
 
 import dev.gpusched.extender.bind.ClusterWriter;
+import dev.gpusched.extender.gang.GangDisruptions;
 import dev.gpusched.extender.gang.GangWriter;
 import dev.gpusched.extender.state.ClusterState;
 import io.fabric8.kubernetes.client.Config;
@@ -62,6 +63,14 @@ public final class KubeEdge implements AutoCloseable {
   /** Where gang scheduling writes claims, removes them, nudges retries and deletes members of released gangs. */
   public GangWriter gangWriter() {
     return new KubernetesGangWriter(client);
+  }
+
+  /**
+   * Where a preemption that takes a gang whole evicts its pods (the Eviction API) and reports it in events, as
+   * {@code instance} (this replica's name).
+   */
+  public GangDisruptions gangDisruptions(String instance) {
+    return new KubernetesGangDisruptions(client, instance);
   }
 
   /** The Lease election among replicas; {@code catchUp} runs after the lease is won, before this replica leads. */

@@ -8,6 +8,7 @@ import dev.gpusched.extender.bind.Binder;
 import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.gang.GangScheduling;
+import dev.gpusched.extender.gang.GangDisruptions;
 import dev.gpusched.extender.gang.GangWriter;
 import dev.gpusched.extender.gang.PodRef;
 import dev.gpusched.extender.it.Standalone;
@@ -59,6 +60,16 @@ class SchedulingCycleTest {
       return false;
     }
   };
+  private static final GangDisruptions NO_DISRUPTIONS = new GangDisruptions() {
+    @Override
+    public Eviction evict(PodRef pod, boolean dryRun) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void event(PodRef pod, String type, String reason, String message) {
+    }
+  };
 
   private final ClusterState state = new ClusterState();
   private final FixedPods pods = new FixedPods();
@@ -103,7 +114,7 @@ class SchedulingCycleTest {
   private Scheduler withGangs() {
     gangs = new GangScheduling(GangScheduling.Settings.DEFAULT.withStarvation(
         StarvationGuard.create(Duration.ZERO, Duration.ofMinutes(15), Duration.ofMinutes(5))), Clock.systemUTC(), state,
-        pods, NO_BINDS, NO_API, metrics);
+        pods, NO_BINDS, NO_API, NO_DISRUPTIONS, metrics);
     gangs.recover();
     return alone.withGangs(gangs);
   }
@@ -193,7 +204,7 @@ class SchedulingCycleTest {
     proposed.put("n1", List.of("uid-v1"));
     proposed.put("n2", List.of("uid-v2"));
 
-    Map<String, List<String>> kept = alone.cycle(pod("urgent", 8, Map.of())).preempt(proposed);
+    Map<String, List<String>> kept = alone.cycle(pod("urgent", 8, Map.of())).preempt(proposed, Map.of());
 
     assertThat(kept).containsExactly(Map.entry("n2", List.of("uid-v2")));
   }

@@ -55,6 +55,35 @@ class GangHousekeepingTest {
   }
 
   @Test
+  void aMemberBoundAlthoughItsBindReportedAFailureIsDeletedWithItsReleasedGang() throws Exception {
+    ClusterSnapshot snapshot = rig.node("n1").snapshot();
+    Pod a = rig.member("a", "g", 3, 2, Map.of("gpusched.dev/gang-timeout", "60s"));
+    Pod b = rig.member("b", "g", 3, 2, Map.of("gpusched.dev/gang-timeout", "60s"));
+    Pod c = rig.member("c", "g", 3, 2, Map.of("gpusched.dev/gang-timeout", "60s"));
+    String node = filter.filter(a, GangRig.spec(a), GangRig.demand(a), snapshot).node();
+    filter.filter(b, GangRig.spec(b), GangRig.demand(b), snapshot);
+    filter.filter(c, GangRig.spec(c), GangRig.demand(c), snapshot);
+    // b's Binding reaches the API server but its call fails (a timeout under load); c's fails outright
+    rig.binds.failingBinds.add("b");
+    rig.binds.failingBinds.add("c");
+    CompletableFuture<String> first = bindHold.bind(a, GangRig.spec(a), node);
+    CompletableFuture<String> second = bindHold.bind(b, GangRig.spec(b), node);
+    assertThat(bindHold.bind(c, GangRig.spec(c), node).get(5, TimeUnit.SECONDS)).contains("etcd timeout");
+    assertThat(first.get(5, TimeUnit.SECONDS)).isNull();
+    assertThat(second.get(5, TimeUnit.SECONDS)).contains("etcd timeout");
+    Pod boundB = new io.fabric8.kubernetes.api.model.PodBuilder(rig.pods.pod("ml", "b")).editSpec().withNodeName(node)
+        .endSpec().build();
+    rig.pods.put(boundB); // the informer shows b bound
+
+    rig.clock.advance(Duration.ofSeconds(61));
+    housekeeping.sweep();
+    rig.flushWrites();
+
+    assertThat(rig.api.startingWith("delete")).containsExactlyInAnyOrder("delete ml/a", "delete ml/b");
+    assertThat(rig.api.startingWith("annotate ml/c")).last().asString().contains("gpusched.dev/reserved-node=null");
+  }
+
+  @Test
   void aWaitingGangIsNudgedOnceWhenItFitsAndNotAgainWithinTheRetryInterval() {
     rig.node("n1").node("n2");
     Pod other = rig.running("other", "n2", "0,1,2,3,4,5,6,7");

@@ -124,7 +124,8 @@ final class GangRig implements AutoCloseable {
   GangRig(Duration holdBound) {
     coordinator = new GangCoordinator(new GangPlanner(), clock, holdBound,
         StarvationGuard.create(Duration.ofSeconds(60), Duration.ofMinutes(15), Duration.ofMinutes(5)));
-    gangs = new GangHandle(coordinator, gangPods, new GangLedger(state, coordinator), new MemberWrites(api, writer),
+    gangs = new GangHandle(coordinator, gangPods, new GangLedger(state, coordinator),
+        new MemberWrites(api, writer, writer),
         new HeldCalls(), new ServingGate(), new GangWaits(metrics), metrics, clock);
     filter = new GangFilter(gangs, topologies);
     release = new GangRelease(gangs);

@@ -108,4 +108,56 @@ class GangRestartTest {
     assertThat(gangs(gpusched).path("reserved")).isEmpty();
     assertThat(gpusched.get("/metrics").body()).contains("gpusched_gang_timeouts_total 1.0");
   }
+
+  /**
+   * ChaosTest's partial gang: a leader crashed partway through a gang's bind batch (two of three members bound, the
+   * third not), and the unbound member was deleted (its controller gave up) before the next leader started. The bound
+   * two must not run on as a partial gang: the next leader restores the plan and, its deadline past, deletes them.
+   */
+  @Test
+  void aGangWhoseBatchWasCutShortAndWhoseUnboundMemberIsGoneIsReleasedAtStart() throws Exception {
+    List<HasMetadata> objects = threeNodesAndBoundMembersOfGangCut(0, 1);
+    gpusched = Standalone.start(objects);
+    await("both bound members of the cut-short gang are deleted", check(() ->
+        gpusched.client.pods().inNamespace("ml").withName("cut-0").get() == null
+            && gpusched.client.pods().inNamespace("ml").withName("cut-1").get() == null));
+  }
+
+  /**
+   * The same records, but the third member was bound too and has finished (Succeeded, still listed): the gang was
+   * bound whole before the restart, so its running members stay and only their claims are cleared.
+   */
+  @Test
+  void aGangBoundWholeWhoseMemberFinishedRunsOnAfterARestart() throws Exception {
+    List<HasMetadata> objects = threeNodesAndBoundMembersOfGangCut(0, 1, 2);
+    ((Pod) objects.get(objects.size() - 1)).getStatus().setPhase("Succeeded");
+    gpusched = Standalone.start(objects);
+    await("the running members' claims are cleared", check(() ->
+        annotation(gpusched, "cut-0", "gpusched.dev/reserved-node") == null
+            && annotation(gpusched, "cut-1", "gpusched.dev/reserved-node") == null));
+    for (String running : List.of("cut-0", "cut-1")) {
+      Pod p = gpusched.client.pods().inNamespace("ml").withName(running).get();
+      assertThat(p).as(running).isNotNull();
+      assertThat(p.getMetadata().getDeletionTimestamp()).as(running).isNull();
+    }
+    assertThat(gangs(gpusched).path("reserved")).isEmpty();
+  }
+
+  /** Nodes node-0..2 and members cut-i of the 3 x 8-GPU gang ml/cut (timeout 6 s, planned a minute ago), bound. */
+  private static List<HasMetadata> threeNodesAndBoundMembersOfGangCut(int... slots) {
+    String reservedAt = Instant.now().minusSeconds(60).toString();
+    String plan = "node-0:0,1,2,3,4,5,6,7;node-1:0,1,2,3,4,5,6,7;node-2:0,1,2,3,4,5,6,7";
+    List<HasMetadata> objects = new java.util.ArrayList<>(List.of(node("node-0", null), node("node-1", null),
+        node("node-2", null)));
+    for (int i : slots) {
+      Pod bound = member("cut-" + i, "cut", 3, 8, "gpusched.dev/gang-timeout", "6s",
+          "gpusched.dev/reserved-node", "node-" + i, "gpusched.dev/reserved-gpu-ids", "0,1,2,3,4,5,6,7",
+          "gpusched.dev/reserved-at", reservedAt, "gpusched.dev/gang-slot", Integer.toString(i),
+          "gpusched.dev/gang-plan", plan, "gpusched.dev/gpu-ids", "0,1,2,3,4,5,6,7");
+      bound.getSpec().setNodeName("node-" + i);
+      bound.getStatus().setPhase("Running");
+      objects.add(bound);
+    }
+    return objects;
+  }
 }

@@ -62,7 +62,19 @@ public final class Standalone implements AutoCloseable {
   public static Standalone start(List<HasMetadata> objects, ServerLimits limits,
       dev.gpusched.extender.dcgm.DcgmSettings dcgm, dev.gpusched.extender.gang.GangScheduling.Settings gangSettings)
       throws Exception {
-    EmbeddedApiServer api = EmbeddedApiServer.start();
+    return start(EmbeddedApiServer.start(), objects, limits, dcgm, gangSettings);
+  }
+
+  /** Over an embedded API server with this dispatcher (one whose evictions a disruption budget refuses). */
+  public static Standalone start(List<HasMetadata> objects, dev.gpusched.extender.kube.EvictingCrudDispatcher dispatcher,
+      dev.gpusched.extender.gang.GangScheduling.Settings gangSettings) throws Exception {
+    return start(EmbeddedApiServer.start(dispatcher), objects, ServerLimits.DEFAULT, GpuschedApp.Options.NO_DCGM,
+        gangSettings);
+  }
+
+  private static Standalone start(EmbeddedApiServer api, List<HasMetadata> objects, ServerLimits limits,
+      dev.gpusched.extender.dcgm.DcgmSettings dcgm, dev.gpusched.extender.gang.GangScheduling.Settings gangSettings)
+      throws Exception {
     for (HasMetadata o : objects) {
       if (o instanceof Node n) {
         api.client().nodes().resource(n).create();

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -88,6 +89,47 @@ class CachedPodsTest {
   }
 
   @Test
+  void aPendingPodKeepsWhyKubeSchedulerLastFailedToPlaceItAndABoundPodItsStart() {
+    Pod pending = pod("wait", null, List.of(container("main", Map.of("nvidia.com/gpu", "1"), Map.of())), List.of(),
+        Map.of(), Map.of());
+    pending.getSpec().setSchedulerName("gpusched");
+    pending.getSpec().setPriority(1000);
+    pending.getStatus().setPhase("Pending");
+    pending.getStatus().setConditions(List.of(new PodConditionBuilder().withType("PodScheduled").withStatus("False")
+        .withReason("SchedulerError").withMessage("Post \"https://gpusched:8443/filter\": connection refused")
+        .withLastTransitionTime("2026-12-07T20:01:00Z").build()));
+
+    CachedPod kept = CachedPods.of(pending);
+
+    assertThat(kept.schedulerName()).isEqualTo("gpusched");
+    assertThat(kept.priority()).isEqualTo(1000);
+    assertThat(kept.startSecond()).isEqualTo(CachedPod.NOT_STARTED);
+    assertThat(kept.unscheduled()).isEqualTo(new CachedPod.Unscheduled("SchedulerError",
+        "Post \"https://gpusched:8443/filter\": connection refused"));
+    Pod rebuilt = CachedPods.pod(kept);
+    assertThat(rebuilt.getSpec().getSchedulerName()).isEqualTo("gpusched");
+    assertThat(rebuilt.getSpec().getPriority()).isEqualTo(1000);
+    assertThat(rebuilt.getStatus().getStartTime()).isNull();
+    assertThat(rebuilt.getStatus().getConditions()).singleElement().satisfies(c -> {
+      assertThat(c.getType()).isEqualTo("PodScheduled");
+      assertThat(c.getStatus()).isEqualTo("False");
+      assertThat(c.getReason()).isEqualTo("SchedulerError");
+    });
+
+    Pod bound = pod("run", "n1", List.of(container("main", Map.of("nvidia.com/gpu", "1"), Map.of())), List.of(),
+        Map.of(), Map.of());
+    bound.getStatus().setStartTime("2026-12-07T20:13:29Z");
+    bound.getStatus().setConditions(pending.getStatus().getConditions()); // a stale condition says nothing once bound
+
+    CachedPod running = CachedPods.of(bound);
+
+    assertThat(running.unscheduled()).isNull();
+    assertThat(running.priority()).isNull();
+    assertThat(CachedPods.pod(running).getStatus().getStartTime()).isEqualTo("2026-12-07T20:13:29Z");
+    assertThat(CachedPods.pod(running).getStatus().getConditions()).isEmpty();
+  }
+
+  @Test
   void stringsThatRepeatAcrossPodsAreKeptOnce() {
     Map<String, String> ids = Map.of("gpusched.dev/gpu-ids", "0");
     CachedPod a = CachedPods.of(pod("a", new String("node-7"), List.of(container("main", Map.of("nvidia.com/gpu",
@@ -116,6 +158,8 @@ class CachedPodsTest {
   private static final String[][] LABELS = {
       {"gpusched.dev/mlservice", "llm"}, {"kro.run/instance-name", "llm"}, {"kro.run/instance-kind", "MLService"},
       {"kro.run/collection-size", "4"}, {"gpusched.dev/gang", "lg"}, {"app", "x"}};
+
+  private static final String[] SCHEDULER = {"default-scheduler", "gpusched"};
 
   private static String any(Random r, String[] values) {
     return values[r.nextInt(values.length)];
@@ -161,6 +205,14 @@ class CachedPodsTest {
     }
     if (r.nextInt(10) == 0) {
       p.getMetadata().setUid(null);
+    }
+    p.getSpec().setSchedulerName(r.nextBoolean() ? null : any(r, SCHEDULER));
+    p.getSpec().setPriority(r.nextBoolean() ? null : r.nextInt(3) * 1000);
+    p.getStatus().setStartTime(r.nextBoolean() ? null : "2026-12-07T20:0" + r.nextInt(10) + ":00Z");
+    if (r.nextInt(3) == 0) {
+      p.getStatus().setConditions(List.of(new PodConditionBuilder().withType("PodScheduled").withStatus("False")
+          .withReason(any(r, new String[] {"Unschedulable", "SchedulerError"})).withMessage("0/4 nodes are available")
+          .build()));
     }
     return p;
   }
@@ -209,6 +261,9 @@ class CachedPodsTest {
       assertThat(OwnerAnnotations.ownerKey(rebuilt)).as(what).isEqualTo(OwnerAnnotations.ownerKey(original));
       assertThat(gang(kept, owner)).as(what).isEqualTo(gang(original, owner));
       assertThat(CachedPods.of(rebuilt)).as(what).isEqualTo(kept);
+      assertThat(rebuilt.getSpec().getSchedulerName()).as(what).isEqualTo(original.getSpec().getSchedulerName());
+      assertThat(rebuilt.getSpec().getPriority()).as(what).isEqualTo(original.getSpec().getPriority());
+      assertThat(rebuilt.getStatus().getStartTime()).as(what).isEqualTo(original.getStatus().getStartTime());
       gpuPods += kept.containers().isEmpty() ? 0 : 1;
       invalid += demand(original, owner) instanceof String ? 1 : 0;
     }

@@ -41,7 +41,7 @@ class InformerJsonTest {
   }
 
   @Test
-  void ofARichPodOnlyIdentityGpuschedKeysCpuAndGpuRequestsAndThePhaseAreRead() {
+  void ofARichPodOnlyIdentityGpuschedKeysCpuAndGpuRequestsSchedulerPriorityAndStatusAreRead() {
     Pod p = object(READ_LITTLE, event(POD_EVENTS, "llm-serve-7d9f8c6b5-x2k4q"), Pod.class);
 
     var meta = p.getMetadata();
@@ -73,10 +73,14 @@ class InformerJsonTest {
     assertThat(spec.getVolumes()).isEmpty();
     assertThat(spec.getTolerations()).isEmpty();
     assertThat(spec.getAffinity()).isNull();
-    assertThat(spec.getSchedulerName()).isNull();
+    assertThat(spec.getSchedulerName()).isEqualTo("gpusched");
+    assertThat(spec.getPriority()).isZero();
     assertThat(spec.getAdditionalProperties()).isEmpty();
 
     assertThat(p.getStatus().getPhase()).isEqualTo("Running");
+    assertThat(p.getStatus().getConditions()).extracting(c -> c.getType() + "=" + c.getStatus())
+        .containsExactly("Ready=True");
+    assertThat(p.getStatus().getConditions().get(0).getLastTransitionTime()).isNull();
     assertThat(p.getStatus().getContainerStatuses()).isEmpty();
     assertThat(p.getStatus().getPodIP()).isNull();
     assertThat(p.getAdditionalProperties()).isEmpty();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.api.WireJson;
 import dev.gpusched.extender.it.Standalone;
+import dev.gpusched.extender.kube.EvictingCrudDispatcher;
 import dev.gpusched.extender.kube.KubeEdge;
 import dev.gpusched.extender.kube.KubernetesClusterWriter;
 import dev.gpusched.extender.kube.LeaderElection;
@@ -20,7 +21,6 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -46,7 +46,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The RBAC shipped in deploy/manifests grants exactly what the code uses: every API call gpusched makes during a run
- * that exercises the informers, leader election with the pod label, and binds of whole-GPU and shared pods, recorded by
+ * that exercises the informers, leader election with the pod label, binds of whole-GPU and shared pods, and a
+ * preemption that takes a gang on two nodes whole (a dry-run and a real eviction, records and events), recorded by
  * the mock API server, is granted by the ClusterRole or the leader-election Role; and every granted (resource, verb)
  * is used by that run.
  */
@@ -144,7 +145,7 @@ class RbacTest {
   void theRoleGrantsExactlyTheCallsTheCodeMakes() throws Exception {
     List<Grant> grants = gpuschedGrants();
     KubernetesMockServer server =
-        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new EvictingCrudDispatcher(), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     List<RecordedRequest> recorded = new ArrayList<>();
     try (KubernetesClient admin = server.createClient()) {
@@ -152,6 +153,7 @@ class RbacTest {
           .create();
       admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("ml").endMetadata().build()).create();
       admin.nodes().resource(Standalone.gpuNode("node-a", 8, "NVIDIA-H100-80GB-HBM3")).create();
+      admin.nodes().resource(Standalone.gpuNode("node-b", 8, "NVIDIA-H100-80GB-HBM3")).create();
       admin.pods().inNamespace("gpusched-system").resource(new PodBuilder().withNewMetadata().withName("gpusched-0")
           .endMetadata().withNewSpec().addNewContainer().withName("gpusched").withImage("gpusched").endContainer().endSpec()
           .build()).create();
@@ -190,6 +192,7 @@ class RbacTest {
             }
           });
         }
+        preemptAGangWhole(admin, http, app.port());
         // Let the lease be renewed at least once.
         Thread.sleep(600);
       } finally {
@@ -242,6 +245,51 @@ class RbacTest {
       }
     }
     assertThat(unused).as("granted but never used by the code (remove, or justify in JUSTIFIED_EXTRAS)").isEmpty();
+  }
+
+  /**
+   * A preemption that takes gang g (one pod on node-a, one on node-b) whole: gpusched asks the Eviction API (dry run),
+   * records the decision on both pods and reports it in events; once kube-scheduler (here the test) has evicted the
+   * victim on node-a, gpusched evicts g-1 on node-b.
+   */
+  private static void preemptAGangWhole(KubernetesClient admin, HttpClient http, int port) throws Exception {
+    Map<String, String> gang = Map.of("gpusched.dev/gang", "g", "gpusched.dev/gang-size", "2");
+    String victim = null;
+    for (String[] member : new String[][] {{"g-0", "node-a"}, {"g-1", "node-b"}}) {
+      var pod = Standalone.gpuPod("ml", member[0], 4, gang);
+      pod.getSpec().setNodeName(member[1]);
+      pod.getStatus().setPhase("Running");
+      var created = admin.pods().inNamespace("ml").resource(pod).create();
+      victim = victim == null ? created.getMetadata().getUid() : victim;
+    }
+    var preemptor = admin.pods().inNamespace("ml").resource(Standalone.gpuPod("ml", "urgent", 4, Map.of())).create();
+    for (String name : List.of("g-0", "g-1", "urgent")) {
+      Await.until("gpusched sees " + name, Duration.ofSeconds(10), () -> {
+        try {
+          return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/inspect/pod/ml/" + name))
+              .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+    }
+    String body = dev.gpusched.extender.testing.KubeJson.SERIALIZATION.asJson(Map.of("Pod", preemptor,
+        "NodeNameToMetaVictims", Map.of("node-a", Map.of("Pods", List.of(Map.of("UID", victim)),
+            "NumPDBViolations", 0))));
+    Await.until("the preempt answer takes node-a", Duration.ofSeconds(10), () -> {
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/scheduler/preempt"))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        return r.body().contains("node-a");
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    admin.pods().inNamespace("ml").withName("g-0").delete();
+    Await.until("g-1 evicted by gpusched", Duration.ofSeconds(10),
+        () -> admin.pods().inNamespace("ml").withName("g-1").get() == null);
   }
 
   /**

@@ -1,0 +1,77 @@
+package dev.gpusched.extender.kube;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Status;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * fabric8's CRUD mock API server with the {@code pods/{name}/eviction} subresource, which the mock lacks (it answers a
+ * posted Eviction 409 "already exists"): an Eviction is answered as the API server answers one, 404 for a missing pod,
+ * 409 when its UID precondition fails, 429 when {@link #budgetRefusal} says a disruption budget forbids it (with the
+ * API server's message), else 201 and, unless it is a dry run, the pod deleted. The embedded cluster has no
+ * PodDisruptionBudgets, so by default nothing is refused; a test overrides {@link #budgetRefusal}.
+ */
+public class EvictingCrudDispatcher extends KubernetesCrudDispatcher {
+  private static final Pattern EVICTION =
+      Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction(\\?.*)?$");
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  /**
+   * Why a disruption budget forbids evicting this pod now (the cause the API server names, e.g. "The disruption budget
+   * train-pdb needs 2 healthy pods and has 2 currently"), or null when nothing forbids it.
+   */
+  protected String budgetRefusal(Pod pod) {
+    return null;
+  }
+
+  @Override
+  public MockResponse handleCreate(RecordedRequest request) {
+    Matcher m = EVICTION.matcher(request.getPath());
+    if (!m.matches()) {
+      return super.handleCreate(request);
+    }
+    String podPath = "/api/v1/namespaces/" + m.group(1) + "/pods/" + m.group(2);
+    MockResponse found = handleGet(podPath);
+    if (found.code() != 200) {
+      return status(404, "NotFound", "pods \"" + m.group(2) + "\" not found", null);
+    }
+    Pod pod = JSON.unmarshal(found.getBody().readUtf8(), Pod.class);
+    Map<?, ?> eviction = JSON.unmarshal(request.getUtf8Body(), Map.class);
+    Map<?, ?> options = eviction.get("deleteOptions") instanceof Map<?, ?> o ? o : Map.of();
+    Map<?, ?> preconditions = options.get("preconditions") instanceof Map<?, ?> p ? p : Map.of();
+    Object uid = preconditions.get("uid");
+    if (uid != null && !uid.equals(pod.getMetadata().getUid())) {
+      return status(409, "Conflict", "Precondition failed: UID in precondition: " + uid + ", UID in object meta: "
+          + pod.getMetadata().getUid(), null);
+    }
+    String refusal = budgetRefusal(pod);
+    if (refusal != null) {
+      return status(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.",
+          refusal);
+    }
+    boolean dryRun = options.get("dryRun") instanceof List<?> d && d.contains("All")
+        || request.getPath().contains("dryRun=All");
+    if (!dryRun) {
+      handleDelete(podPath);
+    }
+    return new MockResponse().setResponseCode(201).setBody(JSON.asJson(new StatusBuilder().withStatus("Success")
+        .build()));
+  }
+
+  private static MockResponse status(int code, String reason, String message, String budgetCause) {
+    StatusBuilder s = new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason).withMessage(message);
+    if (budgetCause != null) {
+      s.withNewDetails().addNewCause().withReason("DisruptionBudget").withMessage(budgetCause).endCause().endDetails();
+    }
+    Status status = s.build();
+    return new MockResponse().setResponseCode(code).setBody(JSON.asJson(status));
+  }
+}
