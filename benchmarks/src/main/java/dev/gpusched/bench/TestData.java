@@ -58,4 +58,9 @@ public final class TestData {
   public static Path openbPods() {
     return dir().resolve("openb/openb_pod_list_default.csv");
   }
+
+  /** The openb pod list where a fifth of the GPU pods may run only on the GPU models their {@code gpu_spec} lists. */
+  public static Path openbGpuSpec20Pods() {
+    return dir().resolve("openb/openb_pod_list_gpuspec20.csv");
+  }
 }

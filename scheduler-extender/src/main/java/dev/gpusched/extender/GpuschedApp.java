@@ -12,6 +12,7 @@ import dev.gpusched.extender.decide.FragmentationScore;
 import dev.gpusched.extender.decide.LedgerCpuView;
 import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.gang.GangScheduling;
+import dev.gpusched.extender.gang.GangWriter;
 import dev.gpusched.extender.ha.FollowerGate;
 import dev.gpusched.extender.http.ExtenderServer;
 import dev.gpusched.extender.http.ExtenderService;
@@ -25,6 +26,8 @@ import dev.gpusched.extender.kube.KubernetesSource;
 import dev.gpusched.extender.kube.LeaderElection;
 import dev.gpusched.extender.kube.OwnerAnnotations;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
+import dev.gpusched.extender.retry.AbsenceRetry;
+import dev.gpusched.extender.retry.RetryNudges;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.state.PodCache;
 import java.time.Clock;
@@ -42,16 +45,22 @@ public final class GpuschedApp implements AutoCloseable {
   /**
    * Where and how to listen, where DCGM metrics come from ({@link DcgmSettings#enabled()} false: ledger alone), on how
    * many threads one call's new verdicts are computed ({@code --decision-threads}), which resource holds the
-   * MLServices whose annotations their pods inherit ({@code --mlservice-resource}), and the plain-HTTP port of the
-   * health and metrics endpoints ({@code --health-port}; -1: none, they are on {@code port} only).
+   * MLServices whose annotations their pods inherit ({@code --mlservice-resource}), the plain-HTTP port of the
+   * health and metrics endpoints ({@code --health-port}; -1: none, they are on {@code port} only), and the names of
+   * the kube-scheduler profiles that call gpusched ({@code --scheduler-name}: their pods that failed while gpusched
+   * was away are retried when it serves again).
    */
   public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads,
-      OwnerAnnotations.Resource mlServices, int healthPort) {
+      OwnerAnnotations.Resource mlServices, int healthPort, java.util.Set<String> schedulerNames) {
+    /** The profile name of the shipped scheduler configuration. */
+    public static final String DEFAULT_SCHEDULER_NAME = "gpusched";
+
     public static final DcgmSettings NO_DCGM = DcgmSettings.fromOptions(null, List.of(), null, null, null, null, null);
 
     public Options {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
       java.util.Objects.requireNonNull(mlServices, "mlServices");
+      schedulerNames = java.util.Set.copyOf(schedulerNames);
     }
 
     /**
@@ -59,17 +68,23 @@ public final class GpuschedApp implements AutoCloseable {
      * health port.
      */
     public Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
-      this(host, port, limits, dcgm, decisionThreads, OwnerAnnotations.Resource.DEFAULT, -1);
+      this(host, port, limits, dcgm, decisionThreads, OwnerAnnotations.Resource.DEFAULT, -1,
+          java.util.Set.of(DEFAULT_SCHEDULER_NAME));
     }
 
     /** With the MLServices of this resource. */
     public Options withMlServices(OwnerAnnotations.Resource mlServices) {
-      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort);
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, schedulerNames);
+    }
+
+    /** With the pods of these kube-scheduler profiles ({@code spec.schedulerName}) retried after an absence. */
+    public Options withSchedulerNames(java.util.Set<String> names) {
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, names);
     }
 
     /** With {@code /healthz}, {@code /readyz} and {@code /metrics} on this plain-HTTP port too (0: any free one). */
     public Options withHealthPort(int healthPort) {
-      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort);
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, schedulerNames);
     }
 
     /** On the machine's CPUs ({@link dev.gpusched.extender.decide.ParallelChunks#DEFAULT_THREADS}). */
@@ -91,13 +106,15 @@ public final class GpuschedApp implements AutoCloseable {
   private final DcgmPoller dcgm;
   private final ScheduledExecutorService watchdog;
   private final GangScheduling gangs;
+  private final RetryNudges nudges;
   private final OwnerAnnotations owners;
   private LeaderElection election;
 
   private GpuschedApp(ClusterState state, KubernetesSource source, ExtenderServer server, ExtenderMetrics metrics,
       CompletableFuture<Void> synced, DcgmPoller dcgm, ScheduledExecutorService watchdog, GangScheduling gangs,
-      OwnerAnnotations owners) {
+      RetryNudges nudges, OwnerAnnotations owners) {
     this.gangs = gangs;
+    this.nudges = nudges;
     this.owners = owners;
     this.state = state;
     this.source = source;
@@ -171,8 +188,10 @@ public final class GpuschedApp implements AutoCloseable {
       }, period, period, TimeUnit.MILLISECONDS);
       dcgm.start();
     }
+    GangWriter gangWrites = kube.gangWriter();
+    RetryNudges nudges = new RetryNudges(gangWrites::annotate, Clock.systemUTC(), RetryNudges.DEFAULT_PER_SECOND);
     GangScheduling gangs = new GangScheduling(gangSettings, Clock.systemUTC(), state, pods, kube.bindWriter(),
-        kube.gangWriter(), kube.gangDisruptions(leaderElection == null ? "gpusched" : leaderElection.identity()),
+        gangWrites, kube.gangDisruptions(leaderElection == null ? "gpusched" : leaderElection.identity()), nudges,
         metrics);
     gangHolder[0] = gangs;
     if (election != null) {
@@ -197,13 +216,16 @@ public final class GpuschedApp implements AutoCloseable {
               owners::mlServices, pods, gangs, election == null ? () -> true : election::isLeader)));
     } catch (RuntimeException e) {
       gangs.close();
+      nudges.close();
       owners.close();
       state.close();
       throw e;
     }
     CompletableFuture<Void> synced = source.start();
     gangs.start();
-    GpuschedApp app = new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog, gangs, owners);
+    new AbsenceRetry(pods, options.schedulerNames(),
+        () -> ready.getAsBoolean() && (election == null || election.isLeader()), nudges, Clock.systemUTC()).start();
+    GpuschedApp app = new GpuschedApp(state, source, server, metrics, synced, dcgm, watchdog, gangs, nudges, owners);
     if (election != null) {
       app.election = election;
       election.start();
@@ -282,6 +304,7 @@ public final class GpuschedApp implements AutoCloseable {
     }
     server.close();
     gangs.close();
+    nudges.close();
     source.close();
     owners.close();
     state.close();

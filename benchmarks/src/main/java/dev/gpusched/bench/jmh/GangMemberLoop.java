@@ -4,11 +4,13 @@ import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.gang.GangScheduling;
 import dev.gpusched.extender.kube.EmbeddedApiServer;
 import dev.gpusched.extender.kube.InformerCache;
+import dev.gpusched.extender.kube.KubernetesClusterWriter;
 import dev.gpusched.extender.kube.KubernetesGangWriter;
 import dev.gpusched.extender.kube.KubernetesSource;
 import dev.gpusched.extender.kube.OwnerAnnotations;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.retry.RetryNudges;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.gang.GangSpec;
@@ -30,6 +32,7 @@ public final class GangMemberLoop implements AutoCloseable {
   private final EmbeddedApiServer api;
   private final KubernetesSource source;
   private final GangScheduling gangs;
+  private final RetryNudges nudges;
   private final Pod member;
   private final GangSpec spec;
 
@@ -41,9 +44,11 @@ public final class GangMemberLoop implements AutoCloseable {
     api = EmbeddedApiServer.start();
     source = new KubernetesSource(api.client(), state);
     ExtenderMetrics metrics = new ExtenderMetrics(state::snapshot, () -> true, () -> true);
+    KubernetesGangWriter writes = new KubernetesGangWriter(api.client());
+    nudges = new RetryNudges(writes::annotate, Clock.systemUTC(), RetryNudges.DEFAULT_PER_SECOND);
     gangs = new GangScheduling(GangScheduling.Settings.DEFAULT, Clock.systemUTC(), state,
-        new InformerCache(source, OwnerAnnotations.none()), api.writer(api.client()),
-        new KubernetesGangWriter(api.client()), api.edge(api.client()).gangDisruptions("benchmark"), metrics);
+        new InformerCache(source, OwnerAnnotations.none()), new KubernetesClusterWriter(api.client()), writes,
+        api.edge(api.client()).gangDisruptions("benchmark"), nudges, metrics);
     gangs.recover();
     Pod first = member(pod, 0);
     member = member(pod, 1);
@@ -94,6 +99,7 @@ public final class GangMemberLoop implements AutoCloseable {
   @Override
   public void close() {
     gangs.close();
+    nudges.close();
     source.close();
     api.close();
   }

@@ -65,6 +65,14 @@ public class ScoringLoopBenchmark {
   @Param({"1", "2"})
   public int threads;
 
+  /**
+   * The workload profile fragmentation is judged against ({@link SyntheticCluster#profile}): {@code default}, or
+   * {@code openb-gpuspec20} ({@code -p profile=openb-gpuspec20}) for a learned profile's size, GPU model lists and CPU
+   * classes.
+   */
+  @Param({"default"})
+  public String profile = "default";
+
   private boolean cold;
   private boolean coldMemory;
   private boolean coldGpu;
@@ -78,7 +86,7 @@ public class ScoringLoopBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    pipeline = SyntheticCluster.serverPipeline(threads);
+    pipeline = SyntheticCluster.serverPipeline(threads, SyntheticCluster.profile(profile));
     PodKind kind = PodKind.of(pod);
     demand = PodDemandParser.parse(kind.pod());
     List<SyntheticCluster.Shape> shapes = SyntheticCluster.loadShapes(SyntheticCluster.fixtureDir());

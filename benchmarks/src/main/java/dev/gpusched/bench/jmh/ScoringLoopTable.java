@@ -27,12 +27,14 @@ public final class ScoringLoopTable {
         .include(ScoringLoopBenchmark.class.getName() + ".filterAndPrioritize").build();
     Collection<RunResult> results = new Runner(options).run();
     List<String> lines = new ArrayList<>();
-    lines.add(String.format(Locale.ROOT, "%-14s %11s %7s %7s %14s %12s %14s %12s %s", "pod", "memo", "threads", "nodes",
+    lines.add(String.format(Locale.ROOT, "%-14s %11s %7s %7s %14s %12s %14s %12s %s", "pod (profile)", "memo", "threads",
+        "nodes",
         "mean ns/pod",
         "+-(99.9%)",
         "median ns/pod", "median ns/node", "target<=" + (int) TARGET_NS_PER_NODE));
     for (RunResult r : results) {
-      String pod = r.getParams().getParam("pod");
+      String profile = r.getParams().getParam("profile");
+      String pod = r.getParams().getParam("pod") + ("default".equals(profile) ? "" : " (" + profile + ")");
       String memo = r.getParams().getParam("memo");
       String threads = r.getParams().getParam("threads");
       int nodes = Integer.parseInt(r.getParams().getParam("nodes"));

@@ -1,8 +1,11 @@
 package dev.gpusched.bench.jmh;
 
 import dev.gpusched.bench.TestData;
+import dev.gpusched.bench.sim.OpenbCsv;
+import dev.gpusched.bench.sim.Profiles;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.decide.LedgerCpuView;
+import dev.gpusched.extender.decide.WorkloadProfile;
 import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.model.Annotations;
 import dev.gpusched.extender.state.ClusterSnapshot;
@@ -44,7 +47,26 @@ public final class SyntheticCluster {
    * default profile instead of a learned one, computing a call's new verdicts on {@code threads} threads.
    */
   public static DecisionPipeline serverPipeline(int threads) {
-    return DecisionPipeline.standard(() -> WorkloadProfileLearner.DEFAULT, new LedgerCpuView(), threads);
+    return serverPipeline(threads, WorkloadProfileLearner.DEFAULT);
+  }
+
+  /** {@link #serverPipeline(int)} over the given workload profile. */
+  public static DecisionPipeline serverPipeline(int threads, WorkloadProfile profile) {
+    return DecisionPipeline.standard(() -> profile, new LedgerCpuView(), threads);
+  }
+
+  /**
+   * A workload profile by name: {@code default}, the learner's before it has seen pods (5 demand classes, one CPU per
+   * GPU ratio); {@code openb-gpuspec20}, the one learned from testdata's openb gpuspec20 pod list (24 demand classes
+   * with 55 GPU model lists among them, a fifth of the GPU pods naming models; 22 classes of CPU per GPU): a learned
+   * profile's size.
+   */
+  public static WorkloadProfile profile(String name) {
+    return switch (name) {
+      case "default" -> WorkloadProfileLearner.DEFAULT;
+      case "openb-gpuspec20" -> Profiles.of(OpenbCsv.read(TestData.openbNodes(), TestData.openbGpuSpec20Pods()).pods());
+      default -> throw new IllegalArgumentException("profile must be default or openb-gpuspec20, got " + name);
+    };
   }
 
   /** Share of held GPUs that are shared (fractional) rather than held whole. */

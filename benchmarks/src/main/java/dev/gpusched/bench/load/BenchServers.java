@@ -89,19 +89,8 @@ public final class BenchServers implements AutoCloseable {
   }
 
   /** Binds are never sent by the load tool; if one were, it fails with this message instead of touching a cluster. */
-  private static final ClusterWriter REFUSING_WRITER = new ClusterWriter() {
-    @Override
-    public void writeGpuIds(String namespace, String name, String uid, String gpuIds) {
-      throw new UnsupportedOperationException("the load benchmark's gpusched has no API server to bind through");
-    }
-
-    @Override
-    public void clearGpuIds(String namespace, String name, String uid) {}
-
-    @Override
-    public void bind(String namespace, String name, String uid, String node) {
-      throw new UnsupportedOperationException("the load benchmark's gpusched has no API server to bind through");
-    }
+  private static final ClusterWriter REFUSING_WRITER = (namespace, name, uid, node, gpuIds) -> {
+    throw new UnsupportedOperationException("the load benchmark's gpusched has no API server to bind through");
   };
 
   /**

@@ -13,7 +13,7 @@ public final class Policies {
   public static final List<String> DEFAULT = List.of("gpusched", "bestfit", "packing", "dotprod", "random", "kube-default");
   /** Also available on request. */
   public static final List<String> EXTRA =
-      List.of("gpusched-gpuonly", "gpusched-today", "gpusched-priority10", "fgd");
+      List.of("gpusched-gpuonly", "gpusched-today", "gpusched-priority10", "fgd", "fgd-random-ties");
 
   private Policies() {}
 
@@ -43,8 +43,16 @@ public final class Policies {
           gpuFilters, new GpuPackingScore(), new GpuPackingScore());
       case "dotprod" -> Policy.of(name, "DotProd (FGD paper, after Tetris): smallest free x request dot product",
           gpuFilters, new DotProductScore(), new DotProductScore());
-      case "fgd" -> Policy.of(name, "FGD (paper's own policy, CPU-aware; reference)", gpuFilters,
-          new FgdScore(trace.pods()), new FgdScore(trace.pods()));
+      case "fgd" -> {
+        FgdScore fgd = new FgdScore(trace.pods());
+        yield Policy.of(name, "FGD as its authors' simulator scores it (typical pods, GPU models, CPU; reference)",
+            gpuFilters, fgd, fgd).withTies(Policy.TieBreak.NODE_ORDER);
+      }
+      case "fgd-random-ties" -> {
+        FgdScore fgd = new FgdScore(trace.pods());
+        yield Policy.of(name, "fgd with equal scores broken at random (kube-scheduler's selectHost)", gpuFilters, fgd,
+            fgd);
+      }
       case "random" -> Policy.of(name, "Random-fit: any feasible node", gpuFilters, new RandomScore(), new RandomScore());
       case "kube-default" -> Policy.of(name, "kube-scheduler default: NodeResourcesFit LeastAllocated (cpu, memory, gpu)",
           gpuFilters, kube, kube);

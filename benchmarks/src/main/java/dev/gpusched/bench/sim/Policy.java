@@ -11,9 +11,10 @@ import java.util.List;
  * @param gpuScorer rates nodes for pods that request GPUs
  * @param noGpuScorer rates nodes for pods without GPUs
  * @param gangs how the synthetic replay places a gang (trace replays have no gangs)
+ * @param ties how the trace replay breaks equal best scores
  */
 public record Policy(String name, String description, List<FilterPlugin> filters, ScorerFactory gpuScorer,
-    ScorerFactory noGpuScorer, GangPlacement gangs) {
+    ScorerFactory noGpuScorer, GangPlacement gangs, TieBreak ties) {
 
   /** How a gang (pods that must start together) is placed. */
   public enum GangPlacement {
@@ -26,10 +27,27 @@ public record Policy(String name, String description, List<FilterPlugin> filters
     GANG_PLANNER
   }
 
-  /** A policy that places gangs member by member. */
+  /** Among nodes of the best score, which one the pod goes to. */
+  public enum TieBreak {
+    /** Uniformly at random, as kube-scheduler's {@code selectHost} picks. */
+    RANDOM,
+    /**
+     * The first in an order of the nodes shuffled once per seed, so the same node wins every tie: how the FGD
+     * authors' published runs behave (README-sim.md, "The FGD reference").
+     */
+    NODE_ORDER
+  }
+
+  /** A policy that places gangs member by member and breaks ties at random. */
   public Policy(String name, String description, List<FilterPlugin> filters, ScorerFactory gpuScorer,
       ScorerFactory noGpuScorer) {
     this(name, description, filters, gpuScorer, noGpuScorer, GangPlacement.MEMBER_BY_MEMBER);
+  }
+
+  /** A policy that breaks ties at random. */
+  public Policy(String name, String description, List<FilterPlugin> filters, ScorerFactory gpuScorer,
+      ScorerFactory noGpuScorer, GangPlacement gangs) {
+    this(name, description, filters, gpuScorer, noGpuScorer, gangs, TieBreak.RANDOM);
   }
 
   /** Makes a policy's scorer for one replay's cluster. */
@@ -50,6 +68,11 @@ public record Policy(String name, String description, List<FilterPlugin> filters
 
   /** The same policy with gangs placed as {@code how} says. */
   public Policy withGangs(GangPlacement how) {
-    return new Policy(name, description, filters, gpuScorer, noGpuScorer, how);
+    return new Policy(name, description, filters, gpuScorer, noGpuScorer, how, ties);
+  }
+
+  /** The same policy with ties broken as {@code how} says. */
+  public Policy withTies(TieBreak how) {
+    return new Policy(name, description, filters, gpuScorer, noGpuScorer, gangs, how);
   }
 }

@@ -3,7 +3,10 @@ package dev.gpusched.bench.sim;
 import dev.gpusched.extender.decide.WorkloadProfile;
 import java.util.List;
 
-/** The workload profile the simulator hands gpusched: the GPU demands (and their CPU) of the trace's pod list, by count. */
+/**
+ * The workload profile the simulator hands gpusched: the GPU demands (their CPU and allowed GPU models, {@code gpu_spec})
+ * of the trace's pod list, by count.
+ */
 public final class Profiles {
   private Profiles() {}
 
@@ -13,7 +16,7 @@ public final class Profiles {
     boolean any = false;
     for (TracePod p : pods) {
       if (p.numGpu() > 0) {
-        b.add(p.numGpu(), p.gpuMilli(), p.cpuMilli(), 1);
+        b.add(p.numGpu(), p.gpuMilli(), p.cpuMilli(), p.allowedModels(), 1);
         any = true;
       }
     }

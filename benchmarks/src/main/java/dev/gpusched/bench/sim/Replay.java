@@ -11,9 +11,11 @@ import java.util.function.IntConsumer;
 
 /**
  * Replays one arrival sequence through one policy (the FGD protocol): each pod in turn goes to the best-scoring node that
- * passes the CPU/memory fit and the policy's GPU filters, onto the GPUs gpusched's {@link GpuChooser} picks; a pod that
+ * passes the CPU/memory fit and the policy's GPU filters, onto the GPUs gpusched's {@link GpuChooser} picks (FGD: its own
+ * pick, {@link NodeScorer#gpus}); a pod that
  * fits nowhere is dropped. Ties between equal best scores are broken uniformly at random by an RNG seeded from the
- * replay seed (kube-scheduler also picks at random among equal scores).
+ * replay seed (kube-scheduler also picks at random among equal scores), or for a policy that asks for it by a node order
+ * shuffled once per seed ({@link Policy.TieBreak}).
  */
 public final class Replay {
   /** Grid step of the recorded curves, in percent of cluster GPUs. */
@@ -61,6 +63,7 @@ public final class Replay {
     NodeScorer gpuScorer = policy.gpuScorer().forCluster(cluster);
     NodeScorer noGpuScorer = policy.noGpuScorer().forCluster(cluster);
     Random ties = new Random(seed * 0x9E3779B97F4A7C15L + 1);
+    int[] nodeOrder = policy.ties() == Policy.TieBreak.NODE_ORDER ? nodeOrder(cluster.size(), seed) : null;
     FilterPlugin[] filters = policy.filters().toArray(new FilterPlugin[0]);
     FragmentationScore fragMeter = new FragmentationScore(profile);
     double total = cluster.totalGpuMilli();
@@ -79,7 +82,7 @@ public final class Replay {
     for (int a = 0; a < order.length; a++) {
       SimPod pod = pods[order[a]];
       if (learnProfile && pod.trace().numGpu() > 0) {
-        seen.add(pod.trace().numGpu(), pod.trace().gpuMilli(), pod.trace().cpuMilli(), 1);
+        seen.add(pod.trace().numGpu(), pod.trace().gpuMilli(), pod.trace().cpuMilli(), pod.trace().allowedModels(), 1);
         seenGpu = true;
       }
       if (learnProfile && seenGpu && (a < 512 ? Integer.bitCount(a + 1) == 1 : (a + 1) % 512 == 0)) {
@@ -87,16 +90,16 @@ public final class Replay {
       } else if (learnProfile && seenGpu && cluster.learnedProfile() == null) {
         cluster.learnedProfile(seen.build());
       }
-      int node = choose(pod, cluster, filters, pod.trace().numGpu() > 0 ? gpuScorer : noGpuScorer, ties);
+      int node = choose(pod, cluster, filters, pod.trace().numGpu() > 0 ? gpuScorer : noGpuScorer, ties, nodeOrder);
       if (node < 0) {
         failed++;
         if (pod.trace().numGpu() > 0) {
           failedGpu++;
         }
       } else {
-        long mask = pod.trace().numGpu() > 0 ? GpuChooser.choose(pod.demand(), cluster.gpu(node)) : 0;
+        long mask = (pod.trace().numGpu() > 0 ? gpuScorer : noGpuScorer).gpus(pod, cluster, node);
         if (pod.trace().numGpu() > 0 && mask == 0) {
-          throw new IllegalStateException("node " + cluster.node(node).name() + " passed the filters but GpuChooser"
+          throw new IllegalStateException("node " + cluster.node(node).name() + " passed the filters but the policy"
               + " found no GPU for " + pod.trace().name());
         }
         cluster.place(node, pod, mask, a);
@@ -131,8 +134,40 @@ public final class Replay {
     return new Outcome(curve, cluster);
   }
 
-  /** The node the pod goes to, or -1. */
+  /** The node the pod goes to, or -1; equal best scores are broken at random. */
   public static int choose(SimPod pod, SimCluster cluster, FilterPlugin[] filters, NodeScorer scorer, Random ties) {
+    return choose(pod, cluster, filters, scorer, ties, null);
+  }
+
+  /**
+   * Each node's place in an order shuffled by the seed (the authors' simulator prefixes node names with a seeded
+   * permutation); for {@link Policy.TieBreak#NODE_ORDER}.
+   */
+  static int[] nodeOrder(int nodes, long seed) {
+    int[] node = new int[nodes];
+    for (int i = 0; i < nodes; i++) {
+      node[i] = i;
+    }
+    Random rng = new Random(seed * 0x2545F4914F6CDD1DL + 7);
+    for (int i = nodes - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = node[i];
+      node[i] = node[j];
+      node[j] = t;
+    }
+    int[] place = new int[nodes];
+    for (int i = 0; i < nodes; i++) {
+      place[node[i]] = i;
+    }
+    return place;
+  }
+
+  /**
+   * The node the pod goes to, or -1. Equal best scores go to the node first in {@code order} (each node's place), or
+   * when it is null to one drawn from {@code ties}.
+   */
+  static int choose(SimPod pod, SimCluster cluster, FilterPlugin[] filters, NodeScorer scorer, Random ties,
+      int[] order) {
     TracePod t = pod.trace();
     boolean usesGpu = t.numGpu() > 0;
     int best = -1;
@@ -153,9 +188,15 @@ public final class Replay {
         bestScore = s;
         tied = 1;
       } else if (s == bestScore) {
-        tied++;
-        if (ties.nextInt(tied) == 0) {
-          best = i;
+        if (order != null) {
+          if (order[i] < order[best]) {
+            best = i;
+          }
+        } else {
+          tied++;
+          if (ties.nextInt(tied) == 0) {
+            best = i;
+          }
         }
       }
     }

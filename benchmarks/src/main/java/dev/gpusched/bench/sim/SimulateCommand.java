@@ -75,6 +75,17 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--leaves", defaultValue = "8", description = "Synthetic leaf switches (default: ${DEFAULT-VALUE}).")
   int leaves;
 
+  @Option(names = "--cluster-file", paramLabel = "FILE",
+      description = "Instead of a trace: replay the pending pods of this kind: List of Nodes and Pods (the real-cluster"
+          + " harness's scenario) in file order through gpusched's own filter, prioritize and bind, the shipped scheduler"
+          + " profile picking the node, one replay per seed; reports nodes used and stranded GPUs.")
+  Path clusterFile;
+
+  @Option(names = "--compare", paramLabel = "RESULT.json",
+      description = "With --cluster-file: a real run's result JSON (realcluster.py --out) of the same file, reported"
+          + " beside the replay (repeatable).")
+  List<Path> compare = new ArrayList<>();
+
   @Option(names = "--json", description = "Print the summary as one JSON object (a key per policy) instead of the table.")
   boolean json;
 
@@ -100,6 +111,9 @@ public final class SimulateCommand implements Callable<Integer> {
     }
     if (synthetic) {
       return synthetic(stdout, stderr);
+    }
+    if (clusterFile != null) {
+      return ClusterFileSimulation.run(clusterFile, compare, seeds, json, stdout, stderr);
     }
     Path nodeFile = nodes != null ? nodes : TestData.openbNodes();
     Path podFile = pods != null ? pods : TestData.openbPods();

@@ -54,6 +54,22 @@ class ScoringLoopSmokeTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"whole1", "shared"})
+  void aLearnedProfileScoresTheSameFromTheMemoAsComputed(String pod) {
+    for (String memo : List.of("cold", "cold-gpu", "warm")) {
+      ScoringLoopBenchmark bench = bench(pod, memo, "openb-gpuspec20");
+      ScoringLoop.Outcome first = bench.filterAndPrioritize();
+      ScoringLoop.Outcome second = bench.filterAndPrioritize();
+      bench.tearDown();
+      assertThat(first.passed()).as(memo).isPositive();
+      assertThat(first.passed() + first.failed()).isEqualTo(NODES);
+      if (memo.equals("warm")) {
+        assertThat(second.scores()).as("the memo answers what computing answers").isEqualTo(first.scores());
+      }
+    }
+  }
+
   @Test
   void aGangMemberPassesOnlyItsReservedNodeThroughTheServersGangPath() {
     ScoringLoopBenchmark bench = bench("gang-member", "warm");
@@ -70,11 +86,16 @@ class ScoringLoopSmokeTest {
   }
 
   private static ScoringLoopBenchmark bench(String pod, String memo) {
+    return bench(pod, memo, "default");
+  }
+
+  private static ScoringLoopBenchmark bench(String pod, String memo, String profile) {
     ScoringLoopBenchmark bench = new ScoringLoopBenchmark();
     bench.nodes = NODES;
     bench.pod = pod;
     bench.memo = memo;
     bench.threads = 2;
+    bench.profile = profile;
     bench.setUp();
     return bench;
   }

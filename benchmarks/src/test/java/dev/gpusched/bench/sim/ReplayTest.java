@@ -6,7 +6,9 @@ import dev.gpusched.bench.TestData;
 import dev.gpusched.extender.decide.WorkloadProfile;
 import dev.gpusched.extender.state.Holder;
 import dev.gpusched.extender.state.NodeGpuState;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -109,7 +111,9 @@ class ReplayTest {
     Trace t = OpenbCsv.read(TestData.openbNodes(), TestData.openbPods());
     WorkloadProfile profile = Profiles.of(t.pods());
     Replay r = new Replay(t, profile);
-    for (String name : Policies.DEFAULT) { // the extra policies differ only in scoring; GPU choice is the same code
+    List<String> names = new ArrayList<>(Policies.DEFAULT);
+    names.add("fgd"); // picks a share's GPU itself; the other extra policies differ from these only in scoring
+    for (String name : names) {
       Replay.Outcome o = r.runWithCluster(Policies.byName(name, t, profile), 1, 1.3, null);
       long allocated = 0;
       for (int n = 0; n < o.cluster().size(); n++) {
@@ -128,6 +132,26 @@ class ReplayTest {
       }
       assertThat(allocated).as(name).isEqualTo(o.cluster().allocatedGpuMilli());
       assertThat(o.curve().unallocatedPctAt100()).as(name).isBetween(0.0, 100.0);
+    }
+  }
+
+  @Test
+  void nodeOrderTiesSendEveryTieToTheSameNodeUntilItIsFull() {
+    // three equal 2-GPU nodes and four 1-GPU pods, every node scored alike: the first node of the seed's order takes
+    // two, the second two; random ties would spread them for some seeds
+    Trace t = TinyTraces.parse("a,64000,100000,2,T4\nb,64000,100000,2,T4\nc,64000,100000,2,T4\n",
+        "p1,1000,10,1,1000,,,,,,\np2,1000,10,1,1000,,,,,,\np3,1000,10,1,1000,,,,,,\np4,1000,10,1,1000,,,,,,\n");
+    NodeScorer flat = (pod, cluster, node) -> 0;
+    Policy ordered = Policy.of("flat", "every node alike", GpuschedPolicy.filters(), flat, flat)
+        .withTies(Policy.TieBreak.NODE_ORDER);
+    Replay r = replay(t);
+    for (long seed = 1; seed <= 8; seed++) {
+      int[] order = Replay.nodeOrder(3, seed);
+      assertThat(order).containsExactlyInAnyOrder(0, 1, 2);
+      SimCluster c = r.runWithCluster(ordered, seed, 0.5, null).cluster(); // 0.5: the four pods once, no more
+      for (int n = 0; n < 3; n++) {
+        assertThat(c.gpu(n).freeWholeCount()).as("seed %d node %d", seed, n).isEqualTo(order[n] == 2 ? 2 : 0);
+      }
     }
   }
 

@@ -137,7 +137,8 @@ class InstallManifestsTest {
     assertThat(config.get("apiVersion")).isEqualTo("kubescheduler.config.k8s.io/v1");
     assertThat(config.get("kind")).isEqualTo("KubeSchedulerConfiguration");
     assertThat(config.get("percentageOfNodesToScore")).isEqualTo(100);
-    assertThat((List<Object>) config.get("profiles")).containsExactly(Map.of("schedulerName", "gpusched"));
+    assertThat((List<Map<String, Object>>) config.get("profiles")).singleElement()
+        .satisfies(p -> assertThat(p).containsEntry("schedulerName", "gpusched"));
     assertThat((Map<String, Object>) config.get("leaderElection")).containsEntry("leaderElect", true)
         .containsEntry("resourceName", "gpusched-scheduler").containsEntry("resourceNamespace", "gpusched-system");
 
@@ -161,6 +162,36 @@ class InstallManifestsTest {
       known.addAll(((List<Map<String, Object>>) captured.get("extenders")).get(0).keySet());
     }
     assertThat(known).containsAll(extender.keySet());
+  }
+
+  /**
+   * kube-scheduler's default score plugins and weights (v1beta3 and v1, {@code getDefaultPlugins}): each plugin's score
+   * is normalised to 0..100 and multiplied by its weight.
+   */
+  private static final Map<String, Integer> DEFAULT_SCORE_WEIGHTS = Map.of("TaintToleration", 3, "NodeAffinity", 2,
+      "NodeResourcesFit", 1, "PodTopologySpread", 2, "InterPodAffinity", 2, "NodeResourcesBalancedAllocation", 1,
+      "ImageLocality", 1);
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void inTheGpuschedProfileOnePointOfGpuschedsScoreOutweighsEveryInTreeScore() {
+    Map<String, Object> config = Manifests.schedulerConfiguration(OBJECTS);
+    Map<String, Object> profile = ((List<Map<String, Object>>) config.get("profiles")).get(0);
+    List<String> disabled = ((List<Map<String, Object>>) Yaml.at(profile, "plugins.score.disabled")).stream()
+        .map(p -> (String) p.get("name")).toList();
+    assertThat(disabled).as("the scores that spread pods to the emptiest node")
+        .containsExactlyInAnyOrder("NodeResourcesBalancedAllocation", "PodTopologySpread");
+    int inTreeSwing = DEFAULT_SCORE_WEIGHTS.entrySet().stream().filter(e -> !disabled.contains(e.getKey()))
+        .mapToInt(e -> 100 * e.getValue()).sum();
+    assertThat(inTreeSwing).isEqualTo(900);
+    int weight = (Integer) ((List<Map<String, Object>>) config.get("extenders")).get(0).get("weight");
+    // kube-scheduler: extender score (0..10) x weight x (MaxNodeScore 100 / MaxExtenderPriority 10)
+    assertThat(weight * 10).as("one point of gpusched's score").isGreaterThan(inTreeSwing);
+
+    Map<String, Object> fit = ((List<Map<String, Object>>) profile.get("pluginConfig")).stream()
+        .filter(c -> "NodeResourcesFit".equals(c.get("name"))).findFirst().orElseThrow();
+    assertThat((Map<String, Object>) Yaml.at(fit, "args.scoringStrategy")).containsEntry("type", "MostAllocated")
+        .containsEntry("resources", List.of(Map.of("name", "nvidia.com/gpu", "weight", 1)));
   }
 
   @Test

@@ -50,6 +50,18 @@ class ServeArgumentsTest {
     }
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void gpuschedRetriesThePodsOfTheProfileItsSchedulerRuns() {
+    for (List<Map<String, Object>> objects : List.of(Manifests.listedObjects(),
+        HelmChartTest.render("scheduler.schedulerName", "gpu-batch"))) {
+      Map<String, Object> profile = ((List<Map<String, Object>>) Manifests.schedulerConfiguration(objects).get("profiles"))
+          .get(0);
+      assertThat(parseServe(gpuschedArgs(objects)).matchedOptionValue("--scheduler-name", List.of()))
+          .containsExactly((String) profile.get("schedulerName"));
+    }
+  }
+
   /** The ClusterRole rule on the MLService resource the arguments name, as "group/plural:verbs". */
   @SuppressWarnings("unchecked")
   private static String mlServiceGrant(List<Map<String, Object>> objects, OwnerAnnotations.Resource resource) {

@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bind: choose the GPUs on the chosen node and hold them in the ledger (atomically, on the state's writer thread), write
- * them to the pod as {@code gpusched.dev/gpu-ids}, then create the Binding. Any failure rolls the ledger back and is
- * reported in words. Blocking: call it off the event loop.
+ * Bind: choose the GPUs on the chosen node and hold them in the ledger (atomically, on the state's writer thread), then
+ * bind the pod with one Binding that records them as {@code gpusched.dev/gpu-ids}. A refused Binding changes nothing in
+ * the API, so the only roll-back is the ledger's, reported in words. Blocking: call it off the event loop.
  */
 public final class Binder {
   private static final Logger LOG = LoggerFactory.getLogger(Binder.class);
@@ -119,34 +119,20 @@ public final class Binder {
       }
     }
     String ids = mask == 0 ? "" : GpuIds.format(mask);
-    boolean annotated = false;
     try {
-      if (mask != 0) {
-        writer.writeGpuIds(args.podNamespace(), args.podName(), args.podUid(), ids);
-        annotated = true;
-      }
-      writer.bind(args.podNamespace(), args.podName(), args.podUid(), args.node());
+      writer.bind(args.podNamespace(), args.podName(), args.podUid(), args.node(), ids);
       LOG.info("bound {} to {} (GPUs {})", args.podKey(), args.node(), ids.isEmpty() ? "none" : ids);
       return new Outcome(null, ids);
     } catch (RuntimeException e) {
-      String what = annotated ? "creating the Binding" : "writing " + dev.gpusched.extender.model.Annotations.GPU_IDS;
-      LOG.warn("bind of {} to {} failed while {}: {}", args.podKey(), args.node(), what, e.getMessage());
+      LOG.warn("bind of {} to {} failed: {}", args.podKey(), args.node(), e.getMessage());
       if (mask != 0) {
         state.apply(ledger -> {
           ledger.forgetAssumed(args.podUid());
           return null;
         }).join();
       }
-      if (annotated) {
-        try {
-          writer.clearGpuIds(args.podNamespace(), args.podName(), args.podUid());
-        } catch (RuntimeException cleanup) {
-          LOG.warn("could not remove {} from {} after the failed bind: {}", dev.gpusched.extender.model.Annotations.GPU_IDS,
-              args.podKey(), cleanup.getMessage());
-        }
-      }
-      return new Outcome("bind of " + args.podKey() + " to " + args.node() + " failed while " + what + ": "
-          + e.getMessage() + "; GPUs released", "");
+      return new Outcome("bind of " + args.podKey() + " to " + args.node() + " failed: " + e.getMessage()
+          + "; GPUs released", "");
     }
   }
 }

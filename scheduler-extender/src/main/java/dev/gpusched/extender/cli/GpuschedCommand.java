@@ -40,7 +40,25 @@ public final class GpuschedCommand implements Runnable {
     return cl;
   }
 
+  /** The JVM property that sizes the common ForkJoinPool, read once when that pool is first used. */
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * Runs CompletableFuture's async steps on the common pool. Where the JVM sees 2 CPUs (a container limited to 2), the
+   * pool's parallelism is 1, and CompletableFuture then starts a new thread for every async step; the JDK HttpClient
+   * completes each request with one (sendAsync), and fabric8 makes every API call through it: a thread started per
+   * bind, patch and informer list. A parallelism of 2 keeps two pool threads instead. Must run before anything uses the
+   * pool; an explicit {@code -D} setting wins.
+   */
+  static void asyncStepsOnTheCommonPool() {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM,
+          Integer.toString(Math.max(2, Runtime.getRuntime().availableProcessors() - 1)));
+    }
+  }
+
   public static void main(String[] args) {
+    asyncStepsOnTheCommonPool();
     int code = commandLine().execute(args);
     if (code != 0 || !ServeCommand.serving()) {
       System.exit(code);

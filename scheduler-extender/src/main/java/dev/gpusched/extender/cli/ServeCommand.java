@@ -119,6 +119,12 @@ public final class ServeCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}; kro's group unless the RGD sets spec.schema.group).")
   String mlServiceResource;
 
+  @Option(names = "--scheduler-name", paramLabel = "NAME", split = ",",
+      description = "spec.schedulerName of the kube-scheduler profile(s) that call gpusched (repeatable): when gpusched "
+          + "serves again after a start, a leader hand-over or a lost watch, their pods that failed meanwhile are "
+          + "retried at once (default: gpusched, the shipped profile).")
+  java.util.List<String> schedulerNames = new java.util.ArrayList<>(java.util.List.of(GpuschedApp.Options.DEFAULT_SCHEDULER_NAME));
+
   @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
 
   static boolean serving() {
@@ -200,7 +206,8 @@ public final class ServeCommand implements Callable<Integer> {
       kube = KubeEdge.fromKubeconfig(kubeconfig);
     }
     GpuschedApp.Options options = new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads)
-        .withMlServices(mlServices).withHealthPort(healthPort == null ? -1 : healthPort);
+        .withMlServices(mlServices).withHealthPort(healthPort == null ? -1 : healthPort)
+        .withSchedulerNames(java.util.Set.copyOf(schedulerNames));
     GpuschedApp app = GpuschedApp.start(options, gangSettings, kube, tls, election, catalogSettings);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -7,7 +7,8 @@ import dev.gpusched.extender.state.NodeGpuState;
  * expected mix of demands ({@link WorkloadProfile}). For one demand class, the fragment is the free milli-GPU that class
  * cannot use on the node: all of it when the node cannot host the class (fewer GPUs with the class's milli-GPU left
  * than the class asks for), else the free rest of the GPUs too small for it (a partly shared GPU is a fragment for a
- * whole-GPU pod). The expectation weights each class's fragment by its probability.
+ * whole-GPU pod). The expectation weights each class's fragment by its probability among the pods that may use the
+ * node's GPU model ({@link WorkloadProfile#onProduct}): a node's fragments matter only to pods that can run there.
  *
  * <p>{@link #expected} is the definition; {@link #sweep} computes it from the node's free amounts sorted once per node
  * state ({@link NodeGpuState#leftMilliAscending}), correcting the counts for a placement instead of sorting again: the
@@ -20,9 +21,11 @@ public final class Fragmentation {
 
   /**
    * Expected fragmented milli-GPU of the node against the profile, imagining {@code taken} GPUs held whole and
-   * {@code milli} more on {@code sharedGpu} (pass 0, -1, 0 for the node as it is).
+   * {@code milli} more on {@code sharedGpu} (pass 0, -1, 0 for the node as it is). The profile is seen through the
+   * node's GPU product here.
    */
   public static double expected(WorkloadProfile profile, NodeGpuState node, long taken, int sharedGpu, int milli) {
+    WorkloadProfile view = profile.onProduct(node.productLowerCase());
     int n = node.gpuCount();
     int[] lefts = SCRATCH.get();
     if (lefts.length < n) {
@@ -41,13 +44,14 @@ public final class Fragmentation {
       }
       lefts[i + 1] = left;
     }
-    return sweep(profile, lefts, n, total, 0, -1, 0, 0);
+    return sweep(view, lefts, n, total, 0, -1, 0, 0);
   }
 
   /**
    * {@link #expected} from the node's presorted free amounts: for the node as it is, after {@code wholeTaken} of its
    * free whole GPUs are taken (each 1000 free before, 0 after), or after a share moves {@code sharedGpu} from
-   * {@code before} to {@code after} free milli-GPU.
+   * {@code before} to {@code after} free milli-GPU. {@code profile} is the node's product view
+   * ({@link WorkloadProfile#onProduct}).
    */
   static double sweep(WorkloadProfile profile, NodeGpuState node, int wholeTaken, int sharedGpu, int before,
       int after) {

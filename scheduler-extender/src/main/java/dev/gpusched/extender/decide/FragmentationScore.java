@@ -10,15 +10,17 @@ import java.util.function.Supplier;
  * Fragmentation gradient (after FGD, Weng et al., USENIX ATC '23): prefers the node where placing the pod increases the
  * node's expected unusable GPU least, against the expected mix of demands ({@link WorkloadProfile}).
  *
- * <p>Unusable GPU has two parts: <b>fragments</b> ({@link Fragmentation}) and, when the {@link CpuView} knows CPU,
- * <b>stranded</b> GPU ({@link StrandedGpu}): free milli-GPU beyond what the node's CPU left can feed at the workload's
- * CPU per GPU. The stranded part steers CPU-heavy pods, and pods without GPUs, to nodes with CPU to spare. The pod
- * goes onto the GPUs bind would give it ({@link CycleState#chosenGpus}), so the score rates exactly that placement.
+ * <p>Unusable GPU has two parts: <b>fragments</b> ({@link Fragmentation}), weighted among the pods that may use the
+ * node's GPU model ({@code gpusched.dev/gpu-model}; {@link WorkloadProfile#onProduct}), and, when the {@link CpuView}
+ * knows CPU, <b>stranded</b> GPU ({@link StrandedGpu}): free milli-GPU the node's CPU left cannot feed, expected over
+ * the workload's classes of CPU per GPU ({@link CpuPerGpuMix#unfedMilli}). The stranded part steers CPU-heavy pods,
+ * and pods without GPUs, to nodes with CPU to spare, and keeps CPU where CPU-hungry pods would need it. The pod goes
+ * onto the GPUs bind would give it ({@link CycleState#chosenGpus}), so the score rates exactly that placement.
  *
  * <p>score = 50 - (unusable after - unusable before) / {@code milliPerPoint}, rounded, clamped to 0..100 (spread:
  * mirrored, 100 - score); 50 means the placement leaves the node's unusable GPU unchanged; 0 when the node cannot host
- * the pod's GPUs. Only the stranded part reads the pod's CPU request, and it is flat for requests the node's CPU feeds
- * whatever they are, and for requests that take all of it ({@link #cpuRanges}).
+ * the pod's GPUs. Only the stranded part reads the pod's CPU request, and the score is flat for the small requests
+ * that score as no CPU does, and for the large ones that score as taking all the CPU left ({@link #cpuRanges}).
  */
 public final class FragmentationScore implements ScorePlugin {
   /** Change of unusable GPU, in milli-GPU, worth one score point (the 0..100 range spans +-50 x this). */
@@ -92,15 +94,15 @@ public final class FragmentationScore implements ScorePlugin {
     if (p == null) {
       return Double.NaN;
     }
-    return StrandedGpu.withStranded(p.node.profile, p.delta, p.node.freeMilli, p.freeAfter, p.node.cpuLeft,
-        cycle.demand().cpuMilli());
+    return StrandedGpu.withStranded(p.node.profile, p.delta, p.freeAfter, p.node.cpuLeft, cycle.demand().cpuMilli(),
+        p.node.strandedNow);
   }
 
   /**
-   * Flat for every request when the stranded part does not apply (CPU unknown, the node's CPU overbooked, no CPU per
-   * GPU) or the node cannot host the pod; else flat for requests from 0 up to where the node's CPU left after the pod
-   * still feeds all free GPU (nothing stranded after), and for requests from the node's CPU left up (the pod takes all
-   * of it, so all free GPU after is stranded).
+   * Flat for every request when the stranded part does not apply (CPU unknown, the node's CPU overbooked, no CPU
+   * classes) or the node cannot host the pod; else flat for the requests scoring as one of 0 does, and for those scoring
+   * as one of all the node's CPU left (or more) does: the score moves monotonically between, as the stranded GPU grows
+   * while the CPU left falls.
    */
   @Override
   public CpuRanges cpuRanges(CycleState cycle) {
@@ -135,16 +137,65 @@ public final class FragmentationScore implements ScorePlugin {
       return CpuRanges.flat(0);
     }
     NodeFragmentation f = p.node;
-    double ratio = f.profile.cpuMilliPerGpuMilli();
-    if (f.cpuLeft < 0 || !(ratio > 0)) {
+    long cpuLeft = f.cpuLeft;
+    if (!StrandedGpu.applies(f.profile, cpuLeft)) {
       return CpuRanges.flat(toScore(placement, p.delta));
     }
-    // what withStranded computes for a request of 0 (the CPU left feeds `fed`) and of all the CPU left (feeds none:
-    // 0 / ratio is +0.0), with the shared terms computed once: the same operations on the same operands
-    long lowTo = StrandedGpu.lastFeedingRequest(ratio, p.freeAfter, f.cpuLeft, f.fed);
-    int low = lowTo < 0 ? 0 : toScore(placement, p.delta + (Math.max(0, p.freeAfter - f.fed) - f.strandedNow));
-    int high = toScore(placement, p.delta + (Math.max(0, p.freeAfter - 0.0) - f.strandedNow));
-    return new CpuRanges(lowTo, low, f.cpuLeft, high);
+    int low = keyScore(p, placement, 0);
+    int high = keyScore(p, placement, cpuLeft);
+    if (low == high) {
+      return CpuRanges.flat(low);
+    }
+    // The requests scoring as one of 0 end, and those scoring as one of all the CPU left begin, where the stranded GPU
+    // crosses the score's rounding steps: 50 - increase / milliPerPoint falls below the (unmirrored) score - 0.5, resp.
+    // + 0.5. Estimated there, then settled by scoring the requests either side.
+    CpuPerGpuMix mix = f.profile.cpuPerGpu();
+    int innerLow = placement == Placement.SPREAD ? 100 - low : low;
+    int innerHigh = placement == Placement.SPREAD ? 100 - high : high;
+    long lowGuess = cpuLeft - (long) Math.ceil(
+        mix.cpuLeftUnfeeding(p.freeAfter, (50.5 - innerLow) * milliPerPoint - p.delta + f.strandedNow));
+    long highGuess = cpuLeft - (long) Math.floor(
+        mix.cpuLeftUnfeeding(p.freeAfter, (49.5 - innerHigh) * milliPerPoint - p.delta + f.strandedNow));
+    long lowTo = lastRequest(p, placement, low, true, 0, cpuLeft, lowGuess);
+    long highFrom = 1 + lastRequest(p, placement, high, false, lowTo, cpuLeft, highGuess - 1);
+    return new CpuRanges(lowTo, low, highFrom, high);
+  }
+
+  /** The score of the placement for a pod requesting {@code cpuWanted} (0 .. any): what {@link #increase} gives. */
+  private int keyScore(Placed p, Placement placement, long cpuWanted) {
+    NodeFragmentation f = p.node;
+    return toScore(placement, p.delta + (StrandedGpu.stranded(f.profile, p.freeAfter, f.cpuLeft - cpuWanted)
+        - f.strandedNow));
+  }
+
+  /**
+   * The largest request {@code c} in [lo, hi) whose {@link #keyScore} is {@code score} ({@code same}) or is not
+   * ({@code !same}), given that {@code lo} is such a request and {@code hi} is not (the score is monotone in the
+   * request): the guess and its neighbour settle it when the guess is right or one off, else bisection.
+   */
+  private long lastRequest(Placed p, Placement placement, int score, boolean same, long lo, long hi, long guess) {
+    if (guess > lo && guess < hi) {
+      if ((keyScore(p, placement, guess) == score) == same) {
+        lo = guess;
+        if ((keyScore(p, placement, guess + 1) == score) != same) {
+          hi = guess + 1;
+        }
+      } else {
+        hi = guess;
+        if ((keyScore(p, placement, guess - 1) == score) == same) {
+          lo = guess - 1;
+        }
+      }
+    }
+    while (hi - lo > 1) {
+      long mid = (lo + hi) >>> 1;
+      if ((keyScore(p, placement, mid) == score) == same) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   /** The pod's placement on the node: the node's figures, the fragment part of the increase, the free milli-GPU after. */
@@ -195,13 +246,12 @@ public final class FragmentationScore implements ScorePlugin {
 
   /**
    * The node's stranded milli-GPU as {@link #increase} counts it before a placement: free milli-GPU its CPU left cannot
-   * feed at the current profile's CPU per GPU; 0 where CPU is unknown or the profile has no CPU figure.
+   * feed at the current profile's classes of CPU per GPU; 0 where CPU is unknown or the profile has no CPU classes.
    */
   public double strandedNow(NodeGpuState node) {
     WorkloadProfile profile = profiles.get();
     long cpuLeft = cpu.nodeCpuLeftMilli(node);
-    return cpuLeft >= 0 && profile.cpuMilliPerGpuMilli() > 0
-        ? StrandedGpu.stranded(profile, node.leftMilliSum(), cpuLeft) : 0;
+    return StrandedGpu.applies(profile, cpuLeft) ? StrandedGpu.stranded(profile, node.leftMilliSum(), cpuLeft) : 0;
   }
 
   /** {@link Fragmentation#expected} against the current profile. */

@@ -40,7 +40,11 @@ public final class GpuModelFit implements FilterPlugin {
     return false;
   }
 
-  /** The rule: the product (lower case) contains one of the allowed models, or none is named. */
+  /**
+   * The rule this filter applies: a pod allowing {@code allowedModels} (lower case; empty: any model) may use a GPU
+   * product whose lower-case label contains one of them. {@link WorkloadProfile#onProduct} judges a node's usability by
+   * it too.
+   */
   public static boolean allows(List<String> allowedModels, String productLowerCase) {
     if (allowedModels.isEmpty()) {
       return true;

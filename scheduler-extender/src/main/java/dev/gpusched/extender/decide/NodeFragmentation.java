@@ -14,6 +14,8 @@ final class NodeFragmentation implements NodeLocal.Kept {
 
   private final int stamp;
   final WorkloadProfile profile;
+  /** {@link #profile} as the node's GPU product sees it ({@link WorkloadProfile#onProduct}): what the sums read. */
+  private final WorkloadProfile view;
   /** {@link Fragmentation#expected} of the node as it is. */
   final double expected;
   /** The node's free milli-GPU. */
@@ -31,9 +33,8 @@ final class NodeFragmentation implements NodeLocal.Kept {
    * {@link Fragmentation#tallies} counts them; null above {@link #MAX_TALLIED_CLASSES}.
    */
   private final long[] tallies;
-  /** The node's CPU left ({@link CpuView#nodeCpuLeftMilli}), the milli-GPU it feeds and the free milli-GPU it cannot. */
+  /** The node's CPU left ({@link CpuView#nodeCpuLeftMilli}) and the free milli-GPU it cannot feed ({@link StrandedGpu}). */
   final long cpuLeft;
-  final double fed;
   final double strandedNow;
 
   /** The figures of the cycle's node against {@code profile}, with the node's CPU left as {@code cpu} reports it. */
@@ -41,22 +42,22 @@ final class NodeFragmentation implements NodeLocal.Kept {
     NodeGpuState node = cycle.node();
     this.stamp = cycle.stamp();
     this.profile = profile;
+    this.view = profile.onProduct(node.productLowerCase());
     this.freeMilli = node.leftMilliSum();
-    this.expected = Fragmentation.sweep(profile, node, 0, -1, 0, 0);
+    this.expected = Fragmentation.sweep(view, node, 0, -1, 0, 0);
     int free = Long.bitCount(node.freeWholeMaskIgnoringReservations());
     this.tallies = profile.size() <= MAX_TALLIED_CLASSES ? new long[profile.size()] : null;
     this.afterWhole = new double[free + 1];
     this.wholeRanges = new CpuRanges[free + 1];
     if (tallies != null) {
-      Fragmentation.tallies(profile, node, tallies);
+      Fragmentation.tallies(view, node, tallies);
     }
     afterWhole[0] = expected;
     for (int k = 1; k <= free; k++) {
-      afterWhole[k] = Fragmentation.sweep(profile, node, k, -1, 0, 0);
+      afterWhole[k] = Fragmentation.sweep(view, node, k, -1, 0, 0);
     }
     this.cpuLeft = cpu.nodeCpuLeftMilli(node);
-    this.fed = cpuLeft / profile.cpuMilliPerGpuMilli();
-    this.strandedNow = Math.max(0, freeMilli - fed);
+    this.strandedNow = StrandedGpu.stranded(profile, freeMilli, cpuLeft);
   }
 
   @Override
@@ -75,7 +76,7 @@ final class NodeFragmentation implements NodeLocal.Kept {
     if (sharedGpu >= 0) {
       int before = Fragmentation.left(node, sharedGpu, 0, -1, 0);
       int after = Fragmentation.left(node, sharedGpu, 0, sharedGpu, milli);
-      return tallies != null ? shared(before, after) : Fragmentation.sweep(profile, node, 0, sharedGpu, before, after);
+      return tallies != null ? shared(before, after) : Fragmentation.sweep(view, node, 0, sharedGpu, before, after);
     }
     if ((taken & ~node.freeWholeMaskIgnoringReservations()) != 0) {
       return Fragmentation.expected(profile, node, taken, sharedGpu, milli);
@@ -88,7 +89,7 @@ final class NodeFragmentation implements NodeLocal.Kept {
     long total = freeMilli + after - before;
     double sum = 0;
     for (int k = 0; k < tallies.length; k++) {
-      sum += Fragmentation.shareTerm(profile, k, (int) (tallies[k] & 0xFF), tallies[k] >>> 8, total, before, after);
+      sum += Fragmentation.shareTerm(view, k, (int) (tallies[k] & 0xFF), tallies[k] >>> 8, total, before, after);
     }
     return sum;
   }

@@ -1,13 +1,23 @@
 package dev.gpusched.extender.decide;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The expected mix of GPU demands: each distinct demand (whole GPUs, or a share of one GPU in milli-GPU) with the
- * probability that the next pod asks for it. {@link FragmentationScore} measures fragmentation against this mix.
+ * probability that the next pod asks for it, and which GPU models the pods of each demand may use.
+ * {@link FragmentationScore} measures fragmentation against this mix.
+ *
+ * <p>A node sees the mix through its GPU product ({@link #onProduct}): pods that may not use that product
+ * ({@code gpusched.dev/gpu-model}, matched as {@link GpuModelFit#allows} matches it) are not part of its mix.
+ *
+ * <p>It also keeps how much CPU the pods request per GPU ({@link #cpuPerGpu}): a node's CPU left decides how much of its
+ * free GPU stays usable.
  *
  * <p>Immutable; built from observed counts with {@link Builder}. Classes are ordered by milli-GPU, then GPU count.
  * Pods without GPUs are not part of it.
@@ -16,16 +26,71 @@ public final class WorkloadProfile {
   private final int[] gpus;
   private final int[] milli;
   private final double[] probability;
+  /** Per class, the pods that name GPU models: each model list with its probability; empty for none. */
+  private final ModelGroup[][] restricted;
+  private final boolean hasModelRestrictions;
   private final double cpuMilliPerGpuMilli;
-  private final int serial = SERIALS.incrementAndGet();
+  private final CpuPerGpuMix cpuPerGpu;
+  private final int serial;
+  /** {@link #onProduct} views, by product; only for a profile with restricted classes. */
+  private final ConcurrentHashMap<String, WorkloadProfile> byProduct = new ConcurrentHashMap<>();
 
   private static final java.util.concurrent.atomic.AtomicInteger SERIALS = new java.util.concurrent.atomic.AtomicInteger();
+  private static final ModelGroup[] NONE = {};
 
-  private WorkloadProfile(int[] gpus, int[] milli, double[] probability, double cpuMilliPerGpuMilli) {
+  /** Pods of one demand class that may use only {@code models} (lower case, as {@link GpuModelFit} matches them). */
+  public record ModelGroup(List<String> models, double probability) {}
+
+  private WorkloadProfile(int[] gpus, int[] milli, double[] probability, ModelGroup[][] restricted,
+      double cpuMilliPerGpuMilli, CpuPerGpuMix cpuPerGpu, int serial) {
     this.gpus = gpus;
     this.milli = milli;
     this.probability = probability;
+    this.restricted = restricted;
     this.cpuMilliPerGpuMilli = cpuMilliPerGpuMilli;
+    this.cpuPerGpu = cpuPerGpu;
+    this.serial = serial;
+    boolean any = false;
+    for (ModelGroup[] groups : restricted) {
+      any |= groups.length > 0;
+    }
+    this.hasModelRestrictions = any;
+  }
+
+  /**
+   * The mix as a node of this GPU product sees it: each class's probability counts only the pods that may use the
+   * product (the probabilities no longer sum to 1 when some may not); the same object for the same product. This
+   * profile itself when no class names models (a view's classes name none: ask the profile as built, not a view).
+   */
+  public WorkloadProfile onProduct(String productLowerCase) {
+    if (!hasModelRestrictions()) {
+      return this;
+    }
+    return byProduct.computeIfAbsent(productLowerCase, product -> {
+      double[] usable = new double[gpus.length];
+      for (int k = 0; k < gpus.length; k++) {
+        usable[k] = probability[k];
+        for (ModelGroup group : restricted[k]) {
+          if (!GpuModelFit.allows(group.models(), product)) {
+            usable[k] -= group.probability();
+          }
+        }
+        usable[k] = Math.max(0, usable[k]);
+      }
+      ModelGroup[][] none = new ModelGroup[gpus.length][];
+      Arrays.fill(none, NONE);
+      return new WorkloadProfile(gpus, milli, usable, none, cpuMilliPerGpuMilli, cpuPerGpu, serial);
+    });
+  }
+
+  /** True when some pods of the mix may use only some GPU models. */
+  public boolean hasModelRestrictions() {
+    return hasModelRestrictions;
+  }
+
+  /** The model-restricted part of class {@code k}: its pods that name GPU models, by model list. */
+  public List<ModelGroup> restricted(int k) {
+    return List.of(restricted[k]);
   }
 
   /**
@@ -36,14 +101,23 @@ public final class WorkloadProfile {
     return cpuMilliPerGpuMilli;
   }
 
-  /** Creation number of this profile, distinct for every profile built: memo keys tell profiles apart by it. */
+  /** The CPU the pods request per GPU, by class of CPU per GPU: what a node's CPU left can feed. */
+  public CpuPerGpuMix cpuPerGpu() {
+    return cpuPerGpu;
+  }
+
+  /**
+   * Creation number of this profile, distinct for every profile built (an {@link #onProduct} view has its profile's):
+   * memo keys tell profiles apart by it.
+   */
   public int serial() {
     return serial;
   }
 
   /**
-   * True when {@code other} has the same demand classes, each probability within {@code tolerance} of this one's, and
-   * CPU per GPU within the same relative tolerance: scores against either differ by a fraction of a point.
+   * True when {@code other} has the same demand classes and model lists, each probability within {@code tolerance} of
+   * this one's, and CPU per GPU (the mean and each class, {@link CpuPerGpuMix#closeTo}) within the same tolerance:
+   * scores against either differ by a fraction of a point.
    */
   public boolean closeTo(WorkloadProfile other, double tolerance) {
     if (other.size() != size()) {
@@ -51,12 +125,21 @@ public final class WorkloadProfile {
     }
     for (int k = 0; k < size(); k++) {
       if (other.gpus[k] != gpus[k] || other.milli[k] != milli[k]
-          || Math.abs(other.probability[k] - probability[k]) > tolerance) {
+          || Math.abs(other.probability[k] - probability[k]) > tolerance
+          || other.restricted[k].length != restricted[k].length) {
         return false;
+      }
+      for (int g = 0; g < restricted[k].length; g++) {
+        ModelGroup mine = restricted[k][g];
+        ModelGroup theirs = other.restricted[k][g];
+        if (!mine.models().equals(theirs.models()) || Math.abs(mine.probability() - theirs.probability()) > tolerance) {
+          return false;
+        }
       }
     }
     double cpu = Math.max(cpuMilliPerGpuMilli, other.cpuMilliPerGpuMilli);
-    return Math.abs(other.cpuMilliPerGpuMilli - cpuMilliPerGpuMilli) <= tolerance * cpu;
+    return Math.abs(other.cpuMilliPerGpuMilli - cpuMilliPerGpuMilli) <= tolerance * cpu
+        && cpuPerGpu.closeTo(other.cpuPerGpu, tolerance);
   }
 
   /** A profile of the given demand classes, each with its weight (count); weights are normalized to sum to 1. */
@@ -92,15 +175,35 @@ public final class WorkloadProfile {
       }
       sb.append(milli[k] < 1000 ? milli[k] + "m" : gpus[k] + "x").append('=')
           .append(String.format(java.util.Locale.ROOT, "%.4f", probability[k]));
+      for (ModelGroup group : restricted[k]) {
+        sb.append(String.format(java.util.Locale.ROOT, " (%s %.4f)", String.join("|", group.models()),
+            group.probability()));
+      }
     }
-    return sb.append(String.format(java.util.Locale.ROOT, "; cpu/gpu=%.3f]", cpuMilliPerGpuMilli)).toString();
+    return sb.append(String.format(java.util.Locale.ROOT, "; cpu/gpu=%.3f; ", cpuMilliPerGpuMilli)).append(cpuPerGpu)
+        .append(']').toString();
   }
 
-  /** Accumulates counts per demand class, in first-seen order. */
+  /** Accumulates counts per demand class (and per model list within it), in first-seen order. */
   public static final class Builder {
     private final Map<Long, double[]> counts = new LinkedHashMap<>();
+    private final Map<Long, Map<List<String>, double[]>> restricted = new LinkedHashMap<>();
     private double cpuMilli;
     private double gpuMilliWithCpu;
+    private final CpuPerGpuMix.Builder cpuPerGpu = new CpuPerGpuMix.Builder();
+
+    /**
+     * Adds {@code weight} observations of a demand whose pods each request {@code cpuMilli} milli-CPU and may use only
+     * GPU models matching one of {@code models} (lower case, as {@link GpuModelFit} matches them; empty: any).
+     */
+    public Builder add(int gpus, int milli, long cpuMilli, List<String> models, double weight) {
+      add(gpus, milli, cpuMilli, weight);
+      if (!models.isEmpty()) {
+        restricted.computeIfAbsent(((long) gpus << 32) | milli, k -> new LinkedHashMap<>())
+            .computeIfAbsent(List.copyOf(models), k -> new double[1])[0] += weight;
+      }
+      return this;
+    }
 
     /**
      * Adds {@code weight} observations of a demand whose pods each request {@code cpuMilli} milli-CPU, so the profile
@@ -113,6 +216,7 @@ public final class WorkloadProfile {
       }
       this.cpuMilli += weight * cpuMilli;
       this.gpuMilliWithCpu += weight * gpus * (double) milli;
+      cpuPerGpu.add(gpus * (double) milli, cpuMilli, weight);
       return this;
     }
 
@@ -157,13 +261,23 @@ public final class WorkloadProfile {
       int[] g = new int[keys.size()];
       int[] m = new int[keys.size()];
       double[] p = new double[keys.size()];
+      ModelGroup[][] r = new ModelGroup[keys.size()][];
       for (int k = 0; k < keys.size(); k++) {
         long key = keys.get(k);
         g[k] = (int) (key >>> 32);
         m[k] = (int) key;
         p[k] = counts.get(key)[0] / total;
+        List<ModelGroup> groups = new ArrayList<>();
+        for (Map.Entry<List<String>, double[]> e : restricted.getOrDefault(key, Map.of()).entrySet()) {
+          if (e.getValue()[0] > 0) {
+            groups.add(new ModelGroup(e.getKey(), e.getValue()[0] / total));
+          }
+        }
+        groups.sort(Comparator.comparing(group -> String.join("|", group.models())));
+        r[k] = groups.toArray(NONE);
       }
-      return new WorkloadProfile(g, m, p, gpuMilliWithCpu > 0 ? cpuMilli / gpuMilliWithCpu : 0);
+      return new WorkloadProfile(g, m, p, r, gpuMilliWithCpu > 0 ? cpuMilli / gpuMilliWithCpu : 0, cpuPerGpu.build(),
+          SERIALS.incrementAndGet());
     }
   }
 }

@@ -1,10 +1,12 @@
 package dev.gpusched.extender.decide;
 
 import dev.gpusched.extender.model.PodDemand;
+import java.util.List;
 
 /**
  * Learns the {@link WorkloadProfile} that {@link FragmentationScore} judges fragments against from the pods gpusched is
- * asked to place: a rolling window of the last {@link #WINDOW} GPU demands seen at filter (GPUs, milli-GPU, CPU), rebuilt
+ * asked to place: a rolling window of the last {@link #WINDOW} GPU demands seen at filter (GPUs, milli-GPU, CPU, and the
+ * GPU models the pod allows, {@code gpusched.dev/gpu-model}), rebuilt
  * into a new immutable profile after every {@link #REBUILD_EVERY} observations and published through a volatile field
  * when it differs from the published one by more than {@link #TOLERANCE} ({@link WorkloadProfile#closeTo}): a new
  * profile makes the pipeline recompute every node's verdict, so a steady workload keeps its profile object.
@@ -26,6 +28,8 @@ public final class WorkloadProfileLearner {
   private final int[] gpus = new int[WINDOW];
   private final int[] milli = new int[WINDOW];
   private final long[] cpu = new long[WINDOW];
+  @SuppressWarnings("unchecked")
+  private final List<String>[] models = new List[WINDOW];
   private long seen;
   private volatile WorkloadProfile current = DEFAULT;
 
@@ -44,6 +48,7 @@ public final class WorkloadProfileLearner {
       gpus[slot] = demand.isShared() ? 1 : demand.gpus();
       milli[slot] = demand.isShared() ? demand.milli() : 1000;
       cpu[slot] = demand.cpuMilli();
+      models[slot] = demand.allowedModels();
       seen++;
       rebuild = seen >= WARM_UP && (seen == WARM_UP || seen % REBUILD_EVERY == 0);
     }
@@ -59,7 +64,7 @@ public final class WorkloadProfileLearner {
     int n = (int) Math.min(seen, WINDOW);
     WorkloadProfile.Builder b = WorkloadProfile.builder();
     for (int i = 0; i < n; i++) {
-      b.add(gpus[i], milli[i], cpu[i], 1);
+      b.add(gpus[i], milli[i], cpu[i], models[i], 1);
     }
     return b.build();
   }

@@ -92,7 +92,6 @@ final class GangHousekeeping {
         continue;
       }
       coordinator.retryNudged(key);
-      String stamp = gangs.clock().instant().toString();
       List<PodRef> waiting = new ArrayList<>();
       for (String uid : w.podUids()) {
         PodRef ref = gangs.pods().byUid(uid);
@@ -102,7 +101,7 @@ final class GangHousekeeping {
       }
       LOG.info("gang {} can be placed now; asking kube-scheduler to retry its {} waiting pod(s)", key, waiting.size());
       for (PodRef ref : waiting) {
-        gangs.writes().nudge(ref, stamp);
+        gangs.nudges().nudge(ref);
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.gpusched.extender.gang;
 import dev.gpusched.extender.bind.ClusterWriter;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.retry.RetryNudges;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.state.CachedPod;
@@ -90,19 +91,20 @@ public final class GangScheduling implements AutoCloseable {
   /**
    * @param pods the pods as the informers hold them
    * @param binds writes a member's GPU ids and Binding
-   * @param writes writes claims, their removal and retry nudges on member pods, deletes members of released gangs, and
-   *     records whole-gang preemptions on their pods
+   * @param writes writes claims and their removal on member pods, deletes members of released gangs, and records
+   *     whole-gang preemptions on their pods
    * @param disruptions evicts the pods of a gang a preemption takes, and reports it in events
+   * @param nudges asks kube-scheduler to retry the waiting pods of a gang that fits now
    */
   public GangScheduling(Settings settings, InstantSource clock, ClusterState state, PodCache pods, ClusterWriter binds,
-      GangWriter writes, GangDisruptions disruptions, ExtenderMetrics metrics) {
+      GangWriter writes, GangDisruptions disruptions, RetryNudges nudges, ExtenderMetrics metrics) {
     this.settings = settings;
     GangCoordinator coordinator = new GangCoordinator(new GangPlanner(), clock, settings.holdBound(),
         settings.starvation());
     GangPods gangPods = new GangPods(pods);
     this.gangs = new GangHandle(coordinator, gangPods, new GangLedger(state, coordinator),
         new MemberWrites(writes, Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-writes")),
-            Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-background-writes"))),
+            Executors.newSingleThreadExecutor(r -> daemon(r, "gpusched-gang-background-writes"))), nudges,
         new HeldCalls(), new ServingGate(), new GangWaits(metrics), metrics, clock);
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "gpusched-gang-timer"));
     TopologyCache topologies = new TopologyCache(settings.topologyLabelKeys());

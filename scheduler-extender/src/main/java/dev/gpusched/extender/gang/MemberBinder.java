@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * Binds the members the barrier released, in three steps: {@link #prepare} checks each pod is still the one that
  * claimed the place; {@link #holdAll} holds every member's reserved GPUs in the ledger in one step, or none of them
  * when any is held by another pod meanwhile (so a gang is never bound in part because its plan was stale);
- * {@link #write} writes {@code gpusched.dev/gpu-ids} and the Binding of one member, rolling the ledger and the
- * annotation back on failure. Blocking; thread-safe (members of one gang are written in parallel).
+ * {@link #write} binds one member with one Binding that records its {@code gpusched.dev/gpu-ids}, rolling the ledger
+ * back on failure. Blocking; thread-safe (members of one gang are written in parallel).
  */
 final class MemberBinder {
   private static final Logger LOG = LoggerFactory.getLogger(MemberBinder.class);
@@ -101,26 +101,16 @@ final class MemberBinder {
     }).join();
   }
 
-  /** Writes one held member's GPU ids and Binding; null when bound, else why not (its ledger hold is released). */
+  /** Binds one held member with its GPU ids; null when bound, else why not (its ledger hold is released). */
   String write(GangKey key, Prepared p) {
     PodRef ref = p.ref();
     MemberBinding m = p.member();
-    boolean annotated = false;
     try {
-      writer.writeGpuIds(ref.namespace(), ref.name(), ref.uid(), m.gpuIds());
-      annotated = true;
-      writer.bind(ref.namespace(), ref.name(), ref.uid(), m.node());
+      writer.bind(ref.namespace(), ref.name(), ref.uid(), m.node(), m.gpuIds());
       LOG.info("bound gang {} member {} to {} (GPUs {})", key, ref.key(), m.node(), m.gpuIds());
       return null;
     } catch (RuntimeException e) {
       release(ref);
-      if (annotated) {
-        try {
-          writer.clearGpuIds(ref.namespace(), ref.name(), ref.uid());
-        } catch (RuntimeException cleanup) {
-          LOG.warn("could not remove the GPU annotation of {} after its failed bind: {}", ref.key(), cleanup.getMessage());
-        }
-      }
       return "bind of gang " + key + " member " + ref.key() + " to " + m.node() + " failed: " + e.getMessage()
           + "; it keeps its place and must reach bind again before the gang's deadline";
     }

@@ -4,7 +4,6 @@ import dev.gpusched.gang.FilterOutcome;
 import dev.gpusched.gang.GangAnnotations;
 import dev.gpusched.gang.GangKey;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -90,17 +89,6 @@ final class MemberWrites implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         LOG.warn("could not delete {} (bound member of released gang {}): {}", pod.key(), gang, e.getMessage());
-      }
-    });
-  }
-
-  /** Queues the retry nudge of a waiting pod ({@link GangAnnotations#RETRY_AFTER}). */
-  void nudge(PodRef pod, String stamp) {
-    queue(writer, () -> {
-      try {
-        api.annotate(pod, Map.of(GangAnnotations.RETRY_AFTER, stamp));
-      } catch (RuntimeException e) {
-        LOG.debug("retry nudge of {} failed: {}", pod.key(), e.getMessage());
       }
     });
   }

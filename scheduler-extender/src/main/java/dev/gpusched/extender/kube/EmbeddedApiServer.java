@@ -20,13 +20,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * Standalone mode's cluster: fabric8's mock API server in CRUD mode on 127.0.0.1 (with evictions,
- * {@link EvictingCrudDispatcher}), seeded from ordinary Kubernetes YAML.
- * gpusched runs its real informers and writers against it, so a bind in standalone mode updates this embedded cluster.
+ * Standalone mode's cluster: fabric8's mock API server in CRUD mode on 127.0.0.1, seeded from ordinary Kubernetes YAML,
+ * with pod Bindings and Evictions answered as kube-apiserver answers them ({@link BindingDispatcher},
+ * {@link EvictingCrudDispatcher}). gpusched runs its real informers and writers against it, so a bind in standalone mode
+ * updates this embedded cluster.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   /** The MLServices a cluster file may hold: those of the default resource, {@code mlservices.v1alpha1.kro.run}. */
@@ -88,9 +88,15 @@ public final class EmbeddedApiServer implements AutoCloseable {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("cluster file " + file + " does not exist: pass Kubernetes YAML of Nodes and Pods");
     }
-    Object parsed;
+    List<Object> parsed = new ArrayList<>();
+    io.fabric8.kubernetes.client.utils.KubernetesSerialization kubernetes =
+        new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
     try (InputStream in = Files.newInputStream(file)) {
-      parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(in);
+      for (Object doc : new org.snakeyaml.engine.v2.api.Load(CLUSTER_YAML).loadAllFromInputStream(in)) {
+        if (doc != null) {
+          parsed.add(kubernetes.unmarshal(kubernetes.asJson(doc)));
+        }
+      }
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("cluster file " + file + " is not Kubernetes YAML: " + e.getMessage(), e);
     }
@@ -98,6 +104,13 @@ public final class EmbeddedApiServer implements AutoCloseable {
     flatten(parsed, out, file);
     return out;
   }
+
+  /**
+   * YAML as a cluster file may hold it: anchors and aliases (PyYAML writes one for every mapping it meets twice, such as
+   * a pod's equal requests and limits: thousands in a large cluster) and files beyond the parser's default 3 MB.
+   */
+  private static final org.snakeyaml.engine.v2.api.LoadSettings CLUSTER_YAML = org.snakeyaml.engine.v2.api.LoadSettings
+      .builder().setMaxAliasesForCollections(1_000_000).setCodePointLimit(Integer.MAX_VALUE).build();
 
   private static void flatten(Object parsed, List<HasMetadata> out, Path file) {
     if (parsed instanceof KubernetesList list) {
@@ -159,20 +172,9 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return server.createClient();
   }
 
-  /** gpusched's edge to this server over {@code c}, binding through {@link #writer}. */
+  /** gpusched's edge to this server over {@code c}: it answers Bindings as kube-apiserver does ({@link BindingDispatcher}). */
   public KubeEdge edge(KubernetesClient c) {
-    return KubeEdge.of(c, writer(c));
-  }
-
-  /** A writer for this server: the mock has no {@code pods/binding} subresource, so a bind also sets spec.nodeName. */
-  public KubernetesClusterWriter writer(KubernetesClient c) {
-    return new KubernetesClusterWriter(c) {
-      @Override
-      public void bind(String namespace, String name, String uid, String node) {
-        super.bind(namespace, name, uid, node);
-        patch(namespace, name, Map.of("metadata", Map.of("uid", uid), "spec", Map.of("nodeName", node)));
-      }
-    };
+    return KubeEdge.of(c);
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.gpusched.extender.kube;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -13,13 +12,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * fabric8's CRUD mock API server with the {@code pods/{name}/eviction} subresource, which the mock lacks (it answers a
+ * fabric8's CRUD mock API server with Bindings ({@link BindingDispatcher}) and the {@code pods/{name}/eviction} subresource, which the mock lacks (it answers a
  * posted Eviction 409 "already exists"): an Eviction is answered as the API server answers one, 404 for a missing pod,
  * 409 when its UID precondition fails, 429 when {@link #budgetRefusal} says a disruption budget forbids it (with the
  * API server's message), else 201 and, unless it is a dry run, the pod deleted. The embedded cluster has no
  * PodDisruptionBudgets, so by default nothing is refused; a test overrides {@link #budgetRefusal}.
  */
-public class EvictingCrudDispatcher extends KubernetesCrudDispatcher {
+public class EvictingCrudDispatcher extends BindingDispatcher {
   private static final Pattern EVICTION =
       Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction(\\?.*)?$");
   private static final KubernetesSerialization JSON = new KubernetesSerialization();

@@ -14,8 +14,9 @@ public interface PodCache {
   /**
    * The pod {@code namespace/name} rebuilt from what the cache keeps of it, or null when the cache has none. It carries
    * the pod's identity, node, phase, deletion timestamp, labels and annotations under {@code gpusched.dev/} and
-   * {@code kro.run/}, and its containers' CPU and GPU requests and limits (one container requesting the CPU total for a
-   * pod that names no GPU resource): every field gpusched's readers of pods use, and nothing else.
+   * {@code kro.run/}, its scheduler, priority and start, a pending pod's {@code PodScheduled=False} condition, and its
+   * containers' CPU and GPU requests and limits (one container requesting the CPU total for a pod that names no GPU
+   * resource): every field gpusched's readers of pods use, and nothing else.
    */
   Pod pod(String namespace, String name);
 

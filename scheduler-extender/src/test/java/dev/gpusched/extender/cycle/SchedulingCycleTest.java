@@ -14,6 +14,7 @@ import dev.gpusched.extender.gang.PodRef;
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.kube.KubeRecords;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
+import dev.gpusched.extender.retry.RetryNudges;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.testing.FixedPods;
 import dev.gpusched.gang.GangAnnotations;
@@ -34,21 +35,8 @@ import org.junit.jupiter.api.Test;
  */
 class SchedulingCycleTest {
   private static final List<String> NAMES = List.of("n1", "n2");
-  private static final ClusterWriter NO_BINDS = new ClusterWriter() {
-    @Override
-    public void writeGpuIds(String namespace, String name, String uid, String gpuIds) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void clearGpuIds(String namespace, String name, String uid) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void bind(String namespace, String name, String uid, String node) {
-      throw new UnsupportedOperationException();
-    }
+  private static final ClusterWriter NO_BINDS = (namespace, name, uid, node, gpuIds) -> {
+    throw new UnsupportedOperationException();
   };
   private static final GangWriter NO_API = new GangWriter() {
     @Override
@@ -114,7 +102,8 @@ class SchedulingCycleTest {
   private Scheduler withGangs() {
     gangs = new GangScheduling(GangScheduling.Settings.DEFAULT.withStarvation(
         StarvationGuard.create(Duration.ZERO, Duration.ofMinutes(15), Duration.ofMinutes(5))), Clock.systemUTC(), state,
-        pods, NO_BINDS, NO_API, NO_DISRUPTIONS, metrics);
+        pods, NO_BINDS, NO_API, NO_DISRUPTIONS,
+        new RetryNudges(NO_API::annotate, Clock.systemUTC(), RetryNudges.DEFAULT_PER_SECOND), metrics);
     gangs.recover();
     return alone.withGangs(gangs);
   }

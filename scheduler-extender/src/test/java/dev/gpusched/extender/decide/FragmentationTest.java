@@ -31,7 +31,11 @@ class FragmentationTest {
     assertThat(Fragmentation.expected(HALF_SHARE_HALF_PAIR, n, 0, 0, 200)).isCloseTo(600, offset(1e-9));
   }
 
-  /** The definition, plainly: per class, the free milli-GPU it cannot use, weighted by the class's probability. */
+  /**
+   * The definition, plainly: per class, the free milli-GPU it cannot use, weighted by the probability of the class's
+   * pods that may use the node's GPU product (the class's probability less that of its model lists the product does not
+   * match, as {@link GpuModelFit#allows} matches).
+   */
   private static double definition(WorkloadProfile profile, NodeGpuState node, long taken, int sharedGpu, int milli) {
     int n = node.gpuCount();
     int[] left = new int[n];
@@ -54,7 +58,13 @@ class FragmentationTest {
           tooSmall += left[g];
         }
       }
-      expected += profile.probability(k) * (fits >= profile.gpus(k) ? tooSmall : total);
+      double usable = profile.probability(k);
+      for (WorkloadProfile.ModelGroup group : profile.restricted(k)) {
+        if (!GpuModelFit.allows(group.models(), node.productLowerCase())) {
+          usable -= group.probability();
+        }
+      }
+      expected += Math.max(0, usable) * (fits >= profile.gpus(k) ? tooSmall : total);
     }
     return expected;
   }

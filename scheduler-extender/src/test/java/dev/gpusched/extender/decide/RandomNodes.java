@@ -170,7 +170,11 @@ public final class RandomNodes {
         models.get(random.nextInt(models.size())), random.nextInt(20_000));
   }
 
-  /** A workload profile: the default, one of a few classes, or one of more classes than any per-node tally keeps. */
+  /**
+   * A workload profile: the default, one of a few classes, or one of more classes than any per-node tally keeps; some
+   * pods of some classes may use only some GPU models (the products of {@link #node}), and the CPU per GPU varies, so
+   * the CPU mix has one class or many.
+   */
   public WorkloadProfile profile() {
     int kind = random.nextInt(4);
     if (kind == 0) {
@@ -179,19 +183,26 @@ public final class RandomNodes {
     WorkloadProfile.Builder b = WorkloadProfile.builder();
     if (kind == 3) {
       for (int m = 5; m < 1000; m += 9) {
-        b.add(1, m, 1_000, 1 + random.nextInt(5));
+        b.add(1, m, 1_000, models(), 1 + random.nextInt(5));
       }
-      return b.add(1, 1000, 4_000, 10).add(2, 1000, 8_000, 3).add(8, 1000, 0, 1).build();
+      return b.add(1, 1000, 4_000, 10).add(2, 1000, 8_000, models(), 3).add(8, 1000, 0, 1).build();
     }
     int classes = 1 + random.nextInt(5);
     for (int c = 0; c < classes; c++) {
       if (random.nextBoolean()) {
-        b.add(1, 1 + random.nextInt(999), random.nextInt(4_000), 1 + random.nextInt(9));
+        b.add(1, 1 + random.nextInt(999), random.nextInt(4_000), models(), 1 + random.nextInt(9));
       } else {
-        b.add(1 + random.nextInt(8), 1000, random.nextInt(40_000), 1 + random.nextInt(9));
+        b.add(1 + random.nextInt(8), 1000, random.nextInt(40_000), models(), 1 + random.nextInt(9));
       }
     }
     return b.build();
+  }
+
+  /** Mostly any model; else one or two of the products {@link #node} gives, or one no node has. */
+  private List<String> models() {
+    List<List<String>> models = List.of(List.of(), List.of(), List.of(), List.of("h100"), List.of("t4", "l40s"),
+        List.of("a100"), List.of("b200"));
+    return models.get(random.nextInt(models.size()));
   }
 
   /** The server's CPU view, or none. */

@@ -70,6 +70,22 @@ class WorkloadProfileLearnerTest {
   }
 
   @Test
+  void learnsWhichGpuModelsEachDemandMayUse() {
+    WorkloadProfileLearner learner = new WorkloadProfileLearner();
+    for (int i = 0; i < WorkloadProfileLearner.WARM_UP; i++) {
+      // a quarter of the 1-GPU pods name the V100 (gpusched.dev/gpu-model: v100)
+      learner.observe(new PodDemand("ns", "p", "u", 1, 0, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK,
+          i % 4 == 0 ? List.of("v100") : List.of(), 4_000));
+    }
+    WorkloadProfile learned = learner.current();
+    assertThat(learned.size()).isEqualTo(1);
+    assertThat(learned.restricted(0)).containsExactly(new WorkloadProfile.ModelGroup(List.of("v100"), 0.25));
+    // a T4 node sees the three quarters that may use it; a V100 node all of them
+    assertThat(learned.onProduct("tesla-t4").probability(0)).isCloseTo(0.75, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(learned.onProduct("tesla-v100-sxm2-16gb").probability(0)).isEqualTo(1.0);
+  }
+
+  @Test
   void podsWithoutGpusAreNotPartOfTheProfile() {
     WorkloadProfileLearner learner = new WorkloadProfileLearner();
     for (int i = 0; i < 500; i++) {

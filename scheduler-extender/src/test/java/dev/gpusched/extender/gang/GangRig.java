@@ -6,6 +6,7 @@ import dev.gpusched.extender.kube.KubeRecords;
 import dev.gpusched.extender.metrics.ExtenderMetrics;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.model.PodDemandParser;
+import dev.gpusched.extender.retry.RetryNudges;
 import dev.gpusched.extender.state.ClusterSnapshot;
 import dev.gpusched.extender.state.ClusterState;
 import dev.gpusched.extender.testing.FixedPods;
@@ -78,27 +79,17 @@ final class GangRig implements AutoCloseable {
     }
   }
 
-  /** The bind port: records {@code "gpu-ids ns/name 0,1"} and {@code "bind ns/name node"}; fails binds of named pods. */
+  /** The bind port: records {@code "bind ns/name node 0,1"} (node, then GPU ids); fails binds of named pods. */
   static final class RecordingBinds implements ClusterWriter {
     final List<String> writes = java.util.Collections.synchronizedList(new ArrayList<>());
     final Set<String> failingBinds = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
-    public void writeGpuIds(String namespace, String name, String uid, String gpuIds) {
-      writes.add("gpu-ids " + namespace + "/" + name + " " + gpuIds);
-    }
-
-    @Override
-    public void clearGpuIds(String namespace, String name, String uid) {
-      writes.add("clear " + namespace + "/" + name);
-    }
-
-    @Override
-    public void bind(String namespace, String name, String uid, String node) {
+    public void bind(String namespace, String name, String uid, String node, String gpuIds) {
       if (failingBinds.contains(name)) {
         throw new IllegalStateException("Failure executing: POST bindings. Message: etcd timeout");
       }
-      writes.add("bind " + namespace + "/" + name + " " + node);
+      writes.add("bind " + namespace + "/" + name + " " + node + " " + gpuIds);
     }
   }
 
@@ -111,6 +102,8 @@ final class GangRig implements AutoCloseable {
   final GangCoordinator coordinator;
   final GangPods gangPods = new GangPods(pods);
   final ExecutorService writer = Executors.newSingleThreadExecutor();
+  /** Retry nudges through {@link #api}, stamped with {@link #clock}; unpaced for the test's speed. */
+  final RetryNudges nudges = new RetryNudges(api::annotate, clock, 1e6);
   final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   final GangHandle gangs;
   final TopologyCache topologies = new TopologyCache(ClusterTopology.DEFAULT_LEVEL_KEYS);
@@ -125,8 +118,8 @@ final class GangRig implements AutoCloseable {
     coordinator = new GangCoordinator(new GangPlanner(), clock, holdBound,
         StarvationGuard.create(Duration.ofSeconds(60), Duration.ofMinutes(15), Duration.ofMinutes(5)));
     gangs = new GangHandle(coordinator, gangPods, new GangLedger(state, coordinator),
-        new MemberWrites(api, writer, writer),
-        new HeldCalls(), new ServingGate(), new GangWaits(metrics), metrics, clock);
+        new MemberWrites(api, writer, writer), nudges, new HeldCalls(), new ServingGate(), new GangWaits(metrics),
+        metrics, clock);
     filter = new GangFilter(gangs, topologies);
     release = new GangRelease(gangs);
     barrierBinds = new BarrierBinds(gangs, new MemberBinder(state, gangPods, binds), release);
@@ -193,8 +186,9 @@ final class GangRig implements AutoCloseable {
     return PodDemandParser.parse(pod);
   }
 
-  /** Waits until every write queued so far reached the gang port. */
+  /** Waits until every write and nudge queued so far reached the gang port. */
   void flushWrites() {
+    nudges.awaitQueued();
     try {
       writer.submit(() -> { }).get();
     } catch (InterruptedException | ExecutionException e) {
@@ -220,6 +214,7 @@ final class GangRig implements AutoCloseable {
     timer.shutdownNow();
     barrierBinds.close();
     gangs.writes().close();
+    nudges.close();
     state.close();
   }
 }

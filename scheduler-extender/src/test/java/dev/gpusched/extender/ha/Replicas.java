@@ -3,7 +3,6 @@ package dev.gpusched.extender.ha;
 import dev.gpusched.extender.GpuschedApp;
 import dev.gpusched.extender.http.ServerLimits;
 import dev.gpusched.extender.kube.EmbeddedApiServer;
-import dev.gpusched.extender.kube.KubeEdge;
 import dev.gpusched.extender.kube.LeaderElection;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -50,39 +49,8 @@ public final class Replicas implements AutoCloseable {
       api.client().pods().inNamespace(NAMESPACE).resource(pod).create();
     }
     KubernetesClient client = api.newClient();
-    var standaloneWriter = api.writer(client);
-    // The mock API server keeps every Binding object it is sent (a real one does not store them) and scans its whole
-    // store on each request: forget them, so a long churn does not slow the mock down.
-    dev.gpusched.extender.bind.ClusterWriter writer = new dev.gpusched.extender.bind.ClusterWriter() {
-      @Override
-      public void writeGpuIds(String namespace, String name, String uid, String gpuIds) {
-        standaloneWriter.writeGpuIds(namespace, name, uid, gpuIds);
-      }
-
-      @Override
-      public void clearGpuIds(String namespace, String name, String uid) {
-        standaloneWriter.clearGpuIds(namespace, name, uid);
-      }
-
-      @Override
-      public void bind(String namespace, String name, String uid, String node) {
-        // A replica stopped between the mock's Binding and its nodeName patch leaves a Binding object that would make
-        // every later bind of the pod fail with "already exists" (a real API server stores none).
-        try {
-          api.client().bindings().inNamespace(namespace).withName(name).delete();
-        } catch (RuntimeException ignored) {
-          // bookkeeping of the mock only
-        }
-        standaloneWriter.bind(namespace, name, uid, node);
-        try {
-          api.client().bindings().inNamespace(namespace).withName(name).delete();
-        } catch (RuntimeException ignored) {
-          // bookkeeping of the mock only
-        }
-      }
-    };
     GpuschedApp app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, GpuschedApp.Options.NO_DCGM),
-        dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, KubeEdge.of(client, writer), null,
+        dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, api.edge(client), null,
         settings(identity, releaseOnClose));
     apps.put(identity, app);
     clients.put(identity, client);

@@ -43,20 +43,8 @@ class ExtenderServiceTest {
   }
 
   private static ClusterWriter refusingWriter() {
-    return new ClusterWriter() {
-      @Override
-      public void writeGpuIds(String namespace, String name, String uid, String gpuIds) {
-        throw new IllegalStateException("no API in this test");
-      }
-
-      @Override
-      public void clearGpuIds(String namespace, String name, String uid) {
-      }
-
-      @Override
-      public void bind(String namespace, String name, String uid, String node) {
-        throw new IllegalStateException("no API in this test");
-      }
+    return (namespace, name, uid, node, gpuIds) -> {
+      throw new IllegalStateException("no API in this test");
     };
   }
 

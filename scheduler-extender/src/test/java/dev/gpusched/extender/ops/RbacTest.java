@@ -7,7 +7,6 @@ import dev.gpusched.extender.api.WireJson;
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.kube.EvictingCrudDispatcher;
 import dev.gpusched.extender.kube.KubeEdge;
-import dev.gpusched.extender.kube.KubernetesClusterWriter;
 import dev.gpusched.extender.kube.LeaderElection;
 import dev.gpusched.extender.testing.Await;
 import dev.gpusched.extender.testing.TestData;
@@ -159,18 +158,10 @@ class RbacTest {
           .build()).create();
       KubernetesClient client = new KubernetesClientBuilder()
           .withConfig(new ConfigBuilder(server.createClient().getConfiguration()).withUserAgent(AGENT).build()).build();
-      KubernetesClusterWriter writer = new KubernetesClusterWriter(client) {
-        @Override
-        public void bind(String namespace, String name, String uid, String node) {
-          super.bind(namespace, name, uid, node);
-          // The mock has no binding subresource logic: set spec.nodeName as the API server would (same verb: patch).
-          patch(namespace, name, Map.of("metadata", Map.of("uid", uid), "spec", Map.of("nodeName", node)));
-        }
-      };
       LeaderElection.Settings election = new LeaderElection.Settings("gpusched-system", "gpusched", "gpusched-0",
           "gpusched-system", "gpusched-0", Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(250), true);
       GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0),
-          dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, KubeEdge.of(client, writer), null, election);
+          dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT, KubeEdge.of(client), null, election);
       try {
         app.awaitReady(30_000);
         Await.until("leads", Duration.ofSeconds(10), app::isLeader);

@@ -8,7 +8,8 @@ import java.util.Optional;
 import org.opentest4j.TestAbortedException;
 
 /**
- * A program some integration tests run (Prometheus, promtool, kube-apiserver, etcd, skopeo, Node.js and npm): found
+ * A program some integration tests run (Prometheus, promtool, kube-apiserver, kube-scheduler, etcd, skopeo, Node.js and
+ * npm): found
  * through its environment variable, else on
  * {@code PATH}. Where it is missing such a test is skipped with what to install, so the suite passes on a machine with
  * only Java and Maven; under {@code GPUSCHED_REQUIRE_TOOLS=true} (or {@code -Dgpusched.requireTools=true}), as CI sets
@@ -26,6 +27,9 @@ public record ExternalTool(String command, String envVar, String install) {
       "apt-get install -y --no-install-recommends prometheus");
   public static final ExternalTool KUBE_APISERVER = new ExternalTool("kube-apiserver", "KUBE_APISERVER_BIN",
       "a kube-apiserver binary of Kubernetes 1.24 or later, e.g. from the kubernetes-server release tarball");
+  /** kube-scheduler of the same release, for what only a real scheduler shows (its queue, its extender calls). */
+  public static final ExternalTool KUBE_SCHEDULER = new ExternalTool("kube-scheduler", "KUBE_SCHEDULER_BIN",
+      "a kube-scheduler binary of Kubernetes 1.24 or later, e.g. from the kubernetes-server release tarball");
   public static final ExternalTool ETCD = new ExternalTool("etcd", "ETCD_BIN",
       "apt-get install -y --no-install-recommends etcd-server");
   /** Reads and copies OCI images as registries and container runtimes do (the image test's second opinion). */
@@ -35,7 +39,8 @@ public record ExternalTool(String command, String envVar, String install) {
   public static final ExternalTool NODE = new ExternalTool("node", "NODE_BIN", "apt-get install -y nodejs npm");
   /** Installs that validator's pinned packages ({@code npm ci}). */
   public static final ExternalTool NPM = new ExternalTool("npm", "NPM_BIN", "apt-get install -y nodejs npm");
-  private static final List<ExternalTool> ALL = List.of(PROMETHEUS, PROMTOOL, KUBE_APISERVER, ETCD, SKOPEO, NODE, NPM);
+  private static final List<ExternalTool> ALL = List.of(PROMETHEUS, PROMTOOL, KUBE_APISERVER, KUBE_SCHEDULER, ETCD, SKOPEO,
+      NODE, NPM);
 
   /** The binary: the environment variable's path if set (even when it is not executable), else the first on PATH. */
   public Optional<Path> find() {

@@ -30,6 +30,8 @@ class ExternalToolTest {
     assertThat(ExternalTool.named("prometheus")).isSameAs(ExternalTool.PROMETHEUS);
     assertThat(ExternalTool.named("promtool")).isSameAs(ExternalTool.PROMTOOL);
     assertThat(ExternalTool.named("kube-apiserver")).isSameAs(ExternalTool.KUBE_APISERVER);
+    assertThat(ExternalTool.named("kube-scheduler")).isSameAs(ExternalTool.KUBE_SCHEDULER);
+    assertThat(ExternalTool.KUBE_SCHEDULER.envVar()).isEqualTo("KUBE_SCHEDULER_BIN");
     assertThat(ExternalTool.named("etcd")).isSameAs(ExternalTool.ETCD);
     assertThat(ExternalTool.KUBE_APISERVER.envVar()).isEqualTo("KUBE_APISERVER_BIN");
     assertThat(ExternalTool.ETCD.envVar()).isEqualTo("ETCD_BIN");
@@ -37,6 +39,6 @@ class ExternalToolTest {
     assertThat(ExternalTool.named("node")).isSameAs(ExternalTool.NODE);
     assertThat(ExternalTool.named("npm")).isSameAs(ExternalTool.NPM);
     assertThatThrownBy(() -> ExternalTool.named("grafana"))
-        .hasMessageContaining("prometheus, promtool, kube-apiserver, etcd, skopeo, node, npm");
+        .hasMessageContaining("prometheus, promtool, kube-apiserver, kube-scheduler, etcd, skopeo, node, npm");
   }
 }

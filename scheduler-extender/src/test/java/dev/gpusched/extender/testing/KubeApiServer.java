@@ -1,5 +1,10 @@
 package dev.gpusched.extender.testing;
 
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -21,6 +26,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -153,6 +159,44 @@ public final class KubeApiServer implements AutoCloseable {
       return new KubernetesClientBuilder().withConfig(config).build();
     } catch (Exception e) {
       throw new IllegalStateException("cannot write the test CA as PEM: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes a kubeconfig of the admin (token, the server's CA) to {@code file}, for a program that reads one (kube-scheduler).
+   */
+  public Path writeKubeconfig(Path file) {
+    try {
+      Path caFile = file.resolveSibling(file.getFileName() + ".ca.crt");
+      Files.writeString(caFile, TestCertificates.pem(ca.certificate()));
+      Files.writeString(file, "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: " + url
+          + "\n    certificate-authority: " + caFile + "\nusers:\n- name: admin\n  user:\n    token: " + token
+          + "\ncontexts:\n- name: admin@test\n  context:\n    cluster: test\n    user: admin\ncurrent-context: admin@test\n");
+      return file;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot write a kubeconfig to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Creates a node as a kubelet would leave it: Ready, with this allocatable (and capacity), without the not-ready taint
+   * the API server adds to a node created without one; no kubelet runs here.
+   */
+  public static void createReadyNode(KubernetesClient admin, String name, Map<String, String> labels,
+      Map<String, String> allocatable) {
+    Node node = admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+        .build()).create();
+    Map<String, Quantity> resources = new java.util.LinkedHashMap<>();
+    allocatable.forEach((k, v) -> resources.put(k, new Quantity(v)));
+    String now = java.time.Instant.now().toString();
+    node.setStatus(new NodeStatusBuilder().withCapacity(resources).withAllocatable(resources)
+        .withConditions(new NodeConditionBuilder().withType("Ready").withStatus("True").withReason("KubeletReady")
+            .withLastHeartbeatTime(now).withLastTransitionTime(now).build()).build());
+    admin.nodes().resource(node).updateStatus();
+    Node current = admin.nodes().withName(name).get();
+    if (current.getSpec().getTaints() != null && !current.getSpec().getTaints().isEmpty()) {
+      current.getSpec().setTaints(null);
+      admin.nodes().resource(current).update();
     }
   }
 
