@@ -1,6 +1,7 @@
 package dev.gpusched.bench.sim;
 
 import dev.gpusched.bench.TestData;
+import dev.gpusched.extender.decide.CycleState;
 import dev.gpusched.extender.decide.FragmentationScore;
 import dev.gpusched.extender.decide.PackingScore;
 import dev.gpusched.extender.decide.WorkloadProfile;
@@ -32,6 +33,9 @@ public class FragmentationScoreBenchmark {
   private PackingScore packing;
   private SimPod share;
   private SimPod whole;
+  /** The probes' cycles, moved over the cluster's nodes with their places, as a prioritize call moves its own. */
+  private CycleState shareCycle;
+  private CycleState wholeCycle;
 
   @Setup
   public void setUp() {
@@ -41,9 +45,10 @@ public class FragmentationScoreBenchmark {
     cluster = half.cluster();
     SimPod[] probes = {SimPod.of(new TracePod("share", 6000, 12288, 1, 470, java.util.List.of()), 0),
         SimPod.of(new TracePod("whole", 12000, 24576, 1, 1000, java.util.List.of()), 1)};
-    cluster.knowPods(probes);
     share = probes[0];
     whole = probes[1];
+    shareCycle = new CycleState(share.demand());
+    wholeCycle = new CycleState(whole.demand());
     fragmentation = new FragmentationScore(profile, cluster);
     packing = new PackingScore();
   }
@@ -52,7 +57,7 @@ public class FragmentationScoreBenchmark {
   public long fragmentationShareAllNodes() {
     long sum = 0;
     for (int i = 0; i < cluster.size(); i++) {
-      sum += fragmentation.score(share.demand(), cluster.gpu(i));
+      sum += fragmentation.score(cluster.at(shareCycle, i));
     }
     return sum;
   }
@@ -61,7 +66,7 @@ public class FragmentationScoreBenchmark {
   public long fragmentationWholeAllNodes() {
     long sum = 0;
     for (int i = 0; i < cluster.size(); i++) {
-      sum += fragmentation.score(whole.demand(), cluster.gpu(i));
+      sum += fragmentation.score(cluster.at(wholeCycle, i));
     }
     return sum;
   }
@@ -70,7 +75,7 @@ public class FragmentationScoreBenchmark {
   public long packingShareAllNodes() {
     long sum = 0;
     for (int i = 0; i < cluster.size(); i++) {
-      sum += packing.score(share.demand(), cluster.gpu(i));
+      sum += packing.score(cluster.at(shareCycle, i));
     }
     return sum;
   }

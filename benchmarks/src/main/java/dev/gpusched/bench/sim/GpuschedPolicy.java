@@ -1,6 +1,7 @@
 package dev.gpusched.bench.sim;
 
 import dev.gpusched.extender.decide.CpuView;
+import dev.gpusched.extender.decide.CycleState;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.decide.FilterPlugin;
 import dev.gpusched.extender.decide.ScorePlugin;
@@ -47,8 +48,8 @@ public final class GpuschedPolicy {
 
   /** As {@link #policy} without CPU figures ({@link CpuView#NONE}): GPU-only fragmentation. */
   public static Policy gpuOnly(WorkloadProfile profile) {
-    NodeScorer scorer = ranked(pipeline(profile, CpuView.NONE));
-    return Policy.of(NAME + "-gpuonly", "gpusched without CPU view (GPU-only fragmentation); scores every pod",
+    Policy.ScorerFactory scorer = cluster -> ranked(pipeline(profile, CpuView.NONE));
+    return new Policy(NAME + "-gpuonly", "gpusched without CPU view (GPU-only fragmentation); scores every pod",
         filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
@@ -57,9 +58,9 @@ public final class GpuschedPolicy {
    * extender answers 0 for them), modelled by LeastAllocated.
    */
   public static Policy asWiredToday(WorkloadProfile profile) {
-    return Policy.of(NAME + "-today", "gpusched without CPU view; pods without GPUs placed by kube-scheduler's"
-        + " LeastAllocated", filters(), ranked(pipeline(profile, CpuView.NONE)), new LeastAllocatedScore())
-        .withGangs(Policy.GangPlacement.GANG_PLANNER);
+    return new Policy(NAME + "-today", "gpusched without CPU view; pods without GPUs placed by kube-scheduler's"
+        + " LeastAllocated", filters(), cluster -> ranked(pipeline(profile, CpuView.NONE)),
+        Policy.ScorerFactory.of(new LeastAllocatedScore())).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
   /**
@@ -67,17 +68,41 @@ public final class GpuschedPolicy {
    * ({@link DecisionPipeline#score}); equal priorities are broken at random, as kube-scheduler does.
    */
   public static Policy extenderPriorities(WorkloadProfile profile) {
-    Policy.ScorerFactory scorer = cluster -> {
-      DecisionPipeline pipeline = pipeline(profile, cluster);
-      return (pod, c, node) -> pipeline.score(pod.demand(), c.gpu(node));
-    };
+    Policy.ScorerFactory scorer = cluster -> new PipelineScorer(pipeline(profile, cluster), true);
     return new Policy(NAME + "-priority10", "gpusched ranked by its 0..10 extender priorities (random among equal)",
         filters(), scorer, scorer).withGangs(Policy.GangPlacement.GANG_PLANNER);
   }
 
-  /** Ranks nodes by the pipeline's {@link DecisionPipeline#rank}, as the server orders them, at full resolution. */
+  /**
+   * Ranks nodes by the pipeline's {@link DecisionPipeline#rank}, as the server orders them, at full resolution. The
+   * scorer keeps the pod's cycle: one per replay.
+   */
   static NodeScorer ranked(DecisionPipeline pipeline) {
-    return (pod, c, node) -> pipeline.rank(pod.demand(), c.gpu(node));
+    return new PipelineScorer(pipeline, false);
+  }
+
+  /**
+   * The pipeline's rank (or 0..10 priority) of each node, through one cycle per pod moved over the cluster's nodes with
+   * their places and stamps ({@link SimCluster#at}), so plugins keep their per-node figures as they do in the server.
+   */
+  private static final class PipelineScorer implements NodeScorer {
+    private final DecisionPipeline pipeline;
+    private final boolean priorities;
+    private CycleState cycle;
+
+    PipelineScorer(DecisionPipeline pipeline, boolean priorities) {
+      this.pipeline = pipeline;
+      this.priorities = priorities;
+    }
+
+    @Override
+    public double score(SimPod pod, SimCluster c, int node) {
+      if (cycle == null || cycle.demand() != pod.demand()) {
+        cycle = new CycleState(pod.demand());
+      }
+      c.at(cycle, node);
+      return priorities ? pipeline.score(cycle) : pipeline.rank(cycle);
+    }
   }
 
   /**

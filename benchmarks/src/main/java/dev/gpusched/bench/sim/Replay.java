@@ -1,5 +1,6 @@
 package dev.gpusched.bench.sim;
 
+import dev.gpusched.extender.decide.CycleState;
 import dev.gpusched.extender.decide.FilterPlugin;
 import dev.gpusched.extender.decide.FragmentationScore;
 import dev.gpusched.extender.decide.GpuChooser;
@@ -58,7 +59,7 @@ public final class Replay {
 
   public Outcome runWithCluster(Policy policy, long seed, double inflation, IntConsumer progress) {
     int[] order = Arrivals.order(trace, inflation, seed);
-    SimCluster cluster = new SimCluster(trace.nodes()).knowPods(pods);
+    SimCluster cluster = new SimCluster(trace.nodes());
     NodeScorer gpuScorer = policy.gpuScorer().forCluster(cluster);
     NodeScorer noGpuScorer = policy.noGpuScorer().forCluster(cluster);
     Random ties = new Random(seed * 0x9E3779B97F4A7C15L + 1);
@@ -173,11 +174,12 @@ public final class Replay {
     double bestScore = Double.NEGATIVE_INFINITY;
     int tied = 0;
     int n = cluster.size();
+    CycleState cycle = new CycleState(pod.demand());
     for (int i = 0; i < n; i++) {
       if (cluster.cpuLeft(i) < t.cpuMilli() || cluster.memLeft(i) < t.memoryMib()) {
         continue;
       }
-      if (usesGpu && !passes(pod, cluster, i, filters)) {
+      if (usesGpu && !passes(cluster.at(cycle, i), filters)) {
         continue;
       }
       double s = scorer.score(pod, cluster, i);
@@ -201,9 +203,9 @@ public final class Replay {
     return best;
   }
 
-  private static boolean passes(SimPod pod, SimCluster cluster, int i, FilterPlugin[] filters) {
+  private static boolean passes(CycleState cycle, FilterPlugin[] filters) {
     for (FilterPlugin f : filters) {
-      if (f.filter(pod.demand(), cluster.gpu(i)) != null) {
+      if (!f.passes(cycle)) {
         return false;
       }
     }

@@ -1,7 +1,7 @@
 package dev.gpusched.bench.sim;
 
 import dev.gpusched.extender.decide.CpuView;
-import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.decide.CycleState;
 import dev.gpusched.extender.state.NodeGpuState;
 import dev.gpusched.extender.state.NodeInfo;
 import dev.gpusched.extender.state.NodeStateBuilder;
@@ -16,8 +16,9 @@ import java.util.Map;
  * derives it from the pods placed there (rebuilt after each placement on that node, as the server rebuilds it from the
  * API). Mutable; one instance per replay.
  *
- * <p>It is also the {@link CpuView} gpusched's plugins get in the replay: CPU left per node, CPU request per pod (pods
- * are known by their demand's uid, registered with {@link #knowPods}).
+ * <p>It is also the {@link CpuView} gpusched's plugins get in the replay (CPU left per node), and numbers its nodes
+ * for them as a snapshot does: node {@code i} is at position {@code i} of this cluster, with a {@link #stamp} that
+ * changes whenever its GPU state or its CPU left changes.
  */
 public final class SimCluster implements CpuView {
   private final TraceNode[] nodes;
@@ -28,9 +29,7 @@ public final class SimCluster implements CpuView {
   private final List<List<PodRecord>> pods;
   private final long totalGpuMilli;
   private final Map<String, Integer> indexByName = new HashMap<>();
-  private final Map<String, Long> cpuByUid = new HashMap<>();
-  private PodDemand lastDemand;
-  private long lastDemandCpu;
+  private final int[] stamps;
   private long allocatedGpuMilli;
   private dev.gpusched.extender.decide.WorkloadProfile learnedProfile;
   private int placed;
@@ -56,6 +55,7 @@ public final class SimCluster implements CpuView {
     cpuLeft = new long[n];
     memLeft = new long[n];
     gpu = new NodeGpuState[n];
+    stamps = new int[n];
     pods = new ArrayList<>(n);
     long total = 0;
     for (int i = 0; i < n; i++) {
@@ -72,28 +72,10 @@ public final class SimCluster implements CpuView {
     totalGpuMilli = total;
   }
 
-  /** Registers the CPU requests of the pods that may arrive, by their demand's uid. */
-  public SimCluster knowPods(SimPod[] pods) {
-    for (SimPod p : pods) {
-      cpuByUid.put(p.demand().uid(), p.trace().cpuMilli());
-    }
-    return this;
-  }
-
   @Override
   public long nodeCpuLeftMilli(NodeGpuState node) {
     Integer i = indexByName.get(node.name());
     return i == null ? UNKNOWN : cpuLeft[i];
-  }
-
-  @Override
-  public long podCpuMilli(PodDemand demand) {
-    if (demand != lastDemand) {
-      Long cpu = cpuByUid.get(demand.uid());
-      lastDemandCpu = cpu == null ? UNKNOWN : cpu;
-      lastDemand = demand;
-    }
-    return lastDemandCpu;
   }
 
   public int size() {
@@ -106,6 +88,16 @@ public final class SimCluster implements CpuView {
 
   public NodeGpuState gpu(int i) {
     return gpu[i];
+  }
+
+  /** Changes whenever node {@code i}'s GPU state or CPU left changes: what it says for a snapshot's node. */
+  public int stamp(int i) {
+    return stamps[i];
+  }
+
+  /** A cycle of the pod at node {@code i}, with its place in this cluster (plugins keep per-node figures by it). */
+  public CycleState at(CycleState cycle, int i) {
+    return cycle.at(gpu[i], this, i, stamps[i]);
   }
 
   public long cpuLeft(int i) {
@@ -159,6 +151,7 @@ public final class SimCluster implements CpuView {
     TracePod t = pod.trace();
     cpuLeft[i] += t.cpuMilli();
     memLeft[i] += t.memoryMib();
+    stamps[i]++;
     if (t.numGpu() > 0) {
       String name = t.name() + "-" + sequence;
       List<PodRecord> list = pods.get(i);
@@ -184,6 +177,7 @@ public final class SimCluster implements CpuView {
     TracePod t = pod.trace();
     cpuLeft[i] -= t.cpuMilli();
     memLeft[i] -= t.memoryMib();
+    stamps[i]++;
     if (t.numGpu() > 0) {
       List<Integer> ids = new ArrayList<>(Long.bitCount(gpuMask));
       for (long m = gpuMask; m != 0; m &= m - 1) {

@@ -58,11 +58,6 @@ public final class SyntheticReplay {
   public static Result run(SyntheticCluster sc, List<SyntheticWorkload.Job> jobs, Policy policy, WorkloadProfile profile,
       long seed) {
     SimCluster cluster = sc.simCluster();
-    SimPod[] members = new SimPod[jobs.size()];
-    for (int i = 0; i < members.length; i++) {
-      members[i] = jobs.get(i).member();
-    }
-    cluster.knowPods(members);
     NodeScorer gpuScorer = policy.gpuScorer().forCluster(cluster);
     FilterPlugin[] filters = policy.filters().toArray(new FilterPlugin[0]);
     PlannedGangs planned = policy.gangs() == Policy.GangPlacement.GANG_PLANNER ? new PlannedGangs(cluster) : null;

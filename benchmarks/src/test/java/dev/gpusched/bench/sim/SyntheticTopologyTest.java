@@ -2,6 +2,7 @@ package dev.gpusched.bench.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gpusched.extender.decide.CycleState;
 import dev.gpusched.extender.decide.TopologyScore;
 import dev.gpusched.extender.model.Placement;
 import dev.gpusched.extender.model.PodDemand;
@@ -62,16 +63,16 @@ class SyntheticTopologyTest {
     assertThat(sc.fabric()).containsExactly(SyntheticCluster.Fabric.NVSWITCH, SyntheticCluster.Fabric.NVLINK_PAIRS,
         SyntheticCluster.Fabric.PCIE_ONLY);
     for (int k : new int[] {2, 4, 8}) {
-      assertThat(TopologyScore.topTier(topology.score(wholeGpus(k), dgx))).as("NVSwitch, %d GPUs", k).isTrue();
+      assertThat(topology.topTier(CycleState.of(wholeGpus(k), dgx))).as("NVSwitch, %d GPUs", k).isTrue();
     }
-    assertThat(TopologyScore.topTier(topology.score(wholeGpus(2), pairs))).as("NVLink pair").isTrue();
-    assertThat(TopologyScore.topTier(topology.score(wholeGpus(4), pairs))).as("two pairs share no NVLink").isFalse();
-    assertThat(TopologyScore.topTier(topology.score(wholeGpus(8), pairs))).isFalse();
-    assertThat(TopologyScore.topTier(topology.score(wholeGpus(2), pcie))).as("PCIe only").isFalse();
+    assertThat(topology.topTier(CycleState.of(wholeGpus(2), pairs))).as("NVLink pair").isTrue();
+    assertThat(topology.topTier(CycleState.of(wholeGpus(4), pairs))).as("two pairs share no NVLink").isFalse();
+    assertThat(topology.topTier(CycleState.of(wholeGpus(8), pairs))).isFalse();
+    assertThat(topology.topTier(CycleState.of(wholeGpus(2), pcie))).as("PCIe only").isFalse();
     // Without the annotation the same products would read as flat PCIe (GPU feature discovery fallback).
     SimCluster bare = new SimCluster(sc.nodes(), sc.labels(), null);
     assertThat(bare.gpu(0).info().topologySource()).isEqualTo("gfd:flat-pcie");
-    assertThat(TopologyScore.topTier(topology.score(wholeGpus(2), bare.gpu(0)))).isFalse();
+    assertThat(topology.topTier(CycleState.of(wholeGpus(2), bare.gpu(0)))).isFalse();
   }
 
   @Test

@@ -5,35 +5,14 @@ import dev.gpusched.extender.state.NodeGpuState;
 
 /**
  * Which GPUs of a node a pod gets at bind: for whole GPUs, the topology class's best set among the free GPUs with
- * enough memory (best interconnect, least fragmentation left behind); for a share, {@link SharedGpuChoice}.
+ * enough memory (best interconnect, least fragmentation left behind); for a share, {@link SharedGpuChoice}. The choice
+ * itself is {@link CycleState#chosenGpus}, the one the scores rate.
  */
 public final class GpuChooser {
   private GpuChooser() {}
 
   /** The chosen GPUs as a bit mask, or 0 when the node cannot host the pod. */
   public static long choose(PodDemand demand, NodeGpuState node) {
-    if (demand.isShared()) {
-      int g = SharedGpuChoice.best(demand, node);
-      return g < 0 ? 0 : 1L << g;
-    }
-    long free = node.eligibleWholeMask(demand.memoryMiB());
-    if (Long.bitCount(free) < demand.gpus()) {
-      return 0;
-    }
-    if (node.topology() != null) {
-      return node.topology().choose(free, demand.gpus(), demand.intraNode());
-    }
-    return lowest(free, demand.gpus());
-  }
-
-  /** The {@code k} lowest GPUs of {@code free}: the choice on a node without a topology class. */
-  static long lowest(long free, int k) {
-    long mask = 0;
-    for (int i = 0; i < k; i++) {
-      long low = Long.lowestOneBit(free);
-      mask |= low;
-      free &= ~low;
-    }
-    return mask;
+    return CycleState.of(demand, node).chosenGpus();
   }
 }

@@ -2,68 +2,83 @@ package dev.gpusched.extender.decide;
 
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.NodeGpuState;
+import java.util.Set;
 
-/** Enough free GPUs: whole GPUs for a whole-GPU pod; a GPU with room for the share for a shared pod. */
+/**
+ * Enough free GPUs: for a whole-GPU pod as many free GPUs with its GPU memory request free as it asks for (healthy,
+ * outside other gangs' reservations); for a share a GPU with room for it ({@link SharedGpuChoice}). A node whose GPU
+ * data is unusable, or that has no GPUs, fails every pod.
+ */
 public final class GpuCountFit implements FilterPlugin {
+  /** A share's reason names only the share, so every node that rejects the pod gives the same words: made once. */
+  private static final CycleState.PodKey<String> SHARED_REASON = new CycleState.PodKey<>(GpuCountFit::sharedReason);
+
+  /** The words for pods of one GPU count when memory is not what is short, kept per node state. */
+  private final NodeLocal<CountReason> countReasons = new NodeLocal<>();
+
   @Override
   public String name() {
     return "insufficient_gpus";
   }
 
   @Override
-  public boolean passes(PodDemand demand, NodeGpuState node) {
-    if (!node.offersGpus()) {
-      return false;
-    }
-    if (demand.isShared()) {
-      return SharedGpuChoice.best(demand, node) >= 0;
-    }
-    return Long.bitCount(node.eligibleWholeMask(demand.memoryMiB())) >= demand.gpus();
+  public Set<PodInput> reads() {
+    return Set.of(PodInput.GPU_REQUEST, PodInput.GPU_MEMORY_FIT);
   }
 
   @Override
-  public String filter(PodDemand demand, NodeGpuState node) {
+  public boolean passes(CycleState cycle) {
+    NodeGpuState node = cycle.node();
+    if (!node.offersGpus()) {
+      return false;
+    }
+    if (cycle.demand().isShared()) {
+      return cycle.sharedGpu() >= 0;
+    }
+    return Long.bitCount(cycle.eligibleGpus()) >= cycle.demand().gpus();
+  }
+
+  @Override
+  public String reason(CycleState cycle) {
+    NodeGpuState node = cycle.node();
+    PodDemand demand = cycle.demand();
     if (!node.offersGpus()) { // a problem, or no GPUs
       return node.info().problem() != null ? "node GPUs unusable: " + node.info().problem() : "node has no GPUs";
     }
     if (demand.isShared()) {
-      return SharedGpuChoice.best(demand, node) >= 0 ? null : sharedReason(demand);
+      return cycle.podState(SHARED_REASON);
     }
-    long eligible = node.eligibleWholeMask(demand.memoryMiB());
-    if (Long.bitCount(eligible) >= demand.gpus()) {
-      return null;
-    }
+    long eligible = cycle.eligibleGpus();
     if (memoryShort(demand, node, eligible)) {
       return wholeReason(demand, node, eligible);
     }
-    // Without the memory clause the words depend on the GPU count and the node alone: kept on the node for the next pod
-    // of that count (filter explains every node it rejects, and a full node rejects most pods).
-    if (node.filterReasonMemo() instanceof CountReason memo && memo.gpus() == demand.gpus()) {
-      return memo.text();
+    // Without the memory clause the words depend on the GPU count and the node alone (and filter explains every node
+    // it rejects; a full node rejects most pods).
+    CountReason kept = countReasons.get(cycle);
+    if (kept != null && kept.gpus() == demand.gpus()) {
+      return kept.text();
     }
     String text = wholeReason(demand, node, eligible);
-    node.filterReasonMemo(new CountReason(demand.gpus(), text));
+    countReasons.put(cycle, new CountReason(cycle.stamp(), demand.gpus(), text));
     return text;
   }
 
-  /** A node's reason for pods of {@code gpus} whole GPUs when memory is not what is short. */
-  private record CountReason(int gpus, String text) {}
-
-  /** The last share's reason: it names only the share, so every node that rejects the pod gives the same words. */
-  private record SharedReason(int milli, long memoryMiB, String text) {}
-
-  private volatile SharedReason lastSharedReason;
-
-  private String sharedReason(PodDemand demand) {
-    SharedReason last = lastSharedReason;
-    if (last != null && last.milli() == demand.milli() && last.memoryMiB() == demand.memoryMiB()) {
-      return last.text();
+  /** A share's words quote its memory request, if any; a whole-GPU pod's only when memory is what is short. */
+  @Override
+  public boolean reasonQuotesMemory(CycleState cycle) {
+    PodDemand demand = cycle.demand();
+    if (!cycle.node().offersGpus()) {
+      return false;
     }
-    String text = "needs " + demand.milli() + " milli-GPU"
-        + (demand.memoryMiB() > 0 ? " and " + demand.memoryMiB() + " MiB" : "")
+    return demand.isShared() ? demand.memoryMiB() > 0 : memoryShort(demand, cycle.node(), cycle.eligibleGpus());
+  }
+
+  /** A node's reason for pods of {@code gpus} whole GPUs when memory is not what is short. */
+  private record CountReason(int stamp, int gpus, String text) implements NodeLocal.Kept {}
+
+  private static String sharedReason(PodDemand demand) {
+    return "needs " + demand.milli() + " milli-GPU" + (demand.memoryMiB() > 0 ? " and " + demand.memoryMiB() + " MiB" : "")
         + " on one GPU; no shared or free GPU has that much left";
-    lastSharedReason = new SharedReason(demand.milli(), demand.memoryMiB(), text);
-    return text;
   }
 
   /** True when free GPUs lack the pod's memory: then {@link #wholeReason} says so, and the words name the request. */
@@ -72,7 +87,7 @@ public final class GpuCountFit implements FilterPlugin {
   }
 
   /** "needs 4 GPUs, 2 free", extended with why free GPUs do not count (memory, health) when that is the cause. */
-  static String wholeReason(PodDemand demand, NodeGpuState node, long eligible) {
+  private static String wholeReason(PodDemand demand, NodeGpuState node, long eligible) {
     int free = node.freeWholeCount();
     StringBuilder sb = new StringBuilder("needs ").append(demand.gpus()).append(demand.gpus() == 1 ? " GPU" : " GPUs");
     if (memoryShort(demand, node, eligible)) {
@@ -94,27 +109,5 @@ public final class GpuCountFit implements FilterPlugin {
       }
     }
     return sb.toString();
-  }
-
-  @Override
-  public boolean readsPodCpu() {
-    return false;
-  }
-
-  @Override
-  public boolean readsPodMemoryBeyondFit() {
-    return false;
-  }
-
-  /** A share's reason quotes any memory request; a whole-GPU reason only when memory is the cause. */
-  @Override
-  public boolean reasonQuotesMemory(PodDemand demand, NodeGpuState node) {
-    if (!node.offersGpus()) {
-      return false;
-    }
-    if (demand.isShared()) {
-      return demand.memoryMiB() > 0;
-    }
-    return memoryShort(demand, node, node.eligibleWholeMask(demand.memoryMiB()));
   }
 }

@@ -1,28 +1,38 @@
 package dev.gpusched.extender.decide;
 
-import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.NodeGpuState;
+import java.util.Set;
 
 /**
  * Prefers nodes whose GPUs have framebuffer to spare: score = 100 x (free MiB summed over the node's usable GPUs) /
- * (their total MiB), where free is DCGM's observed free minus pending placements (or, without DCGM, size minus
- * requested). A node whose GPU memory is unknown scores 100, so it is neither favoured nor penalised against its peers.
- * The score reads nothing of the pod, so it is computed once per node state and memoised on it.
+ * (their total MiB), rounded down, where a GPU's free MiB is at most its size and a GPU whose free MiB is unknown counts
+ * as all free (free is DCGM's observed free minus pending placements or, without DCGM, size minus requested). A node
+ * whose GPU size is unknown, or that has no GPUs, scores 100 (neither favoured nor penalised against its peers); one
+ * whose GPUs are all unusable scores 0. The score reads nothing of the pod, so it is kept per node state.
  */
 public final class MemoryPressureScore implements ScorePlugin {
+  private final NodeLocal<Kept> scores = new NodeLocal<>();
+
+  private record Kept(int stamp, int score) implements NodeLocal.Kept {}
+
   @Override
   public String name() {
     return "memory_pressure";
   }
 
   @Override
-  public int score(PodDemand demand, NodeGpuState node) {
-    int memo = node.memoryScoreMemo();
-    if (memo < 0) {
-      memo = of(node);
-      node.memoryScoreMemo(memo);
+  public Set<PodInput> reads() {
+    return Set.of();
+  }
+
+  @Override
+  public int score(CycleState cycle) {
+    Kept kept = scores.get(cycle);
+    if (kept == null) {
+      kept = new Kept(cycle.stamp(), of(cycle.node()));
+      scores.put(cycle, kept);
     }
-    return memo;
+    return kept.score();
   }
 
   private static int of(NodeGpuState node) {
@@ -42,15 +52,5 @@ public final class MemoryPressureScore implements ScorePlugin {
       total += size;
     }
     return total == 0 ? 0 : (int) (free * 100 / total);
-  }
-
-  @Override
-  public boolean readsPodCpu() {
-    return false;
-  }
-
-  @Override
-  public boolean readsPodMemoryBeyondFit() {
-    return false;
   }
 }

@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Small numbers for GPU product names (lower case), one per distinct name in the process: a cluster has a handful of
  * products, so a call that matches a pod's allowed models against thousands of nodes matches each product once and
- * reads the rest by number ({@code ProductVerdicts}).
+ * reads the rest by number ({@code GpuModelFit}).
  */
 public final class GpuProducts {
   /** More distinct names than this get {@link #UNNUMBERED}: the numbers stay dense even under label noise. */

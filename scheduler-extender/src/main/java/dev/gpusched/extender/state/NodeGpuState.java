@@ -25,23 +25,6 @@ public final class NodeGpuState {
   private final List<dev.gpusched.extender.dcgm.GroundTruth.Disagreement> disagreements;
   /** GPUs no gang member holds yet but a gang reservation keeps for it: used for every pod outside that gang. */
   private final long reservedMask;
-  /**
-   * A scorer's memo of a value derived from this (immutable) state alone, e.g. the node's fragmentation against the
-   * current workload profile: computed once per node and profile instead of once per scored pod. Racy by design: two
-   * threads may both compute it, and either result is the same.
-   */
-  private volatile Object scoreMemo;
-  /**
-   * A filter's memo of the words it rejects pods with, for rejections that depend on this (immutable) state and a small
-   * part of the pod only (e.g. "needs 4 GPUs, 2 free" for every pod of 4 GPUs): racy and idempotent like
-   * {@link #scoreMemo}.
-   */
-  private volatile Object filterReasonMemo;
-  /**
-   * {@code MemoryPressureScore}'s value for this state (it reads nothing of the pod), or -1 before the first call: one
-   * int, written racily and idempotently.
-   */
-  private int memoryScoreMemo = -1;
   /** From {@link #info}, kept here because the per-node loop reads them for every node and pod. */
   private final int gpuCount;
   private final boolean offersGpus;
@@ -260,15 +243,6 @@ public final class NodeGpuState {
     return offersGpus;
   }
 
-  /** See {@link #memoryScoreMemo}: the memoised memory-pressure score, or -1. */
-  public int memoryScoreMemo() {
-    return memoryScoreMemo;
-  }
-
-  public void memoryScoreMemo(int score) {
-    this.memoryScoreMemo = score;
-  }
-
   /** GPUs held whole by some pod. */
   public long wholeMask() {
     return wholeMask;
@@ -306,24 +280,6 @@ public final class NodeGpuState {
     }
     return new NodeGpuState(info, wholeMask, sharedMask, unusableMask, milliUsed, memoryRequestedMiB, holders, conflicts,
         freeMemoryMiB, unusableReasons, telemetry, disagreements, mask, cpuRequestedMilli, leftMilliAscending);
-  }
-
-  /** See {@link #filterReasonMemo}: the memo, or null. */
-  public Object filterReasonMemo() {
-    return filterReasonMemo;
-  }
-
-  public void filterReasonMemo(Object memo) {
-    this.filterReasonMemo = memo;
-  }
-
-  /** See {@link #scoreMemo}: the memo, or null. */
-  public Object scoreMemo() {
-    return scoreMemo;
-  }
-
-  public void scoreMemo(Object memo) {
-    this.scoreMemo = memo;
   }
 
   /** CPU requested on this node by every pod bound to it and by binds in flight, in milli-CPU. */

@@ -73,21 +73,22 @@ class DecisionPipelineRankTest {
     return out;
   }
 
-  /** The 0..10 priority as the pipeline's Javadoc defines it, from the plugins' scores. */
+  /** The 0..10 priority as {@link Plugins}' Javadoc defines it, from the plugins' scores. */
   private static int documentedScore(Map<ScorePlugin, Integer> scorers, PodDemand d, NodeGpuState n) {
     long sum = 0;
     int weights = 0;
+    boolean tiered = false;
     boolean topTier = false;
     for (Map.Entry<ScorePlugin, Integer> e : scorers.entrySet()) {
-      int s = e.getKey().score(d, n);
-      if (e.getKey() instanceof TopologyScore) {
-        topTier = TopologyScore.topTier(s);
-      }
-      sum += (long) e.getValue() * s;
+      sum += (long) e.getValue() * e.getKey().score(d, n);
       weights += e.getValue();
+      if (e.getKey().tiers(d)) {
+        tiered = true;
+        topTier |= e.getKey().topTier(CycleState.of(d, n));
+      }
     }
     long mean = sum / weights;
-    if (!TopologyScore.tiered(d)) {
+    if (!tiered) {
       return (int) Math.min(10, (mean * 10 + 50) / 100);
     }
     return (int) Math.min(10, topTier ? 6 + (mean * 4 + 50) / 100 : (mean * 5 + 50) / 100);
@@ -114,11 +115,11 @@ class DecisionPipelineRankTest {
       for (NodeGpuState a : feasible) {
         long rankA = pipeline.rank(d, a);
         int scoreA = pipeline.score(d, a);
-        boolean topA = TopologyScore.tiered(d) && TopologyScore.topTier(topology.score(d, a));
+        boolean topA = topology.tiers(d) && topology.topTier(CycleState.of(d, a));
         for (NodeGpuState b : feasible) {
           long rankB = pipeline.rank(d, b);
           int scoreB = pipeline.score(d, b);
-          boolean topB = TopologyScore.tiered(d) && TopologyScore.topTier(topology.score(d, b));
+          boolean topB = topology.tiers(d) && topology.topTier(CycleState.of(d, b));
           if (topA && !topB) {
             tierPairs++;
             assertThat(rankA).as("%s (top tier) over %s for %s", a.name(), b.name(), d).isGreaterThan(rankB);

@@ -62,7 +62,7 @@ class ParallelVerdictsTest {
   /** The standard pipeline sharing every call with new verdicts among {@code threads}, in chunks of {@code chunk}. */
   private static DecisionPipeline sharing(WorkloadProfile profile, CpuView cpu, int threads, int chunk) {
     return new DecisionPipeline(DecisionPipeline.standardFilters(), DecisionPipeline.standardScores(() -> profile, cpu),
-        threads, 1, chunk);
+        threads, true, 1, chunk);
   }
 
   @Test
@@ -155,23 +155,19 @@ class ParallelVerdictsTest {
     ClusterSnapshot snapshot = ClusterSnapshot.of(1, nodes);
     PodDemand first = new PodDemand("ns", "p", "uid-1", 1, 0, 0, dev.gpusched.topology.IntraNodePolicy.ANY,
         dev.gpusched.extender.model.Placement.BINPACK, List.of(), 4_000);
+    // no CPU figures: the fragmentation score is flat over every CPU request, so rows answer every new one
     for (DecisionPipeline pipeline : List.of(DecisionPipeline.standard(() -> WorkloadProfileLearner.DEFAULT,
-        new LedgerCpuView(), 1), sharing(WorkloadProfileLearner.DEFAULT, new LedgerCpuView(), 3, 7))) {
+        CpuView.NONE, 1), sharing(WorkloadProfileLearner.DEFAULT, CpuView.NONE, 3, 7))) {
       assertThat(pipeline.filter(first, snapshot, names).sources())
           .as("a GPU demand never seen").isEqualTo(new DecisionPipeline.VerdictSources(0, 0, 80));
       assertThat(pipeline.filter(first, snapshot, names).sources())
           .as("the same shape again").isEqualTo(new DecisionPipeline.VerdictSources(80, 0, 0));
-      assertThat(pipeline.filter(withCpu(first, 6_000), snapshot, names).sources())
+      assertThat(pipeline.filter(Demands.withCpu(first, 6_000), snapshot, names).sources())
           .as("the demand's second pod: its GPU-side rows are computed and kept")
           .isEqualTo(new DecisionPipeline.VerdictSources(0, 0, 80));
-      assertThat(pipeline.filter(withCpu(first, 9_000), snapshot, names).sources())
+      assertThat(pipeline.filter(Demands.withCpu(first, 9_000), snapshot, names).sources())
           .as("a third CPU request reads the rows").isEqualTo(new DecisionPipeline.VerdictSources(0, 80, 0));
     }
-  }
-
-  private static PodDemand withCpu(PodDemand d, long cpuMilli) {
-    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(),
-        d.placement(), d.allowedModels(), cpuMilli);
   }
 
   /** A filter that lets no thread through until two have come, so a call passes only when a helper took a chunk. */
@@ -185,16 +181,26 @@ class ParallelVerdictsTest {
     }
 
     @Override
-    public String filter(PodDemand demand, NodeGpuState node) {
+    public Set<PodInput> reads() {
+      return Set.of();
+    }
+
+    @Override
+    public boolean passes(CycleState cycle) {
       if (seen.add(Thread.currentThread())) {
         arrived.countDown();
       }
       try {
-        return arrived.await(10, TimeUnit.SECONDS) ? null : "no second thread came";
+        return arrived.await(10, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return "interrupted";
+        return false;
       }
+    }
+
+    @Override
+    public String reason(CycleState cycle) {
+      return "no second thread came";
     }
   }
 
@@ -206,7 +212,7 @@ class ParallelVerdictsTest {
     filters.addAll(DecisionPipeline.standardFilters());
     Map<ScorePlugin, Integer> scores = new LinkedHashMap<>(
         DecisionPipeline.standardScores(() -> WorkloadProfileLearner.DEFAULT, CpuView.NONE));
-    DecisionPipeline pipeline = new DecisionPipeline(filters, scores, 2, 1, 1);
+    DecisionPipeline pipeline = new DecisionPipeline(filters, scores, 2, true, 1, 1);
     NodeGpuState[] nodes = random.nodes(40);
     List<String> names = RandomNodes.names(nodes);
     PodDemand demand = new PodDemand("ns", "p", "uid-p", 0, 0, 0, dev.gpusched.topology.IntraNodePolicy.ANY,

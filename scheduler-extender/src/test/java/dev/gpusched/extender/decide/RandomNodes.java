@@ -17,13 +17,13 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Generated nodes and demands for tests that hold a faster computation to the plain one: every kind of node the plugins
+ * Generated nodes and demands for tests that hold a rule to its definition or a faster computation to the plain one: every kind of node the plugins
  * treat differently (NVLink, PCIe pairs, 1-4 GPUs, 20 GPUs without choice tables, no topology class, unusable node,
  * unknown memory), in every state (whole and shared holders, DCGM free memory, unhealthy GPUs, gang reservations, CPU
  * plenty, short or unknown), and demands of whole GPUs, shares and none, with memory, every interconnect policy and
  * placement, and product restrictions.
  */
-final class RandomNodes {
+public final class RandomNodes {
   private static final String[][] PRODUCTS = {
       {"NVIDIA-H100-80GB-HBM3", "8", "81559"}, {"NVIDIA-A100-SXM4-40GB", "8", "40960"}, {"NVIDIA-L40S", "4", "46068"},
       {"Tesla-T4", "2", "15360"}, {"Tesla-T4", "1", "15360"}, {"", "8", "0"}};
@@ -41,16 +41,16 @@ final class RandomNodes {
 
   private final Random random;
 
-  RandomNodes(long seed) {
+  public RandomNodes(long seed) {
     this.random = new Random(seed);
   }
 
-  Random random() {
+  public Random random() {
     return random;
   }
 
   /** {@code count} nodes named {@code n0, n1, ...}, each as {@link #node} makes it. */
-  NodeGpuState[] nodes(int count) {
+  public NodeGpuState[] nodes(int count) {
     NodeGpuState[] nodes = new NodeGpuState[count];
     for (int i = 0; i < count; i++) {
       nodes[i] = node(i);
@@ -58,7 +58,7 @@ final class RandomNodes {
     return nodes;
   }
 
-  static List<String> names(NodeGpuState[] nodes) {
+  public static List<String> names(NodeGpuState[] nodes) {
     List<String> names = new ArrayList<>();
     for (NodeGpuState node : nodes) {
       names.add(node.name());
@@ -67,7 +67,7 @@ final class RandomNodes {
   }
 
   /** The candidates that passed filter, in its order: what kube-scheduler sends prioritize. */
-  static List<String> survivors(List<String> candidates, DecisionPipeline.FilterOutcome filtered) {
+  public static List<String> survivors(List<String> candidates, DecisionPipeline.FilterOutcome filtered) {
     List<String> survivors = new ArrayList<>();
     for (int i = 0; i < candidates.size(); i++) {
       if (filtered.passed()[i]) {
@@ -78,7 +78,7 @@ final class RandomNodes {
   }
 
   /** Fails unless two filter outcomes agree candidate by candidate: passes, reasons and rejection counts. */
-  static void assertSameOutcome(DecisionPipeline.FilterOutcome got, DecisionPipeline.FilterOutcome want, PodDemand demand) {
+  public static void assertSameOutcome(DecisionPipeline.FilterOutcome got, DecisionPipeline.FilterOutcome want, PodDemand demand) {
     org.assertj.core.api.Assertions.assertThat(got.passed()).as("passed, %s", demand).isEqualTo(want.passed());
     org.assertj.core.api.Assertions.assertThat(got.reasons()).as("reasons, %s", demand).isEqualTo(want.reasons());
     org.assertj.core.api.Assertions.assertThat(got.rejectionsByFilter()).as("rejections, %s", demand)
@@ -87,7 +87,7 @@ final class RandomNodes {
   }
 
   /** A node named {@code "n" + i} of a random kind and state. */
-  NodeGpuState node(int i) {
+  public NodeGpuState node(int i) {
     NodeInfo info = info("n" + i);
     int n = info.gpuCount();
     List<PodRecord> pods = new ArrayList<>();
@@ -153,7 +153,7 @@ final class RandomNodes {
   }
 
   /** A demand of whole GPUs (some beyond any node), a share, or (rarely) none, with a CPU request. */
-  PodDemand demand() {
+  public PodDemand demand() {
     int kind = random.nextInt(10);
     int gpus = 0;
     int milli = 0;
@@ -175,7 +175,7 @@ final class RandomNodes {
    * pods of some classes may use only some GPU models (the products of {@link #node}), and the CPU per GPU varies, so
    * the CPU mix has one class or many.
    */
-  WorkloadProfile profile() {
+  public WorkloadProfile profile() {
     int kind = random.nextInt(4);
     if (kind == 0) {
       return WorkloadProfileLearner.DEFAULT;
@@ -205,19 +205,8 @@ final class RandomNodes {
     return models.get(random.nextInt(models.size()));
   }
 
-  /** The server's CPU view, none, or one that answers unknown for some pods. */
-  CpuView cpuView() {
-    CpuView[] views = {new LedgerCpuView(), CpuView.NONE, new CpuView() {
-      @Override
-      public long nodeCpuLeftMilli(NodeGpuState node) {
-        return new LedgerCpuView().nodeCpuLeftMilli(node);
-      }
-
-      @Override
-      public long podCpuMilli(PodDemand demand) {
-        return demand.cpuMilli() % 7 == 0 ? UNKNOWN : demand.cpuMilli();
-      }
-    }};
-    return views[random.nextInt(views.length)];
+  /** The server's CPU view, or none. */
+  public CpuView cpuView() {
+    return random.nextBoolean() ? new LedgerCpuView() : CpuView.NONE;
   }
 }

@@ -1,4 +1,4 @@
-package dev.gpusched.extender.decide;
+package dev.gpusched.extender.decide.memo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,30 +61,34 @@ class MemoryFitRangeTest {
     }
     for (long m : requests) {
       long range = MemoryFitRange.around(node, m);
-      long low = range >> 32;
-      long high = (int) range;
-      assertThat(MemoryFitRange.holds(range, m)).as("%d in its own range (%d, %d]", m, low, high).isTrue();
+      long low = Range.from(range) - 1L;
+      long high = Range.to(range);
+      assertThat(Range.holds(range, m)).as("%d in its own range (%d, %d]", m, low, high).isTrue();
       String fits = fit(node, m);
       for (long inside : new long[] {low + 1, high, low + 1 + (high - low - 1) / 2}) {
         assertThat(fit(node, inside)).as("%d inside (%d, %d] fits as %d does", inside, low, high, m).isEqualTo(fits);
       }
-      if (low > Integer.MIN_VALUE) {
-        assertThat(MemoryFitRange.holds(range, low)).isFalse();
+      if (low >= Integer.MIN_VALUE) {
+        assertThat(Range.holds(range, low)).isFalse();
         assertThat(fit(node, low)).as("the range cannot reach lower than %d", low).isNotEqualTo(fits);
       }
       if (high < Integer.MAX_VALUE) {
-        assertThat(MemoryFitRange.holds(range, high + 1)).isFalse();
+        assertThat(Range.holds(range, high + 1)).isFalse();
         assertThat(fit(node, high + 1)).as("the range cannot reach higher than %d", high).isNotEqualTo(fits);
       }
     }
   }
 
   @Test
-  void requestsBeyondAnIntAreNotShared() {
-    assertThat(MemoryFitRange.packable(Integer.MAX_VALUE - 1L)).isTrue();
-    assertThat(MemoryFitRange.packable(Integer.MAX_VALUE)).isFalse();
-    assertThat(MemoryFitRange.packable(Long.MAX_VALUE)).isFalse();
-    assertThat(MemoryFitRange.holds(MemoryFitRange.ALL, 0)).isTrue();
-    assertThat(MemoryFitRange.holds(MemoryFitRange.ALL, Integer.MAX_VALUE - 1L)).isTrue();
+  void rangesPackIntoIntsAndLoseOnlyWhatDoesNotFit() {
+    assertThat(Range.holds(Range.of(3, 7), 3)).isTrue();
+    assertThat(Range.holds(Range.of(3, 7), 7)).isTrue();
+    assertThat(Range.holds(Range.of(3, 7), 8)).isFalse();
+    assertThat(Range.holds(Range.EMPTY, 0)).isFalse();
+    assertThat(Range.of(8, 7)).as("from above to: empty").isEqualTo(Range.EMPTY);
+    assertThat(Range.holds(Range.of(0, Long.MAX_VALUE), Integer.MAX_VALUE)).isTrue();
+    assertThat(Range.holds(Range.of(0, Long.MAX_VALUE), Integer.MAX_VALUE + 1L)).as("beyond int: left out").isFalse();
+    assertThat(Range.of(Integer.MAX_VALUE + 1L, Long.MAX_VALUE)).as("wholly beyond int").isEqualTo(Range.EMPTY);
+    assertThat(Range.holds(Range.of(Long.MIN_VALUE, 5), -1)).isTrue();
   }
 }

@@ -1,4 +1,4 @@
-package dev.gpusched.extender.decide;
+package dev.gpusched.extender.decide.memo;
 
 import dev.gpusched.extender.model.Placement;
 import dev.gpusched.extender.model.PodDemand;
@@ -11,10 +11,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Numbers the distinct shapes of demand (everything the plugins read of a pod, not its name or uid), so replicas of one
  * workload share memoised verdicts. Within one epoch a number is never reused: the table forgets all shapes when it
  * holds {@value #MAX_SHAPES} (a returning shape then gets a new number, and its old memo entries simply stop matching),
- * and a new epoch, restarting at 1, begins when numbers would outgrow {@link VerdictMemo#MAX_SHAPE_ID}.
+ * and a new epoch, restarting at 1, begins when numbers would outgrow {@link #MAX_ID}.
  */
 final class DemandShapes {
   static final int MAX_SHAPES = 10_000;
+  /** Shape numbers fit the 24 bits a memo {@link #tag} keeps for them. */
+  static final int MAX_ID = (1 << 24) - 1;
 
   private record Shape(int gpus, int milli, long memoryMiB, IntraNodePolicy intraNode, Placement placement,
       List<String> allowedModels, long cpuMilli) {}
@@ -22,15 +24,11 @@ final class DemandShapes {
   private record Numbering(int epoch, ConcurrentHashMap<Shape, Integer> ids, AtomicInteger last) {}
 
   private final int maxId;
-  /** False: the pod's CPU request is not part of the shape (numbers GPU demands, for {@link GpuVerdictMemo}). */
+  /** False: the pod's CPU request is not part of the shape (numbers GPU demands, for {@link GpuRows}). */
   private final boolean withCpu;
   /** False: the pod's GPU memory request is not part of the shape (its verdicts are kept per {@link MemoryFitRange} range). */
   private final boolean withMemory;
   private volatile Numbering numbering = new Numbering(0, new ConcurrentHashMap<>(), new AtomicInteger());
-
-  DemandShapes() {
-    this(VerdictMemo.MAX_SHAPE_ID, true, true);
-  }
 
   /**
    * @param maxId the largest number handed out in one epoch (tests use a small one)
@@ -51,8 +49,8 @@ final class DemandShapes {
    * {@link #firstSighting}.
    */
   long idOf(PodDemand d) {
-    Shape shape = new Shape(d.gpus(), d.milli(), withMemory ? d.memoryMiB() : 0, d.intraNode(), d.placement(), d.allowedModels(),
-        withCpu ? d.cpuMilli() : 0);
+    Shape shape = new Shape(d.gpus(), d.milli(), withMemory ? d.memoryMiB() : 0, d.intraNode(), d.placement(),
+        d.allowedModels(), withCpu ? d.cpuMilli() : 0);
     while (true) {
       Numbering n = numbering;
       Integer id = n.ids().get(shape);
@@ -89,5 +87,13 @@ final class DemandShapes {
    */
   static boolean firstSighting(long id) {
     return (id & FIRST_SIGHTING) != 0;
+  }
+
+  /**
+   * A memo entry's identity: the node state's stamp (high 32 bits) and a shape number (the next 24; numbers start at 1,
+   * so a tag is never 0), leaving the low byte for a {@code Verdict}.
+   */
+  static long tag(int stamp, int shapeNumber) {
+    return ((long) stamp << 32) | ((long) shapeNumber << 8);
   }
 }

@@ -1,7 +1,17 @@
-package dev.gpusched.extender.decide;
+package dev.gpusched.extender.decide.memo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gpusched.extender.decide.CpuView;
+import dev.gpusched.extender.decide.CycleState;
+import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.decide.Demands;
+import dev.gpusched.extender.decide.FilterPlugin;
+import dev.gpusched.extender.decide.LedgerCpuView;
+import dev.gpusched.extender.decide.PodInput;
+import dev.gpusched.extender.decide.ScorePlugin;
+import dev.gpusched.extender.decide.WorkloadProfile;
+import dev.gpusched.extender.decide.WorkloadProfileLearner;
 import dev.gpusched.extender.model.Placement;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
@@ -15,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,11 +33,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The pipeline memoises its verdicts per node state and demand shape: it must answer exactly what a pipeline without
- * memory answers, through binds, releases, nodes coming and going, and profile changes, and it must really skip the work
- * for nodes that did not change.
+ * {@link MemoizedVerdicts} keeps verdicts per node state and demand shape, and per GPU demand for pods that differ only
+ * in CPU or in a GPU memory request that fits the node's GPUs alike: it must answer exactly what the plain pipeline
+ * answers, reasons included, through binds, releases, nodes coming and going, and profile changes, and it must really
+ * skip the work for nodes that did not change.
  */
-class DecisionPipelineMemoTest {
+class MemoizedVerdictsTest {
   private static final String[][] PRODUCTS = {
       {"NVIDIA-H100-80GB-HBM3", "8", "81559"}, {"NVIDIA-L40S", "4", "46068"}, {"NVIDIA-A100-SXM4-40GB", "8", "40960"},
       {"Tesla-T4", "2", "15360"}};
@@ -59,8 +71,7 @@ class DecisionPipelineMemoTest {
       demand(0, 250, 0, IntraNodePolicy.PREFER_NVLINK, Placement.BINPACK, List.of()));
 
   private static PodDemand withMemory(PodDemand d, long memoryMiB) {
-    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), memoryMiB, d.intraNode(),
-        d.placement(), d.allowedModels(), d.cpuMilli());
+    return Demands.withMemory(d, memoryMiB);
   }
 
   /**
@@ -75,8 +86,7 @@ class DecisionPipelineMemoTest {
   }
 
   private static PodDemand withCpu(PodDemand d, long cpuMilli) {
-    return new PodDemand(d.namespace(), d.name(), d.uid(), d.gpus(), d.milli(), d.memoryMiB(), d.intraNode(),
-        d.placement(), d.allowedModels(), cpuMilli);
+    return Demands.withCpu(d, cpuMilli);
   }
 
   /**
@@ -146,16 +156,17 @@ class DecisionPipelineMemoTest {
     return change(ledger -> ledger.removePod(uid));
   }
 
-  private static void assertSameAnswers(DecisionPipeline memoised, DecisionPipeline fresh, PodDemand d,
+  /** The memo's answers against the plain pipeline's (every verdict from the plugins). */
+  private static void assertSameAnswers(DecisionPipeline memoised, DecisionPipeline plain, PodDemand d,
       ClusterSnapshot snapshot, List<String> candidates) {
     DecisionPipeline.FilterOutcome got = memoised.filter(d, snapshot, candidates);
-    DecisionPipeline.FilterOutcome want = fresh.filter(d, snapshot, candidates);
+    DecisionPipeline.FilterOutcome want = plain.filter(d, snapshot, candidates);
     assertThat(got.passed()).as("passed, %s", d).isEqualTo(want.passed());
     assertThat(got.reasons()).as("reasons, %s", d).isEqualTo(want.reasons());
     assertThat(got.rejectionsByFilter()).isEqualTo(want.rejectionsByFilter());
     assertThat(got.unknownNodes()).isEqualTo(want.unknownNodes());
     assertThat(memoised.prioritize(d, snapshot, candidates)).as("scores, %s", d)
-        .isEqualTo(fresh.prioritize(d, snapshot, candidates));
+        .isEqualTo(plain.prioritize(d, snapshot, candidates));
   }
 
   /** Each answer against the plugins called node by node, by name: no memo, no name tricks. */
@@ -179,8 +190,8 @@ class DecisionPipelineMemoTest {
   }
 
   /** Every candidate's verdict, reason and score against {@code reject} and {@code score}, node by node. */
-  private static void assertEveryAnswerAsThePluginsGiveIt(DecisionPipeline pipeline, PodDemand d,
-      ClusterSnapshot snapshot, List<String> candidates) {
+  private static DecisionPipeline.FilterOutcome assertEveryAnswerAsThePluginsGiveIt(DecisionPipeline pipeline,
+      PodDemand d, ClusterSnapshot snapshot, List<String> candidates) {
     DecisionPipeline.FilterOutcome got = pipeline.filter(d, snapshot, candidates);
     int[] scores = pipeline.prioritize(d, snapshot, candidates);
     for (int i = 0; i < candidates.size(); i++) {
@@ -194,14 +205,18 @@ class DecisionPipelineMemoTest {
       assertThat(scores[i]).as("score of %s on %s", d, candidates.get(i))
           .isEqualTo(passes ? pipeline.score(d, node) : 0);
     }
+    return got;
   }
 
   @Test
-  void answersExactlyAsAPipelineWithoutMemoryThroughChangesOfEveryKind() throws Exception {
+  void answersExactlyAsThePlainPipelineThroughChangesOfEveryKind() throws Exception {
     ClusterSnapshot snapshot = cluster(60);
     AtomicReference<WorkloadProfile> profile = new AtomicReference<>(WorkloadProfileLearner.DEFAULT);
     DecisionPipeline memoised = DecisionPipeline.standard(profile::get, new LedgerCpuView());
+    DecisionPipeline plain = DecisionPipeline.withoutMemo(DecisionPipeline.standardFilters(),
+        DecisionPipeline.standardScores(profile::get, new LedgerCpuView()), 1);
     int extraNodes = 0;
+    int fromRows = 0;
     for (int step = 0; step < 400; step++) {
       int action = random.nextInt(10);
       if (action < 5) {
@@ -223,9 +238,8 @@ class DecisionPipelineMemoTest {
       // Each demand twice in a row: the second answer comes from the memo where nothing changed.
       for (int k = 0; k < 2; k++) {
         PodDemand d = DEMANDS.get(random.nextInt(DEMANDS.size()));
-        DecisionPipeline fresh = DecisionPipeline.standard(profile::get, new LedgerCpuView());
-        assertSameAnswers(memoised, fresh, d, snapshot, candidates);
-        assertSameAnswers(memoised, fresh, d, snapshot, candidates);
+        assertSameAnswers(memoised, plain, d, snapshot, candidates);
+        assertSameAnswers(memoised, plain, d, snapshot, candidates);
       }
       // Names as new strings, sometimes in a new order, sometimes a part of the list; survivors subsequences of them.
       List<String> sent = new ArrayList<>();
@@ -239,22 +253,25 @@ class DecisionPipelineMemoTest {
         sent = new ArrayList<>(sent.subList(random.nextInt(sent.size() / 2), sent.size()));
       }
       assertAnswersNodeByNode(memoised, DEMANDS.get(random.nextInt(DEMANDS.size())), snapshot, sent, random);
-      // Pods that differ only in CPU: GPU-side verdicts from the memo, finished per request, against the plugins.
+      // Pods that differ only in CPU: verdicts from the GPU rows' flat stretches or computed between them.
       for (int k = 0; k < 3; k++) {
         PodDemand d = withCpu(DEMANDS.get(random.nextInt(DEMANDS.size())), cpuRequest(snapshot));
-        assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates);
+        fromRows += assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates).sources().gpuRows();
+        assertSameAnswers(memoised, plain, d, snapshot, candidates);
       }
-      // The first pod of a GPU demand (its verdicts computed as a row's and not kept), against the plugins.
+      // The first pod of a GPU demand (no row kept), against the plugins.
       assertEveryAnswerAsThePluginsGiveIt(DecisionPipeline.standard(profile::get, new LedgerCpuView()),
           withCpu(DEMANDS.get(random.nextInt(DEMANDS.size())), cpuRequest(snapshot)), snapshot, candidates);
       // Pods that differ only in GPU memory (and CPU): verdicts kept per range of requests that fit alike.
       for (int k = 0; k < 3; k++) {
         PodDemand d = withMemory(DEMANDS.get(random.nextInt(DEMANDS.size())), memoryRequest(snapshot));
-        assertEveryAnswerAsThePluginsGiveIt(memoised, random.nextBoolean() ? d : withCpu(d, cpuRequest(snapshot)),
-            snapshot, candidates);
+        d = random.nextBoolean() ? d : withCpu(d, cpuRequest(snapshot));
+        fromRows += assertEveryAnswerAsThePluginsGiveIt(memoised, d, snapshot, candidates).sources().gpuRows();
+        assertSameAnswers(memoised, plain, d, snapshot, candidates);
       }
     }
     assertThat(bound).as("the walk bound pods").isNotEmpty();
+    assertThat(fromRows).as("verdicts the GPU rows gave pods of a new CPU or memory request").isGreaterThan(10_000);
   }
 
   /** A score plugin that counts how often it is asked. */
@@ -268,7 +285,12 @@ class DecisionPipelineMemoTest {
     }
 
     @Override
-    public int score(PodDemand demand, NodeGpuState node) {
+    public Set<PodInput> reads() {
+      return Set.of(PodInput.GPU_REQUEST);
+    }
+
+    @Override
+    public int score(CycleState cycle) {
       calls.incrementAndGet();
       return 50;
     }
@@ -334,24 +356,26 @@ class DecisionPipelineMemoTest {
         }
 
         @Override
-        public String filter(PodDemand demand, NodeGpuState node) {
-          return f.filter(demand, node);
+        public Set<PodInput> reads() {
+          Set<PodInput> reads = new java.util.HashSet<>(f.reads());
+          if (readsCpu) {
+            reads.add(PodInput.CPU_REQUEST);
+          }
+          if (readsMemory) {
+            reads.add(PodInput.GPU_MEMORY);
+          }
+          return reads;
         }
 
         @Override
-        public boolean passes(PodDemand demand, NodeGpuState node) {
+        public boolean passes(CycleState cycle) {
           calls.incrementAndGet();
-          return f.passes(demand, node);
+          return f.passes(cycle);
         }
 
         @Override
-        public boolean readsPodCpu() {
-          return readsCpu;
-        }
-
-        @Override
-        public boolean readsPodMemoryBeyondFit() {
-          return readsMemory;
+        public String reason(CycleState cycle) {
+          return f.reason(cycle);
         }
       });
     }
@@ -464,9 +488,9 @@ class DecisionPipelineMemoTest {
 
   @Test
   void gpuShapesIgnoreOnlyTheCpuRequest() {
-    DemandShapes gpu = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false, true);
-    DemandShapes full = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, true, true);
-    DemandShapes gpuByFit = new DemandShapes(VerdictMemo.MAX_SHAPE_ID, false, false);
+    DemandShapes gpu = new DemandShapes(DemandShapes.MAX_ID, false, true);
+    DemandShapes full = new DemandShapes(DemandShapes.MAX_ID, true, true);
+    DemandShapes gpuByFit = new DemandShapes(DemandShapes.MAX_ID, false, false);
     assertThat(number(gpuByFit, withMemory(DEMANDS.get(0), 40_000))).as("memory left out")
         .isEqualTo(number(gpuByFit, DEMANDS.get(0)));
     assertThat(number(gpuByFit, withCpu(DEMANDS.get(1), 9))).isNotEqualTo(number(gpuByFit, DEMANDS.get(0)));
