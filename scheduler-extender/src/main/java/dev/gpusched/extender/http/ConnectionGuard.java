@@ -31,6 +31,7 @@ public final class ConnectionGuard {
   private final AtomicInteger armed = new AtomicInteger();
   private final Set<HttpConnection> refused = ConcurrentHashMap.newKeySet();
   private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+  private final Set<HttpConnection> answeredAsLeader = ConcurrentHashMap.newKeySet();
 
   public ConnectionGuard(Vertx vertx, ServerLimits limits) {
     this.vertx = vertx;
@@ -98,6 +99,7 @@ public final class ConnectionGuard {
         open.decrementAndGet();
         refused.remove(conn);
         connections.remove(conn);
+        answeredAsLeader.remove(conn);
       });
       if (limits.maxConnections() > 0 && now > limits.maxConnections()) {
         refused.add(conn);
@@ -108,15 +110,26 @@ public final class ConnectionGuard {
     };
   }
 
+  /** Notes that the connection carried an answer this replica gave as the leader. */
+  public void answeredAsLeader(HttpConnection conn) {
+    answeredAsLeader.add(conn);
+  }
+
   /**
-   * Shuts every open connection down gracefully: an idle one closes at once, one with a request in progress closes
-   * after its answer, or after {@code timeout}. Kept-alive connections stay with the replica they were opened to
-   * whatever the Service selects now; closing them makes the client open a new one.
+   * Shuts down gracefully, once, each open connection that carried an answer given as the leader (an idle one closes at
+   * once, one with a request in progress after its answer, or after {@code timeout}); returns how many. Called while
+   * this replica does not lead, it closes what kube-scheduler kept open to it however short the leadership was: a
+   * kept-alive connection stays with the replica it was opened to whatever the Service selects now.
    */
-  public void shutdownAll(java.time.Duration timeout) {
-    for (HttpConnection conn : connections) {
-      conn.shutdown(timeout);
+  public int shutdownLeaderConnections(java.time.Duration timeout) {
+    int count = 0;
+    for (HttpConnection conn : answeredAsLeader) {
+      if (answeredAsLeader.remove(conn)) {
+        conn.shutdown(timeout);
+        count++;
+      }
     }
+    return count;
   }
 
   /** Wraps the router: refuses requests on over-limit connections. */

@@ -107,11 +107,11 @@ public final class ExtenderServer implements AutoCloseable {
     });
     router.route().handler(guard.bodyDeadline());
     router.route("/scheduler/*").handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()));
-    router.post("/scheduler/filter").handler(ctx -> verb(ctx, service, metrics, "filter", () -> {
+    router.post("/scheduler/filter").handler(ctx -> verb(ctx, service, guard, metrics, "filter", () -> {
       FilterResult r = service.filter(body(ctx));
       return new Answer(r.toJson(), !r.failed());
     }));
-    router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, service, metrics, "prioritize",
+    router.post("/scheduler/prioritize").handler(ctx -> verb(ctx, service, guard, metrics, "prioritize",
         () -> new Answer(service.prioritize(body(ctx)).toJson(), true)));
     router.post("/scheduler/preempt").handler(ctx -> {
       if (!jsonContent(ctx)) {
@@ -122,7 +122,7 @@ public final class ExtenderServer implements AutoCloseable {
       long start = System.nanoTime();
       // Off the event loop: a gang taken whole is recorded through the API before the answer.
       vertx.executeBlocking(() -> Answer.of(service.preempt(bytes)), false).onComplete(ar -> {
-        closeIfFollower(ctx, service);
+        closeIfFollower(ctx, service, guard);
         metrics.recordRequest("preempt", ar.succeeded() && ar.result().ok(), System.nanoTime() - start);
         if (ar.succeeded()) {
           respond(ctx, 200, ar.result().json());
@@ -143,7 +143,7 @@ public final class ExtenderServer implements AutoCloseable {
       io.vertx.core.Context context = vertx.getOrCreateContext();
       vertx.executeBlocking(call, false).compose(stage -> Future.fromCompletionStage(stage, context))
           .onComplete(ar -> {
-        closeIfFollower(ctx, service);
+        closeIfFollower(ctx, service, guard);
         if (ar.succeeded()) {
           JsonNode answer = ar.result();
           metrics.recordRequest("bind", answer.path("Error").asString("").isEmpty(), System.nanoTime() - start);
@@ -264,23 +264,31 @@ public final class ExtenderServer implements AutoCloseable {
 
   /**
    * kube-scheduler calls the gpusched Service, whose endpoints follow the leader label, but a kept-alive connection stays
-   * with the pod it was opened to. When this replica stops leading, every connection is shut down (idle ones at once,
-   * one with a call in progress after its answer), so kube-scheduler's next call opens a connection to the new leader.
+   * with the pod it was opened to. While this replica does not lead, every connection that carried one of its answers
+   * as the leader is shut down (an idle one at once, one with a call in progress after its answer), so kube-scheduler's
+   * next call opens a connection to the new leader. Marking the connections at the answer, rather than watching for the
+   * moment leadership ends, also catches a leadership shorter than the check's period.
    */
   private static void watchLeadership(Vertx vertx, ExtenderVerbs service, ConnectionGuard guard) {
-    java.util.concurrent.atomic.AtomicBoolean wasLeading = new java.util.concurrent.atomic.AtomicBoolean(service.leading());
     vertx.setPeriodic(LEADERSHIP_CHECK_MILLIS, id -> {
-      boolean leading = service.leading();
-      if (wasLeading.getAndSet(leading) && !leading) {
-        LOG.info("no longer the leader: closing kube-scheduler's connections so its next call reaches the new leader");
-        guard.shutdownAll(HAND_OVER_DRAIN);
+      if (!service.leading()) {
+        int closed = guard.shutdownLeaderConnections(HAND_OVER_DRAIN);
+        if (closed > 0) {
+          LOG.info("no longer the leader: closing {} connection(s) kube-scheduler kept, so its next call reaches the new"
+              + " leader", closed);
+        }
       }
     });
   }
 
-  /** A follower's answer says {@code Connection: close}; {@link #respond} then closes the connection after it. */
-  private static void closeIfFollower(RoutingContext ctx, ExtenderVerbs service) {
-    if (!service.leading()) {
+  /**
+   * A follower's answer says {@code Connection: close} ({@link #respond} then closes the connection after it); a
+   * leader's marks its connection for {@link #watchLeadership}.
+   */
+  private static void closeIfFollower(RoutingContext ctx, ExtenderVerbs service, ConnectionGuard guard) {
+    if (service.leading()) {
+      guard.answeredAsLeader(ctx.request().connection());
+    } else {
       ctx.response().putHeader("Connection", "close");
     }
   }
@@ -297,8 +305,8 @@ public final class ExtenderServer implements AutoCloseable {
    * Runs a verb and answers it: 415 without a JSON body, 400/503/500 as {@link #fail} says, else 200 with the answer
    * (filter and prioritize answers are written as streams, not built as trees).
    */
-  private static void verb(RoutingContext ctx, ExtenderVerbs service, ExtenderMetrics metrics, String verb,
-      Callable<Answer> handler) {
+  private static void verb(RoutingContext ctx, ExtenderVerbs service, ConnectionGuard guard, ExtenderMetrics metrics,
+      String verb, Callable<Answer> handler) {
     if (!jsonContent(ctx)) {
       metrics.recordRequest(verb, false, 0);
       return;
@@ -307,11 +315,11 @@ public final class ExtenderServer implements AutoCloseable {
     try {
       Answer answer = handler.call();
       metrics.recordRequest(verb, answer.ok(), System.nanoTime() - start);
-      closeIfFollower(ctx, service);
+      closeIfFollower(ctx, service, guard);
       respond(ctx, 200, answer.json());
     } catch (Exception e) {
       metrics.recordRequest(verb, false, System.nanoTime() - start);
-      closeIfFollower(ctx, service);
+      closeIfFollower(ctx, service, guard);
       fail(ctx, e);
     }
   }
