@@ -42,6 +42,9 @@ class LiveMetricsTest {
       schedule(gpusched);
       try (PrometheusServer prometheus = PrometheusServer.start(List.of(gpusched.base() + "/metrics"))) {
         prometheus.awaitSeries("gpusched_extender_request_seconds_count{verb=\"bind\"}", Duration.ofSeconds(30));
+        // The per-GPU series exist once gpusched's DCGM poll has read telemetry from the source Prometheus, which must
+        // first have scraped the exporter: wait for that chain rather than race it.
+        prometheus.awaitSeries("gpusched_gpu_utilization_ratio", Duration.ofSeconds(60));
         PrometheusApi api = new PrometheusApi(URI.create(prometheus.url()));
         Set<String> scraped = api.metricNames();
         List<PromQlExpression> expressions = new ArrayList<>(PromQlSources.fromDashboard(DEPLOY.resolve("grafana/gpusched-dashboard.json")));
