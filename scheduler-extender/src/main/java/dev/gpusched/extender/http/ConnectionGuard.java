@@ -110,9 +110,14 @@ public final class ConnectionGuard {
     };
   }
 
-  /** Notes that the connection carried an answer this replica gave as the leader. */
+  /**
+   * Notes that the connection carried an answer this replica gave as the leader. One already closed is not noted (its
+   * close handler, on the same event loop, has run), so nothing outlives its connection.
+   */
   public void answeredAsLeader(HttpConnection conn) {
-    answeredAsLeader.add(conn);
+    if (connections.contains(conn)) {
+      answeredAsLeader.add(conn);
+    }
   }
 
   /**
