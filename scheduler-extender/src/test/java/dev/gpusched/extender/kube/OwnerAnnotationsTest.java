@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.testing.Await;
+import dev.gpusched.extender.testing.MockApiServers;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -38,7 +39,7 @@ class OwnerAnnotationsTest {
   @AfterEach
   void stop() {
     client.close();
-    server.destroy();
+    MockApiServers.stop(server);
   }
 
   private void createMlService(OwnerAnnotations.Resource resource, String namespace, String name, Map<String, String> annotations) {

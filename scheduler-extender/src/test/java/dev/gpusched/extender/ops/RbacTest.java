@@ -9,6 +9,7 @@ import dev.gpusched.extender.kube.EvictingCrudDispatcher;
 import dev.gpusched.extender.kube.KubeEdge;
 import dev.gpusched.extender.kube.LeaderElection;
 import dev.gpusched.extender.testing.Await;
+import dev.gpusched.extender.testing.MockApiServers;
 import dev.gpusched.extender.testing.TestData;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
@@ -195,7 +196,7 @@ class RbacTest {
         recorded.add(r);
       }
     } finally {
-      server.destroy();
+      MockApiServers.stop(server);
     }
 
     Map<String, Set<String>> calls = new TreeMap<>();
