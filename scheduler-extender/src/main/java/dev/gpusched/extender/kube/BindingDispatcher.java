@@ -2,6 +2,8 @@ package dev.gpusched.extender.kube;
 
 import io.fabric8.kubernetes.api.model.Binding;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
@@ -30,7 +32,7 @@ import java.util.regex.Pattern;
 public class BindingDispatcher extends KubernetesCrudDispatcher {
   private static final Pattern LEGACY = Pattern.compile("^/api/v1/namespaces/([^/]+)/bindings/?(\\?.*)?$");
   private static final Pattern SUBRESOURCE = Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/]+)/binding/?(\\?.*)?$");
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  protected static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
@@ -118,17 +120,20 @@ public class BindingDispatcher extends KubernetesCrudDispatcher {
     return status(409, "Conflict", "Operation cannot be fulfilled on pods/binding \"" + name + "\": " + why);
   }
 
-  private static MockResponse status(int code, String reason, String message) {
-    Map<String, Object> status = new LinkedHashMap<>();
-    status.put("kind", "Status");
-    status.put("apiVersion", "v1");
-    status.put("metadata", Map.of());
-    status.put("status", code < 300 ? "Success" : "Failure");
-    if (message != null) {
-      status.put("message", message);
-      status.put("reason", reason);
-    }
-    status.put("code", code);
-    return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json").setBody(JSON.asJson(status));
+  /** The API server's Status answer: Success below 300, else Failure with its reason and message. */
+  protected static MockResponse status(int code, String reason, String message) {
+    return status(code, reason, message, null);
   }
+
+  /** {@link #status(int, String, String)} with the cause the API server names in its details, when given. */
+  protected static MockResponse status(int code, String reason, String message, StatusCause cause) {
+    StatusBuilder status = new StatusBuilder().withStatus(code < 300 ? "Success" : "Failure").withCode(code)
+        .withReason(reason).withMessage(message);
+    if (cause != null) {
+      status.withNewDetails().addToCauses(cause).endDetails();
+    }
+    return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
+        .setBody(JSON.asJson(status.build()));
+  }
+
 }

@@ -1,9 +1,7 @@
 package dev.gpusched.extender.kube;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Status;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.api.model.StatusCauseBuilder;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.List;
@@ -21,7 +19,6 @@ import java.util.regex.Pattern;
 public class EvictingCrudDispatcher extends BindingDispatcher {
   private static final Pattern EVICTION =
       Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/?]+)/eviction(\\?.*)?$");
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   /**
    * Why a disruption budget forbids evicting this pod now (the cause the API server names, e.g. "The disruption budget
@@ -40,7 +37,7 @@ public class EvictingCrudDispatcher extends BindingDispatcher {
     String podPath = "/api/v1/namespaces/" + m.group(1) + "/pods/" + m.group(2);
     MockResponse found = handleGet(podPath);
     if (found.code() != 200) {
-      return status(404, "NotFound", "pods \"" + m.group(2) + "\" not found", null);
+      return status(404, "NotFound", "pods \"" + m.group(2) + "\" not found");
     }
     Pod pod = JSON.unmarshal(found.getBody().readUtf8(), Pod.class);
     Map<?, ?> eviction = JSON.unmarshal(request.getUtf8Body(), Map.class);
@@ -49,28 +46,18 @@ public class EvictingCrudDispatcher extends BindingDispatcher {
     Object uid = preconditions.get("uid");
     if (uid != null && !uid.equals(pod.getMetadata().getUid())) {
       return status(409, "Conflict", "Precondition failed: UID in precondition: " + uid + ", UID in object meta: "
-          + pod.getMetadata().getUid(), null);
+          + pod.getMetadata().getUid());
     }
     String refusal = budgetRefusal(pod);
     if (refusal != null) {
       return status(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.",
-          refusal);
+          new StatusCauseBuilder().withReason("DisruptionBudget").withMessage(refusal).build());
     }
     boolean dryRun = options.get("dryRun") instanceof List<?> d && d.contains("All")
         || request.getPath().contains("dryRun=All");
     if (!dryRun) {
       handleDelete(podPath);
     }
-    return new MockResponse().setResponseCode(201).setBody(JSON.asJson(new StatusBuilder().withStatus("Success")
-        .build()));
-  }
-
-  private static MockResponse status(int code, String reason, String message, String budgetCause) {
-    StatusBuilder s = new StatusBuilder().withStatus("Failure").withCode(code).withReason(reason).withMessage(message);
-    if (budgetCause != null) {
-      s.withNewDetails().addNewCause().withReason("DisruptionBudget").withMessage(budgetCause).endCause().endDetails();
-    }
-    Status status = s.build();
-    return new MockResponse().setResponseCode(code).setBody(JSON.asJson(status));
+    return status(201, null, null);
   }
 }
