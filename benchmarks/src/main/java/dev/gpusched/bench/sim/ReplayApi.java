@@ -98,7 +98,7 @@ final class ReplayApi implements PodCache, ClusterWriter, GangWriter, GangDisrup
   }
 
   @Override
-  public boolean delete(PodRef pod) {
+  public synchronized boolean delete(PodRef pod) {
     Pod p = pods.get(pod.key());
     if (p == null || !pod.uid().equals(p.getMetadata().getUid())) {
       return false;
