@@ -1,0 +1,100 @@
+package dev.gpusched.extender.cycle;
+
+import dev.gpusched.extender.decide.DecisionPipeline;
+import dev.gpusched.extender.model.PodDemand;
+import dev.gpusched.extender.state.ClusterSnapshot;
+import dev.gpusched.extender.state.NodeGpuState;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * Filter's answer narrowed to gpusched's own choice ({@link FilterAnswer#BEST}): of the candidates that passed, the one
+ * the pipeline ranks first at full resolution (equal ranks: the smallest node name, so a replay of the same pods places
+ * them alike); for a pod with a soft preference, every candidate with the top 0..10 priority. kube-scheduler skips its
+ * scoring, and gpusched's prioritize, when one node is left; the candidates left out fail with a reason naming the
+ * choice, which kube-scheduler reports only if no node were left.
+ */
+final class NodeChoice {
+  private NodeChoice() {}
+
+  /**
+   * Fails every passed candidate but gpusched's choice, with its reason.
+   *
+   * @param priorities by position, the 0..10 priority of each passed candidate
+   * @return how many candidates this failed
+   */
+  static int narrow(DecisionPipeline pipeline, PodDemand demand, Pod pod, ClusterSnapshot snapshot, List<String> names,
+      IntUnaryOperator priorities, boolean[] passed, String[] reasons) {
+    int top = -1;
+    int passing = 0;
+    for (int i = 0; i < passed.length; i++) {
+      if (passed[i]) {
+        passing++;
+        top = Math.max(top, priorities.applyAsInt(i));
+      }
+    }
+    if (passing < 2) {
+      return 0;
+    }
+    if (statesSoftPreference(pod)) {
+      return failBelow(top, priorities, passed, reasons);
+    }
+    int best = -1;
+    long bestRank = Long.MIN_VALUE;
+    for (int i = 0; i < passed.length; i++) {
+      if (!passed[i] || priorities.applyAsInt(i) < top) {
+        continue; // a lower priority is a lower rank
+      }
+      NodeGpuState node = snapshot.node(names.get(i));
+      long rank = node == null ? Long.MIN_VALUE : pipeline.rank(demand, node);
+      if (best < 0 || rank > bestRank || rank == bestRank && names.get(i).compareTo(names.get(best)) < 0) {
+        best = i;
+        bestRank = rank;
+      }
+    }
+    String reason = "fits, but gpusched places this pod on " + names.get(best) + ", which it ranks higher";
+    int failed = 0;
+    for (int i = 0; i < passed.length; i++) {
+      if (passed[i] && i != best) {
+        passed[i] = false;
+        reasons[i] = reason;
+        failed++;
+      }
+    }
+    return failed;
+  }
+
+  private static int failBelow(int top, IntUnaryOperator priorities, boolean[] passed, String[] reasons) {
+    String reason = "fits, but gpusched scores other nodes higher for this pod (" + top + " of 10)";
+    int failed = 0;
+    for (int i = 0; i < passed.length; i++) {
+      if (passed[i] && priorities.applyAsInt(i) < top) {
+        passed[i] = false;
+        reasons[i] = reason;
+        failed++;
+      }
+    }
+    return failed;
+  }
+
+  /**
+   * Whether the pod asks kube-scheduler's scores to weigh something gpusched does not: preferred node affinity or
+   * preferred pod (anti-)affinity terms.
+   */
+  static boolean statesSoftPreference(Pod pod) {
+    Affinity a = pod.getSpec() == null ? null : pod.getSpec().getAffinity();
+    if (a == null) {
+      return false;
+    }
+    return a.getNodeAffinity() != null && notEmpty(a.getNodeAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+        || a.getPodAffinity() != null && notEmpty(a.getPodAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+        || a.getPodAntiAffinity() != null
+            && notEmpty(a.getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution());
+  }
+
+  private static boolean notEmpty(List<?> terms) {
+    return terms != null && !terms.isEmpty();
+  }
+}
