@@ -1,13 +1,12 @@
 package dev.gpusched.extender.cycle;
 
+import dev.gpusched.extender.decide.CycleState;
 import dev.gpusched.extender.decide.DecisionPipeline;
 import dev.gpusched.extender.model.PodDemand;
 import dev.gpusched.extender.state.ClusterSnapshot;
-import dev.gpusched.extender.state.NodeGpuState;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;
-import java.util.function.IntUnaryOperator;
 
 /**
  * Filter's answer narrowed to gpusched's own choice ({@link FilterAnswer#BEST}): of the candidates that passed, the one
@@ -20,41 +19,43 @@ final class NodeChoice {
   private NodeChoice() {}
 
   /**
-   * Fails every passed candidate but gpusched's choice, with its reason.
+   * Fails every candidate of the filter outcome that passed but gpusched's choice, with its reason.
    *
-   * @param priorities by position, the 0..10 priority of each passed candidate
    * @return how many candidates this failed
    */
   static int narrow(DecisionPipeline pipeline, PodDemand demand, Pod pod, ClusterSnapshot snapshot, List<String> names,
-      IntUnaryOperator priorities, boolean[] passed, String[] reasons) {
+      DecisionPipeline.FilterOutcome outcome) {
+    boolean[] passed = outcome.passed();
     int top = -1;
     int passing = 0;
     for (int i = 0; i < passed.length; i++) {
       if (passed[i]) {
         passing++;
-        top = Math.max(top, priorities.applyAsInt(i));
+        top = Math.max(top, outcome.priority(i));
       }
     }
     if (passing < 2) {
       return 0;
     }
     if (statesSoftPreference(pod)) {
-      return failBelow(top, priorities, passed, reasons);
+      return failBelow(top, outcome);
     }
     int best = -1;
     long bestRank = Long.MIN_VALUE;
+    CycleState cycle = new CycleState(demand);
     for (int i = 0; i < passed.length; i++) {
-      if (!passed[i] || priorities.applyAsInt(i) < top) {
+      if (!passed[i] || outcome.priority(i) < top) {
         continue; // a lower priority is a lower rank
       }
-      NodeGpuState node = snapshot.node(names.get(i));
-      long rank = node == null ? Long.MIN_VALUE : pipeline.rank(demand, node);
+      int p = outcome.position(i); // at its place in the snapshot, plugins reuse what they keep of the node's state
+      long rank = pipeline.rank(cycle.at(snapshot.nodes()[p], snapshot.index(), p, snapshot.stamps()[p]));
       if (best < 0 || rank > bestRank || rank == bestRank && names.get(i).compareTo(names.get(best)) < 0) {
         best = i;
         bestRank = rank;
       }
     }
     String reason = "fits, but gpusched places this pod on " + names.get(best) + ", which it ranks higher";
+    String[] reasons = outcome.reasons();
     int failed = 0;
     for (int i = 0; i < passed.length; i++) {
       if (passed[i] && i != best) {
@@ -66,13 +67,14 @@ final class NodeChoice {
     return failed;
   }
 
-  private static int failBelow(int top, IntUnaryOperator priorities, boolean[] passed, String[] reasons) {
+  private static int failBelow(int top, DecisionPipeline.FilterOutcome outcome) {
     String reason = "fits, but gpusched scores other nodes higher for this pod (" + top + " of 10)";
+    boolean[] passed = outcome.passed();
     int failed = 0;
     for (int i = 0; i < passed.length; i++) {
-      if (passed[i] && priorities.applyAsInt(i) < top) {
+      if (passed[i] && outcome.priority(i) < top) {
         passed[i] = false;
-        reasons[i] = reason;
+        outcome.reasons()[i] = reason;
         failed++;
       }
     }

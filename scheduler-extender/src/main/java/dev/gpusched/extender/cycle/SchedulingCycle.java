@@ -91,8 +91,7 @@ public final class SchedulingCycle {
       scheduler.metrics.recordRejections(step.name(), step.apply(names, outcome.passed(), outcome.reasons()));
     }
     if (scheduler.answer == FilterAnswer.BEST) { // not a rejection: gpusched_filter_rejections_total leaves it out
-      NodeChoice.narrow(scheduler.pipeline, d, pod, snapshot, names, outcome::priority, outcome.passed(),
-          outcome.reasons());
+      NodeChoice.narrow(scheduler.pipeline, d, pod, snapshot, names, outcome);
     }
     return new Verdicts(outcome.passed(), outcome.reasons());
   }

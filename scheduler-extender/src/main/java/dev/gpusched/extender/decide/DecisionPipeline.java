@@ -114,11 +114,16 @@ public final class DecisionPipeline {
    * Result of filtering a candidate list, by candidate position: which passed, and why each other one failed (null where
    * it passed); and where the verdicts came from.
    */
-  public record FilterOutcome(boolean[] passed, String[] reasons, int[] verdicts, int[] rejectionsByFilter,
-      int unknownNodes, VerdictSources sources) {
+  public record FilterOutcome(boolean[] passed, String[] reasons, int[] positions, int[] verdicts,
+      int[] rejectionsByFilter, int unknownNodes, VerdictSources sources) {
     /** The 0..10 priority of candidate {@code i} as prioritize would answer it; 0 where it did not pass. */
     public int priority(int i) {
       return passed[i] ? Verdict.priority(verdicts[i]) : 0;
+    }
+
+    /** Candidate {@code i}'s position in the snapshot's nodes; -1 for a node gpusched does not know. */
+    public int position(int i) {
+      return positions[i];
     }
 
     /** Candidates that did not pass. */
@@ -159,7 +164,8 @@ public final class DecisionPipeline {
     }
     answers.addCounts(call);
     lastFilter = LastFilter.of(demand.uid(), snapshot, candidates, answers.positions, answers.passed);
-    return new FilterOutcome(answers.passed, answers.reasons, answers.verdicts, answers.rejections, answers.unknown,
+    return new FilterOutcome(answers.passed, answers.reasons, answers.positions, answers.verdicts, answers.rejections,
+        answers.unknown,
         new VerdictSources(memoHits, answers.fromRows, answers.computed));
   }
 
