@@ -12,16 +12,17 @@ import java.util.List;
  * Filter's answer narrowed to gpusched's own choice ({@link FilterAnswer#BEST}): of the candidates that passed, the one
  * the pipeline ranks first at full resolution (equal ranks: the smallest node name, so a replay of the same pods places
  * them alike); for a pod with a soft preference, every candidate with the top 0..10 priority. kube-scheduler skips its
- * scoring, and gpusched's prioritize, when one node is left; the candidates left out fail with a reason naming the
- * choice, which kube-scheduler reports only if no node were left.
+ * scoring, and gpusched's prioritize, when one node is left. The candidates left out are neither passed nor given a
+ * reason, so the answer leaves them out of {@code FailedNodes} too: kube-scheduler drops a candidate the answer does
+ * not name, and reads the reasons only to explain a pod no node fits, which never holds while one passes.
  */
 final class NodeChoice {
   private NodeChoice() {}
 
   /**
-   * Fails every candidate of the filter outcome that passed but gpusched's choice, with its reason.
+   * Leaves out every candidate of the filter outcome that passed but gpusched's choice (not passed, no reason).
    *
-   * @return how many candidates this failed
+   * @return how many candidates this left out
    */
   static int narrow(DecisionPipeline pipeline, PodDemand demand, Pod pod, ClusterSnapshot snapshot, List<String> names,
       DecisionPipeline.FilterOutcome outcome) {
@@ -38,7 +39,7 @@ final class NodeChoice {
       return 0;
     }
     if (statesSoftPreference(pod)) {
-      return failBelow(top, outcome);
+      return leaveOutBelow(top, outcome);
     }
     int best = -1;
     long bestRank = Long.MIN_VALUE;
@@ -54,31 +55,26 @@ final class NodeChoice {
         bestRank = rank;
       }
     }
-    String reason = "fits, but gpusched places this pod on " + names.get(best) + ", which it ranks higher";
-    String[] reasons = outcome.reasons();
-    int failed = 0;
+    int left = 0;
     for (int i = 0; i < passed.length; i++) {
       if (passed[i] && i != best) {
-        passed[i] = false;
-        reasons[i] = reason;
-        failed++;
+        passed[i] = false; // and no reason: the answer leaves it out
+        left++;
       }
     }
-    return failed;
+    return left;
   }
 
-  private static int failBelow(int top, DecisionPipeline.FilterOutcome outcome) {
-    String reason = "fits, but gpusched scores other nodes higher for this pod (" + top + " of 10)";
+  private static int leaveOutBelow(int top, DecisionPipeline.FilterOutcome outcome) {
     boolean[] passed = outcome.passed();
-    int failed = 0;
+    int left = 0;
     for (int i = 0; i < passed.length; i++) {
       if (passed[i] && outcome.priority(i) < top) {
         passed[i] = false;
-        outcome.reasons()[i] = reason;
-        failed++;
+        left++;
       }
     }
-    return failed;
+    return left;
   }
 
   /**
