@@ -4,6 +4,7 @@ import dev.gpusched.extender.bind.Binder;
 import dev.gpusched.extender.catalog.CatalogEndpoint;
 import dev.gpusched.extender.catalog.CatalogSettings;
 import dev.gpusched.extender.catalog.LiveCatalog;
+import dev.gpusched.extender.cycle.FilterAnswer;
 import dev.gpusched.extender.cycle.Scheduler;
 import dev.gpusched.extender.dcgm.DcgmPoller;
 import dev.gpusched.extender.dcgm.DcgmSettings;
@@ -48,10 +49,11 @@ public final class GpuschedApp implements AutoCloseable {
    * MLServices whose annotations their pods inherit ({@code --mlservice-resource}), the plain-HTTP port of the
    * health and metrics endpoints ({@code --health-port}; -1: none, they are on {@code port} only), and the names of
    * the kube-scheduler profiles that call gpusched ({@code --scheduler-name}: their pods that failed while gpusched
-   * was away are retried when it serves again).
+   * was away are retried when it serves again), and which fitting nodes filter answers ({@code --filter-answer}).
    */
   public record Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads,
-      OwnerAnnotations.Resource mlServices, int healthPort, java.util.Set<String> schedulerNames) {
+      OwnerAnnotations.Resource mlServices, int healthPort, java.util.Set<String> schedulerNames,
+      FilterAnswer filterAnswer) {
     /** The profile name of the shipped scheduler configuration. */
     public static final String DEFAULT_SCHEDULER_NAME = "gpusched";
 
@@ -60,31 +62,37 @@ public final class GpuschedApp implements AutoCloseable {
     public Options {
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
       java.util.Objects.requireNonNull(mlServices, "mlServices");
+      java.util.Objects.requireNonNull(filterAnswer, "filterAnswer");
       schedulerNames = java.util.Set.copyOf(schedulerNames);
     }
 
     /**
      * The MLServices of {@link OwnerAnnotations.Resource#DEFAULT} ({@code mlservices.v1alpha1.kro.run}), without a
-     * health port.
+     * health port, filter answering gpusched's choice ({@link FilterAnswer#BEST}).
      */
     public Options(String host, int port, ServerLimits limits, DcgmSettings dcgm, int decisionThreads) {
       this(host, port, limits, dcgm, decisionThreads, OwnerAnnotations.Resource.DEFAULT, -1,
-          java.util.Set.of(DEFAULT_SCHEDULER_NAME));
+          java.util.Set.of(DEFAULT_SCHEDULER_NAME), FilterAnswer.BEST);
     }
 
     /** With the MLServices of this resource. */
     public Options withMlServices(OwnerAnnotations.Resource mlServices) {
-      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, schedulerNames);
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, schedulerNames, filterAnswer);
     }
 
     /** With the pods of these kube-scheduler profiles ({@code spec.schedulerName}) retried after an absence. */
     public Options withSchedulerNames(java.util.Set<String> names) {
-      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, names);
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, names, filterAnswer);
+    }
+
+    /** With filter answering the fitting nodes {@code answer} says. */
+    public Options withFilterAnswer(FilterAnswer answer) {
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, schedulerNames, answer);
     }
 
     /** With {@code /healthz}, {@code /readyz} and {@code /metrics} on this plain-HTTP port too (0: any free one). */
     public Options withHealthPort(int healthPort) {
-      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, schedulerNames);
+      return new Options(host, port, limits, dcgm, decisionThreads, mlServices, healthPort, schedulerNames, filterAnswer);
     }
 
     /** On the machine's CPUs ({@link dev.gpusched.extender.decide.ParallelChunks#DEFAULT_THREADS}). */
@@ -200,7 +208,7 @@ public final class GpuschedApp implements AutoCloseable {
     source.onPodDeleted(gangs::podDeleted);
     source.beforeSynced(gangs::recover); // reservations rebuilt from pod annotations before any decision
     Scheduler scheduler = new Scheduler(state::snapshot, pipeline, binder, pods, metrics).withGangs(gangs)
-        .observingDemands(profile::observe);
+        .observingDemands(profile::observe).answering(options.filterAnswer());
     ExtenderService service = new ExtenderService(scheduler, metrics);
     ExtenderVerbs verbs = election == null ? service
         : new FollowerGate(service, election::isLeader, election::notLeaderMessage);

@@ -2,6 +2,7 @@ package dev.gpusched.bench.sim;
 
 import dev.gpusched.extender.api.BindingArgs;
 import dev.gpusched.extender.bind.Binder;
+import dev.gpusched.extender.cycle.FilterAnswer;
 import dev.gpusched.extender.cycle.Scheduler;
 import dev.gpusched.extender.cycle.SchedulingCycle;
 import dev.gpusched.extender.decide.DecisionPipeline;
@@ -28,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * Offline replay of a cluster file (a {@code kind: List} of Nodes and Pods, as the real-cluster harness's generator
  * writes it): the pending pods, in file order (their creation order), go through gpusched's own request path over its
  * own ledger, as kube-scheduler would send them, with the shipped scheduler profile choosing among the answers. Per pod:
- * filter ({@link SchedulingCycle#filter}) over every node, prioritize over those that passed, then the node kube-scheduler
+ * filter ({@link SchedulingCycle#filter}) over every node, prioritize over those that passed (kube-scheduler takes a
+ * lone node without scoring; so does this, as every score would tie), then the node kube-scheduler
  * ranks first: {@code gpusched's score x 100 (the weight) x 10 + NodeResourcesFit MostAllocated over nvidia.com/gpu}
  * (its other scores, affinities, taints and image locality, are equal on such a file), ties broken at random by the
  * seed, as kube-scheduler picks among equal totals; then bind through gpusched's {@link Binder} (gang members through
@@ -44,7 +46,8 @@ public final class ClusterFileReplay {
 
   private ClusterFileReplay() {}
 
-  public static Result run(List<HasMetadata> objects, long seed) throws Exception {
+  /** @param answer which fitting nodes gpusched's filter answers ({@code serve --filter-answer}) */
+  public static Result run(List<HasMetadata> objects, long seed, FilterAnswer answer) throws Exception {
     Placements.ClusterFile file = Placements.ClusterFile.of(objects);
     try (ClusterState state = new ClusterState()) {
       ReplayApi api = new ReplayApi(state, file.nodeGpus());
@@ -74,7 +77,7 @@ public final class ClusterFileReplay {
               api, api, nudges, metrics)) {
         gangs.recover();
         Scheduler scheduler = new Scheduler(state::snapshot, pipeline, new Binder(state, pipeline, api, api), api, metrics)
-            .withGangs(gangs).observingDemands(profile::observe);
+            .withGangs(gangs).observingDemands(profile::observe).answering(answer);
         return replay(file, pending, nodes, scheduler, api, state, new Random(seed), seed);
       }
     }

@@ -1,5 +1,6 @@
 package dev.gpusched.bench.sim;
 
+import dev.gpusched.extender.cycle.FilterAnswer;
 import dev.gpusched.extender.kube.EmbeddedApiServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.PrintWriter;
@@ -17,8 +18,8 @@ import java.util.Map;
 final class ClusterFileSimulation {
   private ClusterFileSimulation() {}
 
-  static int run(Path clusterFile, List<Path> compare, int seeds, boolean json, PrintWriter out, PrintWriter err)
-      throws Exception {
+  static int run(Path clusterFile, List<Path> compare, int seeds, FilterAnswer answer, boolean json, PrintWriter out,
+      PrintWriter err) throws Exception {
     List<HasMetadata> objects;
     try {
       objects = EmbeddedApiServer.readClusterFile(clusterFile);
@@ -29,7 +30,7 @@ final class ClusterFileSimulation {
     Placements.ClusterFile file = Placements.ClusterFile.of(objects);
     List<ClusterFileReplay.Result> replays = new ArrayList<>();
     for (long seed = 1; seed <= seeds; seed++) {
-      replays.add(ClusterFileReplay.run(objects, seed));
+      replays.add(ClusterFileReplay.run(objects, seed, answer));
     }
     Map<String, Placements> runs = new LinkedHashMap<>();
     for (Path result : compare) {
@@ -56,7 +57,8 @@ final class ClusterFileSimulation {
     for (Map.Entry<String, Placements> e : runs.entrySet()) {
       row(out, "run " + e.getKey(), e.getValue(), meanStranded);
     }
-    out.println("Replay: the pending pods in file order through gpusched's filter, prioritize and bind, kube-scheduler's"
+    out.println("Replay: the pending pods in file order through gpusched's filter (answering " + answer.option()
+        + "), prioritize and bind, kube-scheduler's"
         + " pick under the shipped profile (gpusched's score x 1000 + MostAllocated GPU, random among equals). Stranded:"
         + " free GPUs on partly used nodes. 'vs replay': against the replays' mean (in GPUs where that mean is 0).");
     for (String why : replays.get(0).unplaced()) {

@@ -86,6 +86,11 @@ public final class SimulateCommand implements Callable<Integer> {
           + " beside the replay (repeatable).")
   List<Path> compare = new ArrayList<>();
 
+  @Option(names = "--filter-answer", paramLabel = "best|all-fitting", defaultValue = "best",
+      description = "With --cluster-file: which fitting nodes gpusched's filter answers, as gpusched serve's option of"
+          + " that name (default: ${DEFAULT-VALUE}, serve's).")
+  String filterAnswer;
+
   @Option(names = "--json", description = "Print the summary as one JSON object (a key per policy) instead of the table.")
   boolean json;
 
@@ -113,7 +118,14 @@ public final class SimulateCommand implements Callable<Integer> {
       return synthetic(stdout, stderr);
     }
     if (clusterFile != null) {
-      return ClusterFileSimulation.run(clusterFile, compare, seeds, json, stdout, stderr);
+      dev.gpusched.extender.cycle.FilterAnswer answer;
+      try {
+        answer = dev.gpusched.extender.cycle.FilterAnswer.ofOption(filterAnswer);
+      } catch (IllegalArgumentException e) {
+        stderr.println(e.getMessage());
+        return 2;
+      }
+      return ClusterFileSimulation.run(clusterFile, compare, seeds, answer, json, stdout, stderr);
     }
     Path nodeFile = nodes != null ? nodes : TestData.openbNodes();
     Path podFile = pods != null ? pods : TestData.openbPods();

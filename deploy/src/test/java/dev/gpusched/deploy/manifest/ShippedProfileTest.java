@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.deploy.Yaml;
 import dev.gpusched.extender.GpuschedApp;
+import dev.gpusched.extender.cycle.FilterAnswer;
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.kube.KubeEdge;
 import dev.gpusched.extender.testing.Await;
@@ -35,24 +36,24 @@ import org.junit.jupiter.api.Test;
  * For a 2-GPU pod gpusched scores gpu-a 8 and gpu-b 7 (packing). The default profile's LeastAllocated (CPU and memory)
  * gives gpu-a about 55 and gpu-b 99, its balanced allocation about 56 and 100: 88 points for gpu-b, more than the one
  * gpusched point is worth at the former weight of 5 (50), so the former profile (default plugins, weight 5) puts the
- * pod on gpu-b, as the test checks first. In the shipped profile those scores are off and a gpusched point is worth
- * 1000.
+ * pod on gpu-b, as the test checks first (gpusched answering every fitting node, as it then did). In the shipped profile
+ * those scores are off, a gpusched point is worth 1000, and the shipped gpusched answers its choice alone.
  */
 @RequiresTool({"kube-apiserver", "etcd", "kube-scheduler"})
 class ShippedProfileTest {
   @Test
   @SuppressWarnings("unchecked")
   void aGpuPodGoesWhereGpuschedScoresHighestAndACpuOnlyPodIsBound() throws Exception {
-    Map<String, Object> config = Manifests.schedulerConfiguration(Manifests.listedObjects());
+    List<Map<String, Object>> objects = Manifests.listedObjects();
+    Map<String, Object> config = Manifests.schedulerConfiguration(objects);
     List<Object> profiles = (List<Object>) config.get("profiles");
     Map<String, Object> extender = new LinkedHashMap<>(((List<Map<String, Object>>) config.get("extenders")).get(0));
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
+    int formerPort = freePort();
     extender.put("urlPrefix", "http://127.0.0.1:" + port + "/scheduler");
     extender.put("enableHTTPS", false);
     extender.remove("tlsConfig");
+    FilterAnswer shippedAnswer = FilterAnswer.ofOption(shippedArg(objects, "--filter-answer=").orElse("best"));
     try (KubeApiServer api = KubeApiServer.start(); KubernetesClient admin = api.client()) {
       admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("ml").endMetadata().build()).create();
       admin.serviceAccounts().inNamespace("ml")
@@ -67,12 +68,17 @@ class ShippedProfileTest {
       hog.getSpec().setNodeName("gpu-a");
       admin.pods().inNamespace("ml").resource(hog).create();
       KubeApiServer.createReadyNode(admin, "cpu-1", Map.of(), Map.of("cpu", "32", "memory", "128Gi", "pods", "110"));
-      GpuschedApp gpusched = GpuschedApp.start(GpuschedApp.Options.loopback(port).withSchedulerNames(Set.of("gpusched")),
-          KubeEdge.of(api.client()));
+      // the shipped gpusched (its Deployment's --filter-answer) and the former one, answering every fitting node
+      GpuschedApp gpusched = GpuschedApp.start(GpuschedApp.Options.loopback(port).withSchedulerNames(Set.of("gpusched"))
+          .withFilterAnswer(shippedAnswer), KubeEdge.of(api.client()));
+      GpuschedApp formerGpusched = GpuschedApp.start(GpuschedApp.Options.loopback(formerPort)
+          .withFilterAnswer(FilterAnswer.ALL_FITTING), KubeEdge.of(api.client()));
       try {
         gpusched.awaitReady(30_000);
+        formerGpusched.awaitReady(30_000);
         Map<String, Object> formerExtender = new LinkedHashMap<>(extender);
         formerExtender.put("weight", 5);
+        formerExtender.put("urlPrefix", "http://127.0.0.1:" + formerPort + "/scheduler");
         try (KubeScheduler former = KubeScheduler.start(api, "profiles: [{schedulerName: gpusched}]\nextenders: "
             + Yaml.toJson(List.of(formerExtender)) + "\n")) {
           assertThat(bound(admin, create(admin, gpuPod("train-former", 2)), former))
@@ -89,8 +95,26 @@ class ShippedProfileTest {
         }
       } finally {
         gpusched.close();
+        formerGpusched.close();
       }
     }
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** The value of an argument of the gpusched container in the shipped Deployment, e.g. {@code --filter-answer=}. */
+  @SuppressWarnings("unchecked")
+  private static java.util.Optional<String> shippedArg(List<Map<String, Object>> objects, String prefix) {
+    Map<String, Object> deployment = Manifests.find(objects, "Deployment", "gpusched");
+    Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) deployment.get("spec"))
+        .get("template")).get("spec");
+    List<Map<String, Object>> containers = (List<Map<String, Object>>) pod.get("containers");
+    return ((List<String>) containers.get(0).get("args")).stream().filter(a -> a.startsWith(prefix))
+        .map(a -> a.substring(prefix.length())).findFirst();
   }
 
   private static Pod gpuPod(String name, int gpus) {

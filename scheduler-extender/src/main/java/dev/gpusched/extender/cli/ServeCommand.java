@@ -125,6 +125,13 @@ public final class ServeCommand implements Callable<Integer> {
           + "retried at once (default: gpusched, the shipped profile).")
   java.util.List<String> schedulerNames = new java.util.ArrayList<>(java.util.List.of(GpuschedApp.Options.DEFAULT_SCHEDULER_NAME));
 
+  @Option(names = "--filter-answer", paramLabel = "best|all-fitting", defaultValue = "best",
+      description = "Which fitting nodes filter answers for a GPU pod: best, the node gpusched places it on, alone (for a "
+          + "pod with preferred affinities, every node gpusched scores highest), so kube-scheduler's scores cannot "
+          + "undo the placement and it skips scoring; all-fitting, every node that fits, for kube-scheduler's scores "
+          + "to choose from (default: ${DEFAULT-VALUE}).")
+  String filterAnswer;
+
   @picocli.CommandLine.Mixin CatalogOptions catalog = new CatalogOptions();
 
   static boolean serving() {
@@ -149,7 +156,9 @@ public final class ServeCommand implements Callable<Integer> {
     dev.gpusched.extender.kube.OwnerAnnotations.Resource mlServices;
     dev.gpusched.extender.http.TlsConfig tls;
     dev.gpusched.extender.kube.LeaderElection.Settings election = null;
+    dev.gpusched.extender.cycle.FilterAnswer answer;
     try {
+      answer = dev.gpusched.extender.cycle.FilterAnswer.ofOption(filterAnswer);
       dev.gpusched.extender.decide.ParallelChunks.checkThreads(decisionThreads);
       limits = new ServerLimits(maxBodyBytes, maxHeaderBytes, idleTimeoutSeconds, maxConnections, requestTimeoutSeconds);
       mlServices = dev.gpusched.extender.kube.OwnerAnnotations.Resource.parse(mlServiceResource);
@@ -207,7 +216,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     GpuschedApp.Options options = new GpuschedApp.Options(host, port, limits, dcgm, decisionThreads)
         .withMlServices(mlServices).withHealthPort(healthPort == null ? -1 : healthPort)
-        .withSchedulerNames(java.util.Set.copyOf(schedulerNames));
+        .withSchedulerNames(java.util.Set.copyOf(schedulerNames)).withFilterAnswer(answer);
     GpuschedApp app = GpuschedApp.start(options, gangSettings, kube, tls, election, catalogSettings);
     EmbeddedApiServer toClose = embedded;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

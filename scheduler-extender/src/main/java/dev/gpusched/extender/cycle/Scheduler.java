@@ -29,16 +29,21 @@ public final class Scheduler {
   final GangScheduling gangs;
   final List<CandidateFilter> steps;
   final Consumer<PodDemand> demands;
+  final FilterAnswer answer;
   private final Binder binder;
 
-  /** Every pod alone (no gang scheduling), no filter step after the pipeline, no demand observer. */
+  /**
+   * Every pod alone (no gang scheduling), no filter step after the pipeline, no demand observer, every fitting node in
+   * filter's answer.
+   */
   public Scheduler(Supplier<ClusterSnapshot> snapshots, DecisionPipeline pipeline, Binder binder, PodCache pods,
       ExtenderMetrics metrics) {
-    this(snapshots, pipeline, binder, pods, metrics, null, List.of(), demand -> { });
+    this(snapshots, pipeline, binder, pods, metrics, null, List.of(), demand -> { }, FilterAnswer.ALL_FITTING);
   }
 
   private Scheduler(Supplier<ClusterSnapshot> snapshots, DecisionPipeline pipeline, Binder binder, PodCache pods,
-      ExtenderMetrics metrics, GangScheduling gangs, List<CandidateFilter> steps, Consumer<PodDemand> demands) {
+      ExtenderMetrics metrics, GangScheduling gangs, List<CandidateFilter> steps, Consumer<PodDemand> demands,
+      FilterAnswer answer) {
     this.snapshots = snapshots;
     this.pipeline = pipeline;
     this.binder = binder;
@@ -47,18 +52,24 @@ public final class Scheduler {
     this.gangs = gangs;
     this.steps = List.copyOf(steps);
     this.demands = demands;
+    this.answer = answer;
   }
 
   /** With gang members routed to {@code gangs}, and the nodes a starving gang holds closed to every other pod. */
   public Scheduler withGangs(GangScheduling gangs) {
     List<CandidateFilter> withHold = new ArrayList<>(steps);
     withHold.add(new StarvationHold(gangs::nodesHeldAgainstOthers));
-    return new Scheduler(snapshots, pipeline, binder, pods, metrics, gangs, withHold, demands);
+    return new Scheduler(snapshots, pipeline, binder, pods, metrics, gangs, withHold, demands, answer);
   }
 
   /** With {@code demands} seeing the demand of every GPU pod filtered (the workload profile learns from it). */
   public Scheduler observingDemands(Consumer<PodDemand> demands) {
-    return new Scheduler(snapshots, pipeline, binder, pods, metrics, gangs, steps, demands);
+    return new Scheduler(snapshots, pipeline, binder, pods, metrics, gangs, steps, demands, answer);
+  }
+
+  /** With filter answering the nodes {@code answer} says (after every filter step). */
+  public Scheduler answering(FilterAnswer answer) {
+    return new Scheduler(snapshots, pipeline, binder, pods, metrics, gangs, steps, demands, answer);
   }
 
   /** The scheduling cycle of {@code pod} over the current snapshot (read once, here). */

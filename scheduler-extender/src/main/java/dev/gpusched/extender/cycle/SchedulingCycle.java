@@ -55,8 +55,8 @@ public final class SchedulingCycle {
   /**
    * Filter: by candidate position, which pass and why the others fail. A pod that asks for no GPU passes everywhere
    * (not gpusched's to judge); a gang member passes only on the node planned for it; any other pod passes where the
-   * decision pipeline and then every filter step let it. Call when {@link #notReady()} and {@link #invalidDemand()} are
-   * null.
+   * decision pipeline and then every filter step let it, narrowed to gpusched's choice under {@link FilterAnswer#BEST}.
+   * Call when {@link #notReady()} and {@link #invalidDemand()} are null.
    */
   public Verdicts filter(List<String> names) {
     PodDemand d = demand();
@@ -89,6 +89,9 @@ public final class SchedulingCycle {
     scheduler.metrics.recordVerdicts(sources.memo(), sources.gpuRows(), sources.computed());
     for (CandidateFilter step : scheduler.steps) {
       scheduler.metrics.recordRejections(step.name(), step.apply(names, outcome.passed(), outcome.reasons()));
+    }
+    if (scheduler.answer == FilterAnswer.BEST) { // not a rejection: gpusched_filter_rejections_total leaves it out
+      NodeChoice.narrow(scheduler.pipeline, d, pod, snapshot, names, outcome);
     }
     return new Verdicts(outcome.passed(), outcome.reasons());
   }

@@ -114,8 +114,18 @@ public final class DecisionPipeline {
    * Result of filtering a candidate list, by candidate position: which passed, and why each other one failed (null where
    * it passed); and where the verdicts came from.
    */
-  public record FilterOutcome(boolean[] passed, String[] reasons, int[] rejectionsByFilter, int unknownNodes,
-      VerdictSources sources) {
+  public record FilterOutcome(boolean[] passed, String[] reasons, int[] positions, int[] verdicts,
+      int[] rejectionsByFilter, int unknownNodes, VerdictSources sources) {
+    /** The 0..10 priority of candidate {@code i} as prioritize would answer it; 0 where it did not pass. */
+    public int priority(int i) {
+      return passed[i] ? Verdict.priority(verdicts[i]) : 0;
+    }
+
+    /** Candidate {@code i}'s position in the snapshot's nodes; -1 for a node gpusched does not know. */
+    public int position(int i) {
+      return positions[i];
+    }
+
     /** Candidates that did not pass. */
     public int failedCount() {
       int failed = 0;
@@ -154,7 +164,8 @@ public final class DecisionPipeline {
     }
     answers.addCounts(call);
     lastFilter = LastFilter.of(demand.uid(), snapshot, candidates, answers.positions, answers.passed);
-    return new FilterOutcome(answers.passed, answers.reasons, answers.rejections, answers.unknown,
+    return new FilterOutcome(answers.passed, answers.reasons, answers.positions, answers.verdicts, answers.rejections,
+        answers.unknown,
         new VerdictSources(memoHits, answers.fromRows, answers.computed));
   }
 
@@ -238,7 +249,7 @@ public final class DecisionPipeline {
   /** One call's answers by candidate, as they are computed and judged. */
   private static final class Answers {
     final int[] positions;
-    /** The computed verdicts (filter: those judged after they are computed; prioritize: the priorities). */
+    /** The verdicts (filter: every judged one; prioritize: the priorities, but for the missing candidates'). */
     final int[] verdicts;
     /** Filter's answers; null for prioritize. */
     final boolean[] passed;
@@ -311,6 +322,7 @@ public final class DecisionPipeline {
     /** Records candidate {@code i}'s verdict: passed, unknown, or counted against its filter with its reason. */
     void judge(VerdictSource.Call call, int i, int position, int verdict, List<String> candidates) {
       positions[i] = position;
+      verdicts[i] = verdict;
       if (position < 0) {
         reasons[i] = "gpusched does not know node " + candidates.get(i) + " (not in its node cache yet)";
         unknown++;

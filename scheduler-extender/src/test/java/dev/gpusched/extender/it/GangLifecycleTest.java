@@ -99,7 +99,7 @@ class GangLifecycleTest {
     assertThat(gpusched.get("/metrics").body()).contains("gpusched_gang_timeouts_total 1.0");
     // The GPUs are free again for everybody.
     Pod single = gpusched.create(Standalone.gpuPod("ml", "single", 8, Map.of()));
-    assertThat(passed(filter(gpusched, single, nodes))).containsExactlyElementsOf(nodes);
+    assertThat(passed(filter(gpusched, single, nodes))).hasSize(1).isSubsetOf(nodes); // gpusched's choice alone
   }
 
   @Test

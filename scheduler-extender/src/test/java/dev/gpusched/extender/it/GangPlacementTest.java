@@ -67,7 +67,7 @@ class GangPlacementTest {
     assertThat(GangFixtures.gangs(gpusched).path("waiting").get(0).path("gang").asString()).isEqualTo("ml/train-1");
     // No member holds a place: a single 8-GPU pod still gets any node.
     Pod single = gpusched.create(Standalone.gpuPod("ml", "single", 8, Map.of()));
-    assertThat(passed(filter(gpusched, single, nodes))).containsExactlyElementsOf(nodes);
+    assertThat(passed(filter(gpusched, single, nodes))).hasSize(1).isSubsetOf(nodes); // gpusched's choice alone
     assertThat(GangFixtures.annotation(gpusched, "train-0", "gpusched.dev/reserved-node")).isNull();
   }
 

@@ -36,7 +36,7 @@ class KubeSchedulerFixturesTest {
     busy.getSpec().setNodeName("gpu-node-3");
     busy.getStatus().setPhase("Running");
     objects.add(busy);
-    gpusched = Standalone.start(objects);
+    gpusched = Standalone.start(objects).answeringAllFitting(); // the captured requests' answers, every fitting node
   }
 
   @AfterAll

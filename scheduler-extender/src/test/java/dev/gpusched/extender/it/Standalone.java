@@ -33,6 +33,8 @@ public final class Standalone implements AutoCloseable {
   /** Gang settings used by {@link #startGpusched()} (defaults unless a test shortens e.g. the starvation rule). */
   public dev.gpusched.extender.gang.GangScheduling.Settings gangSettings =
       dev.gpusched.extender.gang.GangScheduling.Settings.DEFAULT;
+  /** Which fitting nodes filter answers after the next {@link #startGpusched()} (serve's default unless a test asks). */
+  public dev.gpusched.extender.cycle.FilterAnswer filterAnswer = dev.gpusched.extender.cycle.FilterAnswer.BEST;
   private final dev.gpusched.extender.dcgm.DcgmSettings dcgm;
 
   private Standalone(EmbeddedApiServer api, ServerLimits limits, dev.gpusched.extender.dcgm.DcgmSettings dcgm) {
@@ -94,8 +96,17 @@ public final class Standalone implements AutoCloseable {
   /** Starts (or restarts) the gpusched instance with a fresh client, as a new process would. */
   public void startGpusched() throws InterruptedException {
     client = api.newClient();
-    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, dcgm), gangSettings, api.edge(client));
+    app = GpuschedApp.start(new GpuschedApp.Options("127.0.0.1", 0, limits, dcgm).withFilterAnswer(filterAnswer),
+        gangSettings, api.edge(client));
     app.awaitReady(30_000);
+  }
+
+  /** Restarts gpusched with filter answering every fitting node (the protocol's plain form). */
+  public Standalone answeringAllFitting() throws InterruptedException {
+    stopGpusched();
+    filterAnswer = dev.gpusched.extender.cycle.FilterAnswer.ALL_FITTING;
+    startGpusched();
+    return this;
   }
 
   public void stopGpusched() {

@@ -3,6 +3,7 @@ package dev.gpusched.extender.kube;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpusched.extender.GpuschedApp;
+import dev.gpusched.extender.cycle.FilterAnswer;
 import dev.gpusched.extender.it.Standalone;
 import dev.gpusched.extender.testing.Await;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -60,7 +61,8 @@ class ApiServerRestartTest {
     seed(admin, false);
     admin.close();
     KubernetesClient client = first.createClient();
-    GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0), KubeEdge.of(client));
+    GpuschedApp app = GpuschedApp.start(GpuschedApp.Options.loopback(0).withFilterAnswer(FilterAnswer.ALL_FITTING),
+        KubeEdge.of(client)); // every fitting node answered: the relisted one is seen in the answer
     KubernetesMockServer second = null;
     try {
       app.awaitReady(30_000);
