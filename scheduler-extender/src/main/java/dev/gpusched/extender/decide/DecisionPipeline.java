@@ -358,13 +358,20 @@ public final class DecisionPipeline {
     }
   }
 
-  /** One call's {@link VerdictSource.Call} per thread of a run: the call on the caller, a fork made at a helper's start. */
+  /**
+   * One call's {@link VerdictSource.Call} per thread of a run: the call on the caller, and a fork per helper made on the
+   * caller before the run starts ({@link VerdictSource.Call#fork} reads the caller's call, which a helper must not do
+   * while the caller computes on it).
+   */
   private static final class Forks {
     private final VerdictSource.Call[] calls;
 
     Forks(VerdictSource.Call call, int threads) {
       calls = new VerdictSource.Call[threads];
       calls[0] = call;
+      for (int w = 1; w < threads; w++) {
+        calls[w] = call.fork();
+      }
     }
 
     int size() {
@@ -372,20 +379,13 @@ public final class DecisionPipeline {
     }
 
     VerdictSource.Call of(int worker) {
-      VerdictSource.Call c = calls[worker];
-      if (c == null) {
-        c = calls[0].fork();
-        calls[worker] = c;
-      }
-      return c;
+      return calls[worker];
     }
 
     /** Adds the helpers' counts to the answers, once the run is over (the caller's call adds its own). */
     void addHelperCounts(Answers answers) {
       for (int w = 1; w < calls.length; w++) {
-        if (calls[w] != null) {
-          answers.addCounts(calls[w]);
-        }
+        answers.addCounts(calls[w]);
       }
     }
   }

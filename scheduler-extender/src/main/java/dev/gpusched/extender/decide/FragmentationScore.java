@@ -228,7 +228,7 @@ public final class FragmentationScore implements ScorePlugin {
     WorkloadProfile profile = profiles.get();
     NodeFragmentation f = nodes.get(cycle);
     if (f == null || f.profile != profile) {
-      f = new NodeFragmentation(profile, cycle, cpu);
+      f = new NodeFragmentation(profile, cycle.node(), cpu);
       nodes.put(cycle, f);
     }
     return f;

@@ -59,7 +59,7 @@ public final class GpuCountFit implements FilterPlugin {
       return kept.text();
     }
     String text = wholeReason(demand, node, eligible);
-    countReasons.put(cycle, new CountReason(cycle.stamp(), demand.gpus(), text));
+    countReasons.put(cycle, new CountReason(demand.gpus(), text));
     return text;
   }
 
@@ -74,7 +74,7 @@ public final class GpuCountFit implements FilterPlugin {
   }
 
   /** A node's reason for pods of {@code gpus} whole GPUs when memory is not what is short. */
-  private record CountReason(int stamp, int gpus, String text) implements NodeLocal.Kept {}
+  private record CountReason(int gpus, String text) {}
 
   private static String sharedReason(PodDemand demand) {
     return "needs " + demand.milli() + " milli-GPU" + (demand.memoryMiB() > 0 ? " and " + demand.memoryMiB() + " MiB" : "")

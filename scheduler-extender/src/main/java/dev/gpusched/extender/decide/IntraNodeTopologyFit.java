@@ -45,7 +45,7 @@ public final class IntraNodeTopologyFit implements FilterPlugin {
       return kept.text();
     }
     String text = cycle.node().topology().reasonImpossible(eligible, demand.gpus(), demand.intraNode());
-    reasons.put(cycle, new TopologyReason(cycle.stamp(), eligible, demand.gpus(), demand.intraNode(), text));
+    reasons.put(cycle, new TopologyReason(eligible, demand.gpus(), demand.intraNode(), text));
     return text;
   }
 
@@ -55,6 +55,5 @@ public final class IntraNodeTopologyFit implements FilterPlugin {
   }
 
   /** A node's reason for a pod of {@code gpus} GPUs under {@code policy} when {@code eligible} are the GPUs it may take. */
-  private record TopologyReason(int stamp, long eligible, int gpus, IntraNodePolicy policy, String text)
-      implements NodeLocal.Kept {}
+  private record TopologyReason(long eligible, int gpus, IntraNodePolicy policy, String text) {}
 }

@@ -11,9 +11,7 @@ import java.util.Set;
  * whose GPUs are all unusable scores 0. The score reads nothing of the pod, so it is kept per node state.
  */
 public final class MemoryPressureScore implements ScorePlugin {
-  private final NodeLocal<Kept> scores = new NodeLocal<>();
-
-  private record Kept(int stamp, int score) implements NodeLocal.Kept {}
+  private final NodeLocal<Integer> scores = new NodeLocal<>();
 
   @Override
   public String name() {
@@ -27,12 +25,12 @@ public final class MemoryPressureScore implements ScorePlugin {
 
   @Override
   public int score(CycleState cycle) {
-    Kept kept = scores.get(cycle);
+    Integer kept = scores.get(cycle);
     if (kept == null) {
-      kept = new Kept(cycle.stamp(), of(cycle.node()));
+      kept = of(cycle.node());
       scores.put(cycle, kept);
     }
-    return kept.score();
+    return kept;
   }
 
   private static int of(NodeGpuState node) {

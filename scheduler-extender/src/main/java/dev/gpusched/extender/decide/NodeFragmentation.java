@@ -8,11 +8,10 @@ import dev.gpusched.extender.state.NodeGpuState;
  * number or sweeps the profile's classes once, without touching the node's GPUs. Also the node's CPU figures as the
  * score's {@link CpuView} gives them.
  */
-final class NodeFragmentation implements NodeLocal.Kept {
+final class NodeFragmentation {
   /** Profiles with more demand classes keep no {@link #tallies} (their size per node would grow with the classes). */
   private static final int MAX_TALLIED_CLASSES = 64;
 
-  private final int stamp;
   final WorkloadProfile profile;
   /** {@link #profile} as the node's GPU product sees it ({@link WorkloadProfile#onProduct}): what the sums read. */
   private final WorkloadProfile view;
@@ -37,10 +36,8 @@ final class NodeFragmentation implements NodeLocal.Kept {
   final long cpuLeft;
   final double strandedNow;
 
-  /** The figures of the cycle's node against {@code profile}, with the node's CPU left as {@code cpu} reports it. */
-  NodeFragmentation(WorkloadProfile profile, CycleState cycle, CpuView cpu) {
-    NodeGpuState node = cycle.node();
-    this.stamp = cycle.stamp();
+  /** The figures of the node against {@code profile}, with the node's CPU left as {@code cpu} reports it. */
+  NodeFragmentation(WorkloadProfile profile, NodeGpuState node, CpuView cpu) {
     this.profile = profile;
     this.view = profile.onProduct(node.productLowerCase());
     this.freeMilli = node.leftMilliSum();
@@ -58,11 +55,6 @@ final class NodeFragmentation implements NodeLocal.Kept {
     }
     this.cpuLeft = cpu.nodeCpuLeftMilli(node);
     this.strandedNow = StrandedGpu.stranded(profile, freeMilli, cpuLeft);
-  }
-
-  @Override
-  public int stamp() {
-    return stamp;
   }
 
   /**

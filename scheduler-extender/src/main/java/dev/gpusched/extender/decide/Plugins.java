@@ -144,7 +144,12 @@ public final class Plugins implements VerdictSource {
   /** The node's {@link Verdict}: the first filter that fails, or the priority. */
   public int verdict(CycleState cycle, int tiering) {
     int f = firstFailing(cycle);
-    return f >= 0 ? Verdict.failed(f) : Verdict.passed(priority(tiering, rank(cycle, tiering)));
+    return f >= 0 ? Verdict.failed(f) : passedVerdict(cycle, tiering);
+  }
+
+  /** The {@link Verdict} of a node that every filter passes: its priority. */
+  public int passedVerdict(CycleState cycle, int tiering) {
+    return Verdict.passed(priority(tiering, rank(cycle, tiering)));
   }
 
   /**
@@ -275,6 +280,15 @@ public final class Plugins implements VerdictSource {
     public int compute(int position) {
       computed++;
       return plugins.verdict(cycle(position), tiering);
+    }
+
+    /**
+     * The verdict of a node known to pass every filter (a memo row of the pod's GPU demand says so, and filters do not
+     * read what the row leaves out): the scores run, the filters not again.
+     */
+    public int computePassed(int position) {
+      computed++;
+      return plugins.passedVerdict(cycle(position), tiering);
     }
 
     @Override

@@ -77,7 +77,7 @@ class FragmentationTest {
     for (int i = 0; i < 600; i++) {
       NodeGpuState node = random.node(i);
       WorkloadProfile profile = random.profile();
-      NodeFragmentation figures = new NodeFragmentation(profile, CycleState.of(Demands.whole(1).build(), node), CpuView.NONE);
+      NodeFragmentation figures = new NodeFragmentation(profile, node, CpuView.NONE);
       assertThat(figures.expected).isEqualTo(Fragmentation.expected(profile, node, 0, -1, 0));
       assertThat(figures.expected).isCloseTo(definition(profile, node, 0, -1, 0), offset(1e-6));
       for (int p = 0; p < 8; p++) {

@@ -124,9 +124,11 @@ public final class MemoizedVerdicts implements VerdictSource {
       this.rowsKept = parent.rowsKept;
     }
 
+    /** Nothing for a shape no call numbered before: its entries could only be a concurrent first call's. */
     @Override
     public int known(int position) {
-      return memo.verdict(VerdictMemo.slot(position, shape), DemandShapes.tag(snapshot.stamps()[position], shape));
+      return newShape ? Verdict.UNKNOWN
+          : memo.verdict(VerdictMemo.slot(position, shape), DemandShapes.tag(snapshot.stamps()[position], shape));
     }
 
     @Override
@@ -167,7 +169,9 @@ public final class MemoizedVerdicts implements VerdictSource {
           return verdict;
         }
       }
-      return fromPlugins(position);
+      // between the row's CPU ranges: a failing filter would have made the row flat, so only the scores run
+      computed++;
+      return plugins.computePassed(position);
     }
 
     /** Sets up the GPU side at the first need; false when rows do not serve this call. */
@@ -195,7 +199,7 @@ public final class MemoizedVerdicts implements VerdictSource {
       long tag = DemandShapes.tag(stamp, shape);
       long memory = demand.memoryMiB();
       FailureReasons kept = memo.reasons();
-      String reason = kept.get(slot, tag, memory);
+      String reason = newShape ? null : kept.get(slot, tag, memory);
       if (reason != null) {
         return reason;
       }
