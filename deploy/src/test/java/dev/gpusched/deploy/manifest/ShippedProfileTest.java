@@ -110,9 +110,7 @@ class ShippedProfileTest {
   @SuppressWarnings("unchecked")
   private static java.util.Optional<String> shippedArg(List<Map<String, Object>> objects, String prefix) {
     Map<String, Object> deployment = Manifests.find(objects, "Deployment", "gpusched");
-    Map<String, Object> pod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) deployment.get("spec"))
-        .get("template")).get("spec");
-    List<Map<String, Object>> containers = (List<Map<String, Object>>) pod.get("containers");
+    List<Map<String, Object>> containers = (List<Map<String, Object>>) Yaml.at(deployment, "spec.template.spec.containers");
     return ((List<String>) containers.get(0).get("args")).stream().filter(a -> a.startsWith(prefix))
         .map(a -> a.substring(prefix.length())).findFirst();
   }
